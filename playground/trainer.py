@@ -1,0 +1,251 @@
+"""One training engine for every page: bounded slices of steps over any model.
+
+A model takes part by offering `loss(batch) -> (loss, metrics)`; a game such as a GAN
+offers `players()`, one `Player` per optimised party, updated in turn. The trainer owns
+the optimisers, the batch stream, the metric history, NaN detection, play/pause and
+mid-run changes. It never blocks: `step(n)` and `run_for(seconds)` return quickly, so a
+UI can redraw between slices.
+"""
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import torch
+from torch import nn
+
+from playground.data import Batch, BatchSource
+
+Metrics = dict[str, torch.Tensor | float]
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+
+
+@dataclass(frozen=True)
+class Player:
+    """One optimised party: the parameters it owns and the loss it minimises."""
+
+    name: str
+    parameters: Callable[[], Iterable[nn.Parameter]]
+    loss: Callable[[Batch], tuple[torch.Tensor, Metrics]]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    learning_rate: float = 1e-3  # for every player without its own entry below
+    batch_size: int = 128  # samples per update
+    optimizer: str = "adam"  # one of OPTIMIZERS
+    adam_betas: tuple[float, float] = (0.9, 0.999)  # GANs like (0.5, 0.999)
+    player_learning_rates: tuple[tuple[str, float], ...] = ()  # e.g. (("generator", 2e-4),)
+    player_updates: tuple[tuple[str, int], ...] = ()  # updates per step, e.g. (("discriminator", 5),)
+    grad_clip: float | None = None  # max global gradient norm, None for no clipping
+    eval_every: int = 50  # steps between calls of the evaluate callback
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
+        if not self.learning_rate > 0 or any(not lr > 0 for _, lr in self.player_learning_rates):
+            raise ValueError("learning rates must be positive")
+        if self.batch_size < 1 or self.eval_every < 1 or any(k < 1 for _, k in self.player_updates):
+            raise ValueError("batch_size, eval_every and player updates must be at least 1")
+
+    def learning_rate_of(self, player: str) -> float:
+        return dict(self.player_learning_rates).get(player, self.learning_rate)
+
+    def updates_of(self, player: str) -> int:
+        return dict(self.player_updates).get(player, 1)
+
+
+@dataclass
+class History:
+    """Metric values by name, each with the step it was recorded at."""
+
+    steps: dict[str, list[int]] = field(default_factory=dict)
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, step: int, metrics: dict[str, float]) -> None:
+        for name, value in metrics.items():
+            self.steps.setdefault(name, []).append(step)
+            self.values.setdefault(name, []).append(value)
+
+    def series(self, name: str) -> tuple[list[int], list[float]]:
+        return self.steps.get(name, []), self.values.get(name, [])
+
+    def last(self, name: str, default: float = math.nan) -> float:
+        return self.values[name][-1] if self.values.get(name) else default
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.values)
+
+
+def players_of(model: nn.Module) -> list[Player]:
+    """The model's own players, or one player owning every parameter and `model.loss`."""
+    if hasattr(model, "players"):
+        return list(model.players())
+    return [Player("model", model.parameters, model.loss)]
+
+
+class Trainer:
+    """Trains `build_model()` on batches from `data`, a slice at a time.
+
+    `evaluate(model) -> dict` (optional) runs every `eval_every` steps under no_grad;
+    its values join the history (e.g. test loss). `reset()` rebuilds the model with the
+    same seed, so reset means "as it was at the start".
+    """
+
+    def __init__(
+        self,
+        build_model: Callable[[], nn.Module],
+        data: BatchSource,
+        config: TrainConfig = TrainConfig(),
+        *,
+        evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+        seed: int = 0,
+        device: torch.device | str = "cpu",
+    ):
+        self.build_model, self.data, self.config = build_model, data, config
+        self.evaluate, self.seed, self.device = evaluate, seed, torch.device(device)
+        self.reset()
+
+    # ---- lifecycle -------------------------------------------------------------------
+    def reset(self) -> None:
+        """Rebuild the model from the seed, fresh optimisers, empty history, paused."""
+        torch.manual_seed(self.seed)
+        self.model = self.build_model().to(self.device)
+        self._build_optimizers()
+        self.history = History()
+        self.step_count = 0
+        self.playing = False
+        self.diverged: str | None = None
+        self.steps_per_second = 0.0
+        self._record_evaluation()
+
+    def play(self) -> None:
+        if self.diverged is None:
+            self.playing = True
+
+    def pause(self) -> None:
+        self.playing = False
+
+    def configure(self, **changes) -> None:
+        """Change hyperparameters mid-run; the model and the optimiser state are kept."""
+        new = replace(self.config, **changes)
+        if new == self.config:
+            return
+        rebuild = new.optimizer != self.config.optimizer or new.adam_betas != self.config.adam_betas
+        self.config = new
+        if rebuild:
+            self._build_optimizers()
+        for player in self.players:
+            for group in self.optimizers[player.name].param_groups:
+                group["lr"] = new.learning_rate_of(player.name)
+
+    def load_model(self, model: nn.Module) -> None:
+        """Continue training from `model` (e.g. a pretrained one); history starts afresh."""
+        self.model = model.to(self.device)
+        self._build_optimizers()
+        self.history, self.step_count, self.diverged = History(), 0, None
+        self._record_evaluation()
+
+    # ---- training --------------------------------------------------------------------
+    def step(self, n: int = 1, only: str | None = None) -> int:
+        """Run n steps (only one player's updates if `only` names it); returns steps done."""
+        return self._advance(max_steps=n, seconds=math.inf, only=only)
+
+    def run_for(self, seconds: float, max_steps: int | None = None) -> int:
+        """Train for about `seconds` of wall time (at least one step); returns steps done."""
+        return self._advance(max_steps=max_steps, seconds=seconds, only=None)
+
+    def _advance(self, max_steps: int | None, seconds: float, only: str | None) -> int:
+        if self.diverged is not None:
+            return 0
+        start, done, rows = time.perf_counter(), 0, []
+        while self.diverged is None and (max_steps is None or done < max_steps):
+            if done and time.perf_counter() - start >= seconds:
+                break
+            rows.append(self._one_step(only))
+            done += 1
+            self.step_count += 1
+            if self.step_count % self.config.eval_every == 0:
+                self._flush(rows)
+                rows = []
+                self._record_evaluation()
+        self._flush(rows)
+        self._note_speed(done, time.perf_counter() - start)
+        return done
+
+    def _one_step(self, only: str | None) -> dict[str, torch.Tensor]:
+        """Every player (or just `only`) takes its updates in turn; returns detached metrics."""
+        metrics: dict[str, torch.Tensor] = {}
+        for player in self.players:
+            if only is not None and player.name != only:
+                continue
+            optimizer = self.optimizers[player.name]
+            for _ in range(self.config.updates_of(player.name)):
+                loss, values = player.loss(self.data.sample(self.config.batch_size))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if self.config.grad_clip is not None:
+                    nn.utils.clip_grad_norm_(self._parameters[player.name], self.config.grad_clip)
+                optimizer.step()
+            metrics.update({k: _detached(v) for k, v in values.items()})
+        return metrics
+
+    # ---- bookkeeping -----------------------------------------------------------------
+    def _build_optimizers(self) -> None:
+        self.players = players_of(self.model)
+        self._parameters = {p.name: [q for q in p.parameters() if q.requires_grad] for p in self.players}
+        self.optimizers = {
+            name: _make_optimizer(self.config, params, self.config.learning_rate_of(name))
+            for name, params in self._parameters.items()
+        }
+
+    def _flush(self, rows: Sequence[dict[str, torch.Tensor]]) -> None:
+        """Copy a slice's metrics to the history in one device sync; stop on NaN/inf."""
+        if not rows:
+            return
+        first_step = self.step_count - len(rows) + 1
+        names = sorted({name for row in rows for name in row})
+        for name in names:
+            steps = [first_step + i for i, row in enumerate(rows) if name in row]
+            values = torch.stack([row[name] for row in rows if name in row]).float().cpu().tolist()
+            self.history.steps.setdefault(name, []).extend(steps)
+            self.history.values.setdefault(name, []).extend(values)
+            bad = next((s for s, v in zip(steps, values) if not math.isfinite(v)), None)
+            if bad is not None and self.diverged is None:
+                self.diverged = (
+                    f"Training diverged: {name} became {values[steps.index(bad)]} at step {bad}. "
+                    "The learning rate is probably too large. Lower it and press reset."
+                )
+                self.playing = False
+
+    def _record_evaluation(self) -> None:
+        if self.evaluate is None:
+            return
+        was_training = self.model.training
+        self.model.eval()
+        with torch.no_grad():
+            values = self.evaluate(self.model)
+        self.model.train(was_training)
+        self.history.add(self.step_count, values)
+        bad = [k for k, v in values.items() if not math.isfinite(v)]
+        if bad and self.diverged is None:
+            self.diverged = f"Training diverged: {bad[0]} is not finite at step {self.step_count}. Lower the learning rate and press reset."
+            self.playing = False
+
+    def _note_speed(self, steps: int, seconds: float) -> None:
+        if steps and seconds > 0:
+            self.steps_per_second = steps / seconds
+
+
+def _detached(value: torch.Tensor | float) -> torch.Tensor:
+    return value.detach() if isinstance(value, torch.Tensor) else torch.tensor(float(value))
+
+
+def _make_optimizer(config: TrainConfig, params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if config.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    return torch.optim.Adam(params, lr=lr, betas=config.adam_betas)
