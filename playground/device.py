@@ -42,4 +42,5 @@ def describe(device: torch.device) -> str:
         return f"CUDA · {torch.cuda.get_device_name(device)}"
     if device.type == "mps":
         return "Apple MPS"
-    return f"CPU · {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"CPU · {threads} thread{'' if threads == 1 else 's'}"

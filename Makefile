@@ -1,0 +1,28 @@
+# Two commands do everything: `make run` and `make test` (each creates .venv on first use).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+.PHONY: run test pretrained bench clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m streamlit run app.py --server.port 8501 --server.headless true
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+pretrained: $(STAMP)
+	$(PY) -m playground.pretrain
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

@@ -1,0 +1,150 @@
+"""Widgets shared by every page: the training panel, learning controls, seed, downloads.
+
+Every page trains through the same panel, so ▶ play / ⏸ pause / ⏭ step / ↺ reset behave
+the same everywhere. While playing, a fragment re-runs every REFRESH_SECONDS: it trains a
+slice of TRAIN_SLICE_SECONDS and redraws the live charts; the rest of the page (and every
+other widget) stays responsive because a slice never blocks for longer than that.
+"""
+
+from collections.abc import Callable, Hashable, Sequence
+
+import streamlit as st
+import torch
+from torch import nn
+
+from playground.checkpoints import from_bytes, to_bytes
+from playground.data import IMAGE_DATASETS
+from playground.device import cap_cpu_threads, describe, pick_device
+from playground.trainer import Trainer
+
+REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
+TRAIN_SLICE_SECONDS = 0.3  # training time inside each refresh; the rest draws the charts
+LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
+MAX_UPLOAD_MEGABYTES = 20
+
+
+@st.cache_resource
+def device() -> torch.device:
+    """The device every page trains on, chosen once per server process."""
+    cap_cpu_threads()
+    return pick_device()
+
+
+def device_label() -> str:
+    return describe(device())
+
+
+def seed() -> int:
+    """The random seed chosen in the sidebar (app.py), used by every page."""
+    return int(st.session_state.get("seed", 0))
+
+
+def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> Trainer:
+    """This session's trainer for `key`, rebuilt whenever `spec` (architecture, data, seed) changes."""
+    stored = st.session_state.get(f"{key}_trainer")
+    if stored is None or stored[0] != spec:
+        stored = (spec, build())
+        st.session_state[f"{key}_trainer"] = stored
+    return stored[1]
+
+
+def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 128) -> tuple[float, int]:
+    """Learning-rate and batch-size sliders; both may change while training runs."""
+    left, right = st.columns(2)
+    rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, key=f"{key}_learning_rate",
+                              format_func=lambda v: f"{v:g}")
+    size = right.select_slider("Batch size", BATCH_SIZES, value=batch_size, key=f"{key}_batch_size")
+    return rate, size
+
+
+def image_dataset_picker(key: str, label: str = "Dataset") -> str:
+    return st.selectbox(label, IMAGE_DATASETS, key=f"{key}_dataset")
+
+
+def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
+    return [trainers] if isinstance(trainers, Trainer) else list(trainers)
+
+
+def _play(trainers: list[Trainer]) -> None:
+    for trainer in trainers:
+        trainer.play()
+
+
+def _pause(trainers: list[Trainer]) -> None:
+    for trainer in trainers:
+        trainer.pause()
+
+
+def _step(key: str, trainers: list[Trainer]) -> None:
+    for trainer in trainers:
+        trainer.step(int(st.session_state[f"{key}_steps_per_click"]))
+
+
+def _reset(trainers: list[Trainer]) -> None:
+    for trainer in trainers:
+        trainer.reset()
+
+
+def training_panel(
+    key: str, trainers: Trainer | Sequence[Trainer], render: Callable[[], None],
+    steps_per_click: Sequence[int] = (1, 10, 100, 1000), default_steps: int = 10,
+) -> None:
+    """The play / pause / step / reset row, then the live part: counters and `render()`."""
+    trainers = _as_list(trainers)
+    playing = any(t.playing for t in trainers)
+    play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 2.5], vertical_alignment="bottom")
+    play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
+    pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
+    step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
+    reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,))
+    per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click")
+
+    @st.fragment(run_every=REFRESH_SECONDS if playing else None)
+    def live() -> None:
+        if any(t.playing for t in trainers):
+            for trainer in trainers:
+                trainer.run_for(TRAIN_SLICE_SECONDS / len(trainers))
+            if any(t.diverged for t in trainers):
+                _pause(trainers)
+                st.rerun(scope="app")  # stops the refresh timer and shows the message below
+        _status(trainers)
+        render()
+
+    live()
+
+
+def _status(trainers: list[Trainer]) -> None:
+    lead = trainers[0]
+    counter, speed, state = st.columns(3)
+    counter.metric("Step", f"{lead.step_count:,}")
+    speed.metric("Steps/s", f"{sum(t.steps_per_second for t in trainers):,.0f}")
+    state.metric("State", "diverged" if lead.diverged else "playing" if lead.playing else "paused")
+    for trainer in trainers:
+        if trainer.diverged:
+            st.error(f"{trainer.diverged}", icon="⚠️")
+
+
+def download_model(model: nn.Module, filename: str, key: str) -> None:
+    """Weights and config as one .safetensors file (no pickle inside)."""
+    st.download_button("⬇ Weights (.safetensors)", data=lambda: to_bytes(model), file_name=filename,
+                       mime="application/octet-stream", key=key, on_click="ignore")
+
+
+def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str = "⬇ Image (PNG)") -> None:
+    st.download_button(label, data=png, file_name=filename, mime="image/png", key=key, on_click="ignore")
+
+
+def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:
+    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling."""
+    upload = st.file_uploader("Load weights (.safetensors)", type=["safetensors"], key=key)
+    if upload is None:
+        return None
+    if upload.size > MAX_UPLOAD_MEGABYTES * 2**20:
+        st.error(f"That file is larger than {MAX_UPLOAD_MEGABYTES} MB; playground checkpoints are much smaller.")
+        return None
+    try:
+        return from_bytes(upload.getvalue(), model_class, config_class)
+    except ValueError as error:
+        st.error(f"Could not load {upload.name}: {error}.")
+        return None

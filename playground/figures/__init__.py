@@ -1,0 +1,112 @@
+"""Plotly figure builders shared by every page: pure functions from arrays to figures.
+
+One palette and one layout everywhere, so a loss curve or a digit colour means the same
+thing on each page. Topic-specific builders live beside this file (figures/gan.py, ...).
+"""
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from playground.trainer import History
+
+COLOURS = (  # colour-blind-safe (Okabe–Ito), then two extras for ten digit classes
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+    "#56B4E9", "#F0E442", "#000000", "#999999", "#8C564B",
+)
+REAL_COLOUR, FAKE_COLOUR = COLOURS[0], COLOURS[3]
+FIGURE_HEIGHT = 360
+
+
+def _layout(figure: go.Figure, title: str, height: int = FIGURE_HEIGHT) -> go.Figure:
+    figure.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        template="plotly_white", legend=dict(orientation="h", y=-0.15),
+    )
+    return figure
+
+
+def loss_curves(
+    history: History, names: Sequence[str], log_y: bool = False, title: str = "Loss",
+    reference_lines: dict[str, float] | None = None,
+) -> go.Figure:
+    """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2)."""
+    figure = go.Figure()
+    for index, name in enumerate(names):
+        steps, values = history.series(name)
+        figure.add_trace(go.Scattergl(x=steps, y=values, mode="lines", name=name,
+                                      line=dict(color=COLOURS[index % len(COLOURS)])))
+    for label, value in (reference_lines or {}).items():
+        figure.add_hline(y=value, line_dash="dash", line_color="grey", annotation_text=label)
+    figure.update_xaxes(title="step")
+    figure.update_yaxes(type="log" if log_y else "linear")
+    return _layout(figure, title)
+
+
+def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
+    """Lay out (N, H, W) or (N, 1, H, W) images in a grid with `gap` pixels of background; NaN pads."""
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), *np.shape(images)[-2:])
+    count, height, width = images.shape
+    columns = max(1, min(columns, count))
+    rows = -(-count // columns)
+    canvas = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan, np.float32)
+    for index, image in enumerate(images):
+        r, c = divmod(index, columns)
+        canvas[r * (height + gap): r * (height + gap) + height, c * (width + gap): c * (width + gap) + width] = image
+    return canvas
+
+
+def image_grid(images: np.ndarray, columns: int = 10, title: str = "", height: int | None = None) -> go.Figure:
+    """Grey images in [0, 1] as one tiled heat-map (fast to send and to redraw)."""
+    canvas = tile(images, columns)
+    figure = go.Figure(go.Heatmap(z=canvas[::-1], colorscale="gray_r", zmin=0, zmax=1,
+                                  showscale=False, hoverinfo="skip"))
+    figure.update_xaxes(visible=False, constrain="domain")
+    figure.update_yaxes(visible=False, scaleanchor="x")
+    rows = canvas.shape[0] / max(canvas.shape[1], 1)
+    return _layout(figure, title, height or int(min(700, max(140, 420 * rows + 40))))
+
+
+def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
+    """The same grid as `image_grid`, as PNG bytes for a download button."""
+    canvas = np.nan_to_num(tile(images, columns), nan=1.0)
+    pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)  # ink dark on white, as on paper
+    image = Image.fromarray(pixels).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def scatter_2d(
+    points: np.ndarray, labels: np.ndarray | None = None, title: str = "", label_name: str = "label",
+    axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 5,
+) -> go.Figure:
+    """2-D points, one coloured trace per label (legend doubles as a filter)."""
+    points = np.asarray(points)
+    figure = go.Figure()
+    groups = [(None, np.arange(len(points)))] if labels is None else [
+        (value, np.flatnonzero(labels == value)) for value in np.unique(labels)]
+    for index, (value, rows) in enumerate(groups):
+        figure.add_trace(go.Scattergl(
+            x=points[rows, 0], y=points[rows, 1], mode="markers",
+            name=str(value) if value is not None else "points", customdata=rows,
+            marker=dict(size=marker_size, color=COLOURS[index % len(COLOURS)], opacity=0.75),
+            hovertemplate=f"{label_name} {value}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+        ))
+    figure.update_xaxes(title=axis_titles[0])
+    figure.update_yaxes(title=axis_titles[1])
+    return _layout(figure, title)
+
+
+def heatmap(
+    z: np.ndarray, x: Sequence | None = None, y: Sequence | None = None, title: str = "",
+    colorscale: str = "RdBu", axis_titles: tuple[str, str] = ("", ""), zmid: float | None = None,
+) -> go.Figure:
+    """A matrix as colours, e.g. hidden units × time or a discriminator's output over the plane."""
+    figure = go.Figure(go.Heatmap(z=np.asarray(z), x=x, y=y, colorscale=colorscale, zmid=zmid))
+    figure.update_xaxes(title=axis_titles[0])
+    figure.update_yaxes(title=axis_titles[1])
+    return _layout(figure, title)

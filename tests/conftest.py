@@ -1,0 +1,27 @@
+"""Shared test set-up: one CPU thread per test process, and AppTest through the entry file."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+torch.set_num_threads(1)  # tests run side by side (pytest -n 2) on 2 cores
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGE_TIMEOUT_SECONDS = 120  # a page's first run loads data and pretrained models
+
+
+def open_page(name: str) -> AppTest:
+    """Run app.py, switch to pages/<name>.py and run it, as a student clicking the link would."""
+    app = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_SECONDS)
+    app.run()
+    app.switch_page(f"pages/{name}.py")
+    app.run()
+    return app
+
+
+@pytest.fixture
+def home() -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_SECONDS)
+    return app.run()

@@ -1,0 +1,47 @@
+"""Shared figure builders, tested without Streamlit."""
+
+import numpy as np
+from PIL import Image
+import io
+
+from playground import figures
+from playground.trainer import History
+
+
+def test_loss_curves_have_one_trace_per_series_and_a_log_option():
+    history = History()
+    for step in range(5):
+        history.add(step, {"train": 1 / (step + 1), "test": 2 / (step + 1)})
+    figure = figures.loss_curves(history, ["train", "test"], log_y=True, reference_lines={"2·log 2": 1.386})
+    assert [trace.name for trace in figure.data] == ["train", "test"]
+    assert list(figure.data[1].y) == [2.0, 1.0, 2 / 3, 0.5, 0.4]
+    assert figure.layout.yaxis.type == "log"
+    assert figure.layout.shapes[0].y0 == 1.386
+
+
+def test_tile_places_images_row_major_with_gaps():
+    images = np.stack([np.full((2, 2), value, np.float32) for value in (0.1, 0.2, 0.3)])
+    canvas = figures.tile(images, columns=2)
+    assert canvas.shape == (5, 5)
+    assert canvas[0, 0] == np.float32(0.1) and canvas[0, 3] == np.float32(0.2) and canvas[3, 0] == np.float32(0.3)
+    assert np.isnan(canvas[2, 2]) and np.isnan(canvas[4, 4])
+
+
+def test_image_grid_and_png_show_the_same_pixels():
+    images = np.random.default_rng(0).random((6, 1, 8, 8)).astype(np.float32)
+    figure = figures.image_grid(images, columns=3)
+    assert np.allclose(np.asarray(figure.data[0].z, dtype=float)[::-1], figures.tile(images, 3), equal_nan=True)
+    png = Image.open(io.BytesIO(figures.png_grid(images, columns=3, scale=2)))
+    assert png.size == (2 * (3 * 9 - 1), 2 * (2 * 9 - 1))
+
+
+def test_scatter_groups_points_by_label():
+    points = np.arange(12, dtype=float).reshape(6, 2)
+    figure = figures.scatter_2d(points, np.array([0, 1, 0, 2, 1, 0]))
+    assert [trace.name for trace in figure.data] == ["0", "1", "2"]
+    assert list(figure.data[0].customdata) == [0, 2, 5]
+
+
+def test_heatmap_keeps_the_matrix():
+    z = np.arange(6).reshape(2, 3)
+    assert np.array_equal(figures.heatmap(z).data[0].z, z)

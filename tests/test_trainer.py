@@ -1,0 +1,135 @@
+"""The one trainer: learning, slices, pause/resume, mid-run changes, NaN detection, games."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from playground.data import ShuffledBatches
+from playground.trainer import Player, TrainConfig, Trainer
+
+
+class Line(nn.Module):
+    """y = w·x + b fitted by least squares: the smallest model with a loss."""
+
+    def __init__(self, config=None):
+        super().__init__()
+        self.config = config
+        self.fit = nn.Linear(1, 1)
+
+    def loss(self, batch):
+        x, y = batch
+        loss = ((self.fit(x) - y) ** 2).mean()
+        return loss, {"loss": loss}
+
+
+def line_data(seed: int = 0) -> ShuffledBatches:
+    x = torch.linspace(-1, 1, 256).unsqueeze(1)
+    return ShuffledBatches(x, 3 * x - 1, seed=seed)
+
+
+def make_trainer(**config) -> Trainer:
+    return Trainer(Line, line_data(), TrainConfig(**{"learning_rate": 0.05, "batch_size": 32, **config}), seed=1)
+
+
+def test_loss_falls_on_a_tiny_problem():
+    trainer = make_trainer()
+    trainer.step(200)
+    steps, losses = trainer.history.series("loss")
+    assert steps == list(range(1, 201))
+    assert losses[-1] < 0.01 * losses[0]
+
+
+def test_run_for_is_bounded_and_does_at_least_one_step():
+    trainer = make_trainer()
+    assert trainer.run_for(0.0) == 1
+    assert trainer.run_for(10.0, max_steps=5) == 5
+    assert trainer.step_count == 6 and trainer.steps_per_second > 0
+
+
+def test_pause_resume_keeps_state_and_matches_an_uninterrupted_run():
+    straight, interrupted = make_trainer(), make_trainer()
+    straight.step(30)
+    interrupted.play()
+    interrupted.step(10)
+    interrupted.pause()
+    assert not interrupted.playing
+    interrupted.play()
+    interrupted.step(20)
+    assert interrupted.step_count == 30
+    assert torch.equal(straight.model.fit.weight, interrupted.model.fit.weight)
+
+
+def test_reset_rebuilds_the_same_initial_model_and_clears_history():
+    trainer = make_trainer()
+    initial = trainer.model.fit.weight.detach().clone()
+    trainer.step(20)
+    trainer.reset()
+    assert trainer.step_count == 0 and trainer.history.names == []
+    assert torch.equal(trainer.model.fit.weight, initial)
+
+
+def test_learning_rate_change_takes_effect_mid_run_without_losing_progress():
+    trainer = make_trainer()
+    trainer.step(10)
+    weight = trainer.model.fit.weight.detach().clone()
+    trainer.configure(learning_rate=1e-3, batch_size=8)
+    assert trainer.optimizers["model"].param_groups[0]["lr"] == 1e-3
+    assert torch.equal(trainer.model.fit.weight, weight) and trainer.step_count == 10
+    sizes = []
+    sample = trainer.data.sample
+    trainer.data.sample = lambda size: sizes.append(size) or sample(size)
+    trainer.step(2)
+    assert sizes == [8, 8]
+
+
+def test_zero_learning_rate_is_rejected_with_a_message():
+    with pytest.raises(ValueError, match="positive"):
+        TrainConfig(learning_rate=0)
+
+
+def test_divergence_is_caught_pauses_and_reset_recovers():
+    trainer = make_trainer(learning_rate=10.0, optimizer="sgd")
+    trainer.play()
+    trainer.step(100)
+    assert trainer.diverged and "learning rate" in trainer.diverged
+    assert not trainer.playing
+    assert trainer.step(5) == 0  # refuses to go on
+    trainer.configure(learning_rate=0.05)
+    trainer.reset()
+    trainer.step(50)
+    assert trainer.diverged is None and math.isfinite(trainer.history.last("loss"))
+
+
+def test_evaluation_joins_the_history_every_eval_every_steps():
+    data = line_data()
+    trainer = Trainer(Line, data, TrainConfig(learning_rate=0.05, eval_every=10),
+                      evaluate=lambda model: {"test_loss": model.loss(data.tensors)[0].item()})
+    trainer.step(30)
+    steps, values = trainer.history.series("test_loss")
+    assert steps == [0, 10, 20, 30] and values[-1] < values[0]
+
+
+class Game(nn.Module):
+    """Two players pulling one number each: 'a' wants a = 1, 'b' wants b = −1."""
+
+    def __init__(self, config=None):
+        super().__init__()
+        self.config = config
+        self.a, self.b = nn.Parameter(torch.zeros(())), nn.Parameter(torch.zeros(()))
+
+    def players(self):
+        return [Player("a", lambda: [self.a], lambda batch: ((self.a - 1) ** 2, {"a": self.a})),
+                Player("b", lambda: [self.b], lambda batch: ((self.b + 1) ** 2, {"b": self.b}))]
+
+
+def test_players_update_in_turn_with_their_own_rates_and_counts():
+    config = TrainConfig(optimizer="sgd", learning_rate=0.01, player_learning_rates=(("b", 0.02),),
+                         player_updates=(("a", 3),))
+    trainer = Trainer(Game, line_data(), config)
+    trainer.step(1)
+    assert trainer.optimizers["b"].param_groups[0]["lr"] == 0.02
+    assert trainer.model.a.item() > 0 and trainer.model.b.item() < 0
+    trainer.step(1, only="b")
+    assert trainer.history.series("a")[0] == [1] and trainer.history.series("b")[0] == [1, 2]
