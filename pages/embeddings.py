@@ -1,0 +1,379 @@
+"""Embedding analogies: GloVe vectors, king − man + woman, projections, benchmarks, word2vec trained live."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages import widgets
+from playground import benchmarks_words as bench
+from playground.embeddings import (
+    ANALOGY_METHODS, ANALOGY_PRESETS, PROJECTION_METHODS, PROJECTION_PRESETS, WordVectors, load_glove,
+    offset_alignment, parse_pairs, project,
+)
+from playground.figures import heatmap, loss_curves
+from playground.figures.embeddings import answer_scores, section_accuracy, similarity_scatter, word_map
+from playground.models.word2vec import ARCHITECTURES, Word2Vec, Word2VecConfig
+from playground.trainer import TrainConfig, Trainer
+from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecBatches, Word2VecDataConfig, lee_text, tokenize
+
+RESTRICTIONS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 400_000)  # most frequent words searched
+COSINE_FORMULA = (r"\cos(\mathbf a, \mathbf b) = "
+                  r"\frac{\mathbf a \cdot \mathbf b}{\lVert \mathbf a \rVert\,\lVert \mathbf b \rVert}")
+SGNS_FORMULA = (r"\mathcal L = -\log \sigma(\mathbf u_o^{\top} \mathbf h)"
+                r" - \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h),"
+                r" \qquad n_k \sim P_n(w) \propto \mathrm{count}(w)^{3/4}")
+HIDDEN_FORMULAS = {
+    "skip-gram": r"\mathbf h = \mathbf v_c \quad \text{(the centre word predicts each context word } o\text{)}",
+    "CBOW": r"\mathbf h = \frac{1}{2W} \sum_{-W \le j \le W,\, j \ne 0} \mathbf v_{w_{t+j}}"
+            r" \quad \text{(the context predicts the centre word } o\text{)}",
+}
+ONE_HOT_WORDS = "king, queen, man, woman, apple, orange"
+
+
+@st.cache_resource(show_spinner="Loading GloVe: 400,000 words × 50 dimensions…")
+def glove() -> WordVectors:
+    """One copy per server process, shared by every session (read-only)."""
+    return load_glove()
+
+
+@st.cache_resource(show_spinner="Answering the Google analogy questions…", max_entries=16)
+def glove_analogies(restrict: int, method: str) -> bench.AnalogyReport:
+    return bench.evaluate_analogies(glove(), restrict_vocab=restrict, method=method)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def glove_word_pairs(restrict: int) -> bench.PairsReport:
+    return bench.evaluate_word_pairs(glove(), restrict_vocab=restrict)
+
+
+def word_pairs_report(side: WordVectors, restrict: int) -> bench.PairsReport:
+    """GloVe's report is shared by every session; a session's own vectors are scored on the spot."""
+    return glove_word_pairs(restrict) if side is glove() else bench.evaluate_word_pairs(side, None, restrict)
+
+
+def analogy_report(side: WordVectors, restrict: int, method: str) -> bench.AnalogyReport:
+    if side is glove():
+        return glove_analogies(restrict, method)
+    return bench.evaluate_analogies(side, None, restrict, method)
+
+
+@st.cache_data(show_spinner=False)
+def lee() -> str:
+    return lee_text()
+
+
+def analogy_formula(method: str, a: str = "a", b: str = "b", c: str = "c") -> str:
+    """The LaTeX of 3CosAdd or 3CosMul for a − b + c (the Google set writes b − a + c)."""
+    best = rf"\hat x = \arg\max_{{x \notin \{{{a}, {b}, {c}\}}}}"
+    if method == "3CosAdd":
+        return rf"{best} \cos(x,\; {a} - {b} + {c})"
+    return (rf"{best} \frac{{\cos'(x, {a})\,\cos'(x, {c})}}{{\cos'(x, {b}) + \varepsilon}},"
+            r"\quad \cos' = \tfrac{1 + \cos}{2}")
+
+
+# ---- tools shared by GloVe and the vectors trained below -------------------------------------
+
+def fact(where, label: str, value: str, note: str) -> None:
+    """A metric whose small print is a note, not a change: no arrow, no colour."""
+    where.metric(label, value, note, delta_color="off", delta_arrow="off")
+
+
+def all_known(vectors: WordVectors, words: Sequence[str]) -> bool:
+    """True when every word is in the vocabulary; otherwise a message per unknown word, with close spellings."""
+    known = True
+    for word in words:
+        try:
+            vectors.index_of(word)
+        except ValueError as error:
+            st.warning(str(error), icon="🔎")
+            known = False
+    return known
+
+
+def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list[str]:
+    """A row of text boxes whose values survive reruns (and presets can set them)."""
+    words = []
+    for index, (column, label, default) in enumerate(zip(st.columns(len(labels)), labels, defaults)):
+        st.session_state.setdefault(f"{key}_{index}", default)
+        words.append(column.text_input(label, key=f"{key}_{index}"))
+    return words
+
+
+def show_analogy(vectors: WordVectors, words: Sequence[str], method: str, k: int, key: str,
+                 restrict: int | None = None, expected: str | None = None) -> None:
+    try:
+        matches = vectors.analogy(*words, k=k, method=method, restrict=restrict)
+    except ValueError as error:
+        st.warning(str(error), icon="🔎")
+        return
+    a, b, c = (w.strip().lower() for w in words)
+    st.success(f"{vectors.name}: {a} − {b} + {c} ≈ **{matches[0].word}**")
+    if expected and expected != matches[0].word:
+        rank = next((i + 1 for i, m in enumerate(matches) if m.word == expected), None)
+        place = f"number {rank}" if rank else f"not in the top {k}"
+        st.caption(f"The expected answer “{expected}” is {place}.")
+    st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], expected,
+                                  score_name=method), key=f"{key}_chart")
+
+
+def show_neighbours(vectors: WordVectors, query: str, k: int, key: str, restrict: int | None = None) -> None:
+    try:
+        matches = vectors.nearest(query, k=k, restrict=restrict)
+    except ValueError as error:
+        st.warning(str(error), icon="🔎")
+        return
+    st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], score_name="cosine",
+                                  title=f"{vectors.name}: nearest to {query.strip()}"), key=f"{key}_chart")
+
+
+def show_projection(vectors: WordVectors, pairs: Sequence[tuple[str, str]], dims: int, method: str, key: str) -> None:
+    known = [pair for pair in pairs if all_known(vectors, pair)]
+    if len(known) * 2 <= dims + 1:
+        st.info(f"{vectors.name}: a projection needs at least {dims // 2 + 2} known pairs.")
+        return
+    points = vectors.vectors([w for pair in known for w in pair])  # (2P, D)
+    st.plotly_chart(word_map(project(points, dims, method, seed=widgets.seed()), known,
+                             title=f"{vectors.name} · {method} {dims}-D"), key=f"{key}_chart")
+    st.metric("Mean cosine between the offsets (all dimensions)", f"{offset_alignment(points):.2f}",
+              help="1: every arrow points the same way in the full space; 0: unrelated directions.")
+
+
+def pairs_box(key: str) -> list[tuple[str, str]]:
+    """A preset picker and an editable list of pairs; a malformed list gets a message and no pairs."""
+    def fill() -> None:
+        preset = PROJECTION_PRESETS[st.session_state[f"{key}_preset"]]
+        st.session_state[f"{key}_pairs"] = ", ".join(" ".join(pair) for pair in preset)
+
+    st.selectbox("Preset", list(PROJECTION_PRESETS), key=f"{key}_preset", on_change=fill)
+    if f"{key}_pairs" not in st.session_state:
+        fill()
+    text = st.text_area("Pairs (first second, first second, …)", key=f"{key}_pairs", height=80)
+    try:
+        return parse_pairs(text)
+    except ValueError as error:
+        st.warning(str(error))
+        return []
+
+
+def projection_controls(key: str) -> tuple[int, str]:
+    left, right = st.columns(2)
+    dims = left.radio("Dimensions", (2, 3), horizontal=True, key=f"{key}_dims", format_func=lambda d: f"{d}-D")
+    method = right.radio("Projection", PROJECTION_METHODS, horizontal=True, key=f"{key}_method",
+                         help="PCA is linear: parallel offsets stay parallel. t-SNE keeps neighbours, not directions.")
+    return dims, method
+
+
+def analogy_controls(key: str) -> tuple[list[str], str, int, str | None]:
+    """Preset, the three words, the method (with its formula) and k; returns the expected answer of a preset."""
+    def fill() -> None:
+        for index, word in enumerate(ANALOGY_PRESETS[st.session_state[f"{key}_preset"]][:3]):
+            st.session_state[f"{key}_{index}"] = word
+
+    st.selectbox("Preset from the course", list(ANALOGY_PRESETS), key=f"{key}_preset", on_change=fill)
+    words = word_boxes(key, ("a", "− b", "+ c"), ANALOGY_PRESETS["king − man + woman"][:3])
+    left, right = st.columns([2, 1])
+    method = left.radio("Method (Levy & Goldberg 2014)", ANALOGY_METHODS, horizontal=True, key=f"{key}_method")
+    k = right.slider("Answers shown (k)", 1, 20, 10, key=f"{key}_k")
+    st.latex(analogy_formula(method))
+    preset = ANALOGY_PRESETS[st.session_state[f"{key}_preset"]]
+    expected = preset[3] if [w.strip().lower() for w in words] == list(preset[:3]) else None
+    return words, method, k, expected
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+st.title("🔤 Embedding analogies")
+st.write(
+    "A one-hot vector gives each word its own axis: 400,000 numbers, all zero but one, and every pair of words "
+    "equally unrelated. Dense embeddings place words by the company they keep (Firth): word2vec learns them by "
+    "predicting neighbours (skip-gram, CBOW), GloVe from global co-occurrence counts. In such a space directions "
+    "carry meaning (male → female, country → capital, present → past), so **king − man + woman ≈ queen** and "
+    "similarity is the cosine. Ask the 400,000 GloVe vectors yourself, then train your own."
+)
+vectors = glove()
+analogy_tab, neighbour_tab, projection_tab, one_hot_tab, benchmark_tab, train_tab = st.tabs(
+    ["Analogies", "Neighbours & similarity", "Projection", "One-hot vs dense", "Benchmarks", "Train your own"])
+
+with analogy_tab:
+    st.write("Type three words: the answer is the word whose vector is closest to a − b + c, the inputs excluded.")
+    words, method, k, expected = analogy_controls("emb_analogy")
+    restrict = st.select_slider("Search among the most frequent words", RESTRICTIONS, value=400_000,
+                                key="emb_analogy_restrict", format_func=lambda n: f"{n:,}",
+                                help="Rare words are noisy; gensim's benchmarks search the 300,000 most frequent.")
+    show_analogy(vectors, words, method, k, "emb_analogy", restrict, expected)
+
+with neighbour_tab:
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Nearest neighbours")
+        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query")
+        count = st.slider("Neighbours", 1, 30, 10, key="emb_neighbours_k")
+        show_neighbours(vectors, query, count, "emb_neighbours")
+    with right:
+        st.subheader("Cosine similarity")
+        st.latex(COSINE_FORMULA)
+        first, second = word_boxes("emb_similarity", ("word a", "word b"), ("cat", "dog"))
+        try:
+            cosine = vectors.similarity(first, second)
+            st.metric(f"cos({first.strip()}, {second.strip()})", f"{cosine:.3f}",
+                      help=f"angle {np.degrees(np.arccos(np.clip(cosine, -1, 1))):.0f}°")
+            st.caption("1: same direction · 0: orthogonal (unrelated) · −1: opposite. "
+                       "Vectors are stored at unit length, so the cosine is a dot product.")
+        except ValueError as error:
+            st.warning(str(error), icon="🔎")
+
+with projection_tab:
+    st.write("Fifty dimensions squeezed to two or three. With PCA the arrows from the first to the second word of "
+             "each pair stay parallel when one direction carries the relation.")
+    pairs = pairs_box("emb_projection")
+    dims, projection_method = projection_controls("emb_projection")
+    if pairs:
+        show_projection(vectors, pairs, dims, projection_method, "emb_projection")
+
+with one_hot_tab:
+    text = st.text_input("A small vocabulary", ONE_HOT_WORDS, key="emb_one_hot_words")
+    typed = dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip())
+    chosen = [w for w in typed if all_known(vectors, [w])]
+    if len(chosen) < 2:
+        st.info("Type at least two known words, separated by commas.")
+    else:
+        rows = [vectors.index_of(w) for w in chosen]
+        dense = vectors.vectors(chosen)  # (N, 50)
+        left, right = st.columns(2)
+        fact(left, "One-hot: numbers per word", f"{len(vectors):,}", f"{len(vectors) * 4 / 1e6:.1f} MB as float32")
+        fact(right, "Dense GloVe: numbers per word", f"{vectors.dim}", f"{vectors.dim * 4} bytes as float32")
+        columns = [f"#{row:,}" for row in rows]
+        left.plotly_chart(heatmap(np.eye(len(chosen)), x=columns, y=chosen, colorscale="Blues",
+                                  title="One-hot: the only non-zero columns", axis_titles=("vocabulary index", "")),
+                          key="emb_one_hot_map")
+        right.plotly_chart(heatmap(dense, y=chosen, title="Dense: all 50 numbers", zmid=0,
+                                   axis_titles=("dimension", "")), key="emb_dense_map")
+        left.latex(r"\cos(\mathbf e_i, \mathbf e_j) = 0 \quad (i \ne j)")
+        left.plotly_chart(heatmap(np.eye(len(chosen)), x=chosen, y=chosen, zmid=0, title="Cosine of one-hot vectors"),
+                          key="emb_one_hot_cosine")
+        right.latex(COSINE_FORMULA)
+        right.plotly_chart(heatmap(dense @ dense.T, x=chosen, y=chosen, zmid=0, title="Cosine of GloVe vectors"),
+                           key="emb_dense_cosine")
+
+with train_tab:
+    st.write("word2vec on a small corpus, live. The Lee corpus (300 news stories, 60,000 words) is 100,000 times "
+             "smaller than GloVe's 6 billion tokens: watch which relations it can still learn.")
+    source = st.radio("Corpus", ("Lee news corpus (gensim)", "Paste a text"), horizontal=True, key="emb_w2v_corpus")
+    if source == "Paste a text":
+        pasted = st.text_area(f"Your text (up to {MAX_TEXT_CHARACTERS:,} characters; each line is a document)",
+                              key="emb_w2v_text", height=120)
+    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture")
+    st.latex(SGNS_FORMULA)
+    st.latex(HIDDEN_FORMULAS[architecture])
+    c1, c2, c3, c4 = st.columns(4)
+    window = c1.slider("Window W", 1, 10, 5, key="emb_w2v_window", help="context words on each side")
+    dim = c2.select_slider("Dimension", (10, 20, 50, 100), value=50, key="emb_w2v_dim")
+    negatives = c3.slider("Negatives K", 1, 20, 5, key="emb_w2v_negatives")
+    min_count = c4.slider("Minimum count", 1, 10, 3, key="emb_w2v_min_count")
+    subsample = st.select_slider("Subsampling t", (0.0, 1e-4, 1e-3, 1e-2), value=1e-3, key="emb_w2v_subsample",
+                                 format_func=lambda t: "off" if t == 0 else f"{t:g}")
+    st.latex(r"P(\text{drop } w) = 1 - \sqrt{t / f(w)}")
+    rate, batch_size = widgets.learning_controls("emb_w2v", learning_rate=0.01, batch_size=256)
+
+    learned: WordVectors | None = None
+    try:
+        corpus = lee() if source.startswith("Lee") else pasted
+        data_config = Word2VecDataConfig(window=window, negatives=negatives, min_count=min_count, subsample=subsample)
+        spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
+
+        def build() -> Trainer:
+            data = Word2VecBatches(tokenize(corpus), data_config, architecture, widgets.seed(), widgets.device())
+            config = Word2VecConfig(len(data.vocabulary), dim, architecture)
+            return Trainer(lambda: Word2Vec(config), data, TrainConfig(learning_rate=rate, batch_size=batch_size),
+                           seed=widgets.seed(), device=widgets.device())
+
+        trainer = widgets.session_trainer("emb_w2v", spec, build)
+    except ValueError as error:
+        st.error(str(error))
+    else:
+        trainer.configure(learning_rate=rate, batch_size=batch_size)
+        st.caption(f"{len(trainer.data.vocabulary):,} words in the vocabulary, {len(trainer.data.tokens):,} tokens "
+                   "after subsampling.")
+
+        def render() -> None:
+            st.plotly_chart(loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
+                                        title="SGNS loss, and how sure the classifier is"), key="emb_w2v_loss")
+
+        widgets.training_panel("emb_w2v", trainer, render)
+        learned = WordVectors(trainer.data.vocabulary.words, trainer.model.embeddings(), name="your word2vec")
+        st.subheader("Your vectors beside GloVe")
+        tool = st.radio("Tool", ("Analogy", "Neighbours", "Projection"), horizontal=True, key="emb_compare_tool")
+        if tool == "Analogy":
+            words, method, k, expected = analogy_controls("emb_compare_analogy")
+        elif tool == "Neighbours":
+            query = st.text_input("A word or an expression", "israeli", key="emb_compare_query")
+        else:
+            pairs = pairs_box("emb_compare_projection")
+            dims, projection_method = projection_controls("emb_compare_projection")
+        for column, side in zip(st.columns(2), (learned, vectors)):
+            with column:
+                prefix = f"emb_compare_{'ours' if side is learned else 'glove'}"
+                if tool == "Analogy":
+                    show_analogy(side, words, method, k, prefix, expected=expected)
+                elif tool == "Neighbours":
+                    show_neighbours(side, query, 10, prefix)
+                elif pairs:
+                    show_projection(side, pairs, dims, projection_method, prefix)
+
+with benchmark_tab:
+    st.write("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a question "
+             "counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine ranks 353 word "
+             "pairs as people did. The numbers equal gensim's `evaluate_word_analogies` and `evaluate_word_pairs`.")
+    choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
+    which = st.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors",
+                     help="Train your own in the last tab to compare.")
+    left, right = st.columns(2)
+    restrict = left.select_slider("Vocabulary restriction: questions must use only the most frequent",
+                                  RESTRICTIONS, value=30_000, key="emb_bench_restrict", format_func=lambda n: f"{n:,}",
+                                  help="gensim's default is 300,000; larger is slower and harder.")
+    bench_method = right.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method")
+    chosen_vectors = {"GloVe": [vectors], "your word2vec": [learned], "both": [vectors, learned]}[which]
+
+    st.subheader("WordSim353")
+    st.latex(r"\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \quad d_i = \text{rank}_{\text{human}}(i)"
+             r" - \text{rank}_{\cos}(i)")
+    for column, side in zip(st.columns(len(chosen_vectors)), chosen_vectors):
+        try:
+            pairs_report = word_pairs_report(side, restrict)
+        except ValueError as error:
+            column.warning(f"{side.name}: {error}")
+            continue
+        fact(column, f"{side.name}: Spearman ρ", f"{pairs_report.spearman:.3f}",
+             f"{len(pairs_report.pairs)} pairs, {pairs_report.skipped} skipped")
+        column.plotly_chart(similarity_scatter([p[2] for p in pairs_report.pairs], [p[3] for p in pairs_report.pairs],
+                                               [f"{p[0]} – {p[1]}" for p in pairs_report.pairs]),
+                            key=f"emb_bench_pairs_{side.name}")
+
+    st.subheader("Google analogies")
+    st.latex(r"a : b :: c : \hat x, \qquad " + analogy_formula(bench_method, "b", "a", "c"))
+    if st.button("Run the analogy test", key="emb_bench_run", type="primary"):
+        st.session_state["emb_bench_requested"] = True
+    if st.session_state.get("emb_bench_requested"):
+        reports = {}
+        for side in chosen_vectors:
+            try:
+                reports[side.name] = analogy_report(side, restrict, bench_method)
+            except ValueError as error:
+                st.warning(f"{side.name}: {error}")
+        for column, (name, report) in zip(st.columns(max(1, len(reports))), reports.items()):
+            fact(column, f"{name}: overall accuracy", f"{report.overall.accuracy:.1%}",
+                 f"{report.overall.correct:,} / {report.overall.total:,}; {report.skipped:,} skipped")
+        if reports:
+            sections = [s.section for s in next(iter(reports.values())).sections]
+            accuracies = {name: [s.accuracy for s in report.sections] for name, report in reports.items()}
+            st.plotly_chart(section_accuracy(sections, accuracies, title="Accuracy per section"),
+                            key="emb_bench_sections")
+            name, report = next(iter(reports.items()))
+            wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
+            st.caption(f"Some questions {name} got wrong")
+            st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50],
+                                      columns=["section", "a b c", "expected", "answer"]), hide_index=True)
+    else:
+        st.caption("Answering every question takes a few seconds: press the button.")

@@ -1,0 +1,130 @@
+"""Intrinsic benchmarks of word vectors: the Google analogy set and WordSim353.
+
+The Google set (Mikolov et al. 2013) asks 19,544 questions a : b :: c : ? in 14 sections
+(capital-common-countries, gram3-comparative, ...); a question counts as right when the
+best word for b − a + c, the three inputs excluded, is the expected one. WordSim353
+(Finkelstein et al. 2002) scores how well the cosine ranks 353 word pairs as people did
+(Spearman ρ). Both files ship with gensim, and both functions reproduce gensim's
+`KeyedVectors.evaluate_word_analogies` / `evaluate_word_pairs` with their defaults
+(case-insensitive, questions with a word outside the first `restrict_vocab` words skipped),
+but answer all questions in a few batched products instead of one at a time.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy import stats
+
+from playground.embeddings import ANALOGY_METHODS, WordVectors, gensim_test_file
+
+ANALOGY_FILE = "questions-words.txt"
+PAIRS_FILE = "wordsim353.tsv"
+GENSIM_TOP_N = 5  # gensim looks for an answer outside the question among this many candidates
+
+Question = tuple[str, str, str, str]  # a, b, c, expected: a is to b as c is to expected
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    section: str
+    correct: int
+    total: int  # questions answered (those with every word in the vocabulary)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class AnalogyReport:
+    sections: tuple[SectionScore, ...]
+    overall: SectionScore
+    skipped: int  # questions with a word outside the vocabulary
+    answers: tuple[tuple[str, Question, str], ...]  # (section, question, predicted) for every answered question
+
+
+@dataclass(frozen=True)
+class PairsReport:
+    spearman: float  # rank correlation of cosine with the human scores
+    pearson: float
+    pairs: tuple[tuple[str, str, float, float], ...]  # (word 1, word 2, human score, cosine)
+    skipped: int  # pairs with a word outside the vocabulary
+
+
+def read_analogies(path: Path | None = None) -> list[tuple[str, list[Question]]]:
+    """Sections of (a, b, c, expected), upper-cased as gensim compares them; malformed lines skipped."""
+    sections: list[tuple[str, list[Question]]] = []
+    for line in Path(path or gensim_test_file(ANALOGY_FILE)).read_text(encoding="utf8").splitlines():
+        if line.startswith(": "):
+            sections.append((line.lstrip(": ").strip(), []))
+        elif len(words := line.upper().split()) == 4:
+            if not sections:
+                raise ValueError(f"{path}: a question comes before the first ': section' line")
+            sections[-1][1].append(tuple(words))
+    return sections
+
+
+def vocabulary_by_upper(vectors: WordVectors, restrict_vocab: int) -> dict[str, int]:
+    """Upper-cased word → row among the first `restrict_vocab` rows; the most frequent spelling wins."""
+    return {word.upper(): row for row, word in reversed(list(enumerate(vectors.words[:restrict_vocab])))}
+
+
+def evaluate_analogies(
+    vectors: WordVectors, path: Path | None = None, restrict_vocab: int = 300_000, method: str = "3CosAdd",
+) -> AnalogyReport:
+    """Accuracy per section and overall; with 3CosAdd, the numbers of gensim's `evaluate_word_analogies`."""
+    if method not in ANALOGY_METHODS:
+        raise ValueError(f"method must be one of {ANALOGY_METHODS}, not {method!r}")
+    vocabulary = vocabulary_by_upper(vectors, restrict_vocab)
+    sections = read_analogies(path)
+    asked = [(name, q) for name, questions in sections for q in questions if all(w in vocabulary for w in q)]
+    if not asked:
+        raise ValueError(f"no analogy question has all four words among the first {restrict_vocab:,} words")
+    rows = torch.tensor([[vocabulary[b], vocabulary[a], vocabulary[c]] for _, (a, b, c, _) in asked])  # (Q, 3)
+    _, best = vectors.analogy_batch(rows, GENSIM_TOP_N, method, restrict_vocab)  # b − a + c: (Q, 5)
+    answers = tuple((name, q, _first_new(vectors, candidates, q[:3]))
+                    for (name, q), candidates in zip(asked, best.tolist()))
+    scores = tuple(_score(name, [a for a in answers if a[0] == name]) for name, _ in sections)
+    skipped = sum(len(questions) for _, questions in sections) - len(asked)
+    return AnalogyReport(scores, _score("Total accuracy", answers), skipped, answers)
+
+
+def _first_new(vectors: WordVectors, candidates: list[int], inputs: tuple[str, ...]) -> str:
+    """The first candidate that is not an input in another spelling (gensim's rule); else the last one."""
+    spellings = [vectors.words[i].upper() for i in candidates]
+    return next((s for s in spellings if s not in inputs), spellings[-1])
+
+
+def _score(section: str, answers: list | tuple) -> SectionScore:
+    return SectionScore(section, sum(predicted == q[3] for _, q, predicted in answers), len(answers))
+
+
+def evaluate_word_pairs(vectors: WordVectors, path: Path | None = None, restrict_vocab: int = 300_000) -> PairsReport:
+    """Spearman ρ (and Pearson r) of cosine vs human similarity; gensim's `evaluate_word_pairs` numbers."""
+    vocabulary = vocabulary_by_upper(vectors, restrict_vocab)
+    pairs, skipped = [], 0
+    for line in Path(path or gensim_test_file(PAIRS_FILE)).read_text(encoding="utf8").splitlines():
+        fields = line.upper().split("\t")
+        if line.startswith("#") or len(fields) != 3 or not _is_number(fields[2]):
+            continue
+        a, b, human = fields
+        if a not in vocabulary or b not in vocabulary:
+            skipped += 1
+            continue
+        cosine = float(vectors.unit[vocabulary[a]] @ vectors.unit[vocabulary[b]])
+        pairs.append((a.lower(), b.lower(), float(human), cosine))
+    if len(pairs) < 3:
+        raise ValueError(f"only {len(pairs)} word pairs are in the vocabulary; a correlation needs at least 3")
+    human, model = np.array([p[2] for p in pairs]), np.array([p[3] for p in pairs])
+    return PairsReport(float(stats.spearmanr(human, model)[0]), float(stats.pearsonr(human, model)[0]),
+                       tuple(pairs), skipped)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

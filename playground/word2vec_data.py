@@ -1,0 +1,151 @@
+r"""Text → the (word, context, noise words) batches that word2vec learns from.
+
+Mikolov et al. (2013), "Distributed Representations of Words and Phrases": a word is known
+by the words within `window` positions of it. Two tricks from that paper shape the data:
+
+* subsampling: each occurrence of a frequent word w is dropped with probability
+  P(drop w) = 1 − sqrt(t / f(w)), f = relative frequency, so "the" stops dominating;
+* negative sampling: noise words are drawn from the unigram distribution raised to 3/4,
+  P_n(w) ∝ count(w)^0.75, which gives rare words a little more chance than their count.
+
+The default corpus is `lee_background.cor` from gensim's test data (300 Australian news
+stories, ~60,000 words); pasted text works too, up to MAX_TEXT_CHARACTERS.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from playground.data import Batch
+from playground.embeddings import gensim_test_file
+from playground.models.word2vec import ARCHITECTURES
+
+LEE_FILE = "lee_background.cor"
+MAX_TEXT_CHARACTERS = 500_000  # keeps vocabulary building and training interactive
+MAX_VOCABULARY = 20_000  # the most frequent words kept, whatever the corpus
+MIN_VOCABULARY = 10
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # letters of any alphabet (Spanish too), inner apostrophe
+
+
+@dataclass(frozen=True)
+class Word2VecDataConfig:
+    window: int = 5  # context words on each side of the centre word
+    negatives: int = 5  # noise words per real (word, context) pair
+    min_count: int = 3  # rarer words are removed before windows are taken
+    subsample: float = 1e-3  # t in P(drop w) = 1 − sqrt(t / f(w)); 0 keeps every word
+    noise_power: float = 0.75  # P_n(w) ∝ count(w)^power
+
+    def __post_init__(self):
+        if not 1 <= self.window <= 10:
+            raise ValueError(f"window must be between 1 and 10 words, not {self.window}")
+        if not 1 <= self.negatives <= 50:
+            raise ValueError(f"negatives must be between 1 and 50, not {self.negatives}")
+        if self.min_count < 1 or self.subsample < 0 or not 0 <= self.noise_power <= 1:
+            raise ValueError("min_count must be ≥ 1, subsample ≥ 0 and noise_power within [0, 1]")
+
+
+def lee_text() -> str:
+    return gensim_test_file(LEE_FILE).read_text(encoding="utf8")
+
+
+def tokenize(text: str) -> list[list[str]]:
+    """Lower-case words of each non-empty line (a line is a document: windows never cross it)."""
+    if len(text) > MAX_TEXT_CHARACTERS:
+        raise ValueError(f"The text has {len(text):,} characters; the limit is {MAX_TEXT_CHARACTERS:,} "
+                         "so that training stays interactive. Paste a shorter text.")
+    documents = [words for line in text.splitlines() if (words := WORD.findall(line.lower()))]
+    if not documents:
+        raise ValueError("The text has no words: paste a few paragraphs first.")
+    return documents
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    words: tuple[str, ...]  # most frequent first, the order WordVectors expects
+    counts: np.ndarray  # (V,) occurrences of each word
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def build_vocabulary(documents: list[list[str]], min_count: int) -> Vocabulary:
+    """Words seen at least `min_count` times (at most MAX_VOCABULARY), most frequent first."""
+    counted = Counter(word for words in documents for word in words).most_common(MAX_VOCABULARY)
+    kept = [(word, n) for word, n in counted if n >= min_count]
+    if len(kept) < MIN_VOCABULARY:
+        raise ValueError(f"Only {len(kept)} words occur at least {min_count} times; word2vec needs "
+                         f"{MIN_VOCABULARY} or more. Paste a longer text or lower the minimum count.")
+    return Vocabulary(tuple(w for w, _ in kept), np.array([n for _, n in kept], dtype=np.int64))
+
+
+def keep_probabilities(counts: np.ndarray, subsample: float) -> np.ndarray:
+    """P(keep w) = min(1, sqrt(t / f(w))), the complement of Mikolov's drop probability."""
+    if subsample == 0:
+        return np.ones(len(counts))
+    frequencies = counts / counts.sum()
+    return np.minimum(1.0, np.sqrt(subsample / frequencies))
+
+
+def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
+    """P_n(w) ∝ count(w)^power, the distribution negative samples are drawn from."""
+    weights = counts.astype(np.float64) ** power
+    return weights / weights.sum()
+
+
+class Word2VecBatches:
+    """Random (centre, context) windows of a subsampled corpus, with noise words, as tensors.
+
+    Subsampling is drawn once, from the seed, when the stream is built: the corpus is small
+    and a fixed thinned stream keeps the batches cheap. Each batch picks random centres;
+    skip-gram pairs each centre with one of its context words, CBOW keeps the whole window
+    (a mask marks slots past a document's edge). Batches are
+    skip-gram: (centre (B,), context (B,), negatives (B, K));
+    CBOW: (context (B, 2W), context_mask (B, 2W), centre (B,), negatives (B, K)).
+    """
+
+    def __init__(self, documents: list[list[str]], config: Word2VecDataConfig = Word2VecDataConfig(),
+                 architecture: str = "skip-gram", seed: int = 0, device: torch.device | str = "cpu"):
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {architecture!r}")
+        self.config, self.architecture, self.device = config, architecture, torch.device(device)
+        self.vocabulary = build_vocabulary(documents, config.min_count)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.tokens, self.document_ids = self._stream(documents, np.random.default_rng(seed))  # (N,), (N,)
+        self.offsets = torch.tensor([o for o in range(-config.window, config.window + 1) if o != 0])  # (2W,)
+        self.centres = torch.nonzero(self._window(torch.arange(len(self.tokens)))[1].any(1)).squeeze(1)
+        if len(self.centres) == 0:
+            raise ValueError("No word has a neighbour left after subsampling: paste a longer text.")
+        self.noise_cdf = torch.from_numpy(np.cumsum(noise_distribution(self.vocabulary.counts, config.noise_power)))
+
+    def _stream(self, documents: list[list[str]], rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """The corpus as one stream of word ids (unknown words removed, frequent ones thinned) and document ids."""
+        index = {word: i for i, word in enumerate(self.vocabulary.words)}
+        ids = [[index[w] for w in words if w in index] for words in documents]
+        tokens = np.array([i for doc in ids for i in doc], dtype=np.int64)
+        document_of = np.repeat(np.arange(len(ids)), [len(doc) for doc in ids])
+        kept = rng.random(len(tokens)) < keep_probabilities(self.vocabulary.counts, self.config.subsample)[tokens]
+        return torch.from_numpy(tokens[kept]), torch.from_numpy(document_of[kept])
+
+    def _window(self, centres: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Word ids around each centre (B, 2W) and whether each slot is inside the centre's document."""
+        positions = centres[:, None] + self.offsets  # (B, 2W)
+        clamped = positions.clamp(0, len(self.tokens) - 1)
+        inside = (positions == clamped) & (self.document_ids[clamped] == self.document_ids[centres][:, None])
+        return self.tokens[clamped], inside
+
+    def sample(self, batch_size: int) -> Batch:
+        pick = torch.randint(len(self.centres), (batch_size,), generator=self.generator)
+        centre_positions = self.centres[pick]
+        centre = self.tokens[centre_positions]  # (B,)
+        context, inside = self._window(centre_positions)  # (B, 2W) each
+        uniform = torch.rand(batch_size, self.config.negatives, generator=self.generator, dtype=torch.float64)
+        negatives = torch.searchsorted(self.noise_cdf, uniform).clamp_max(len(self.vocabulary) - 1)  # (B, K)
+        if self.architecture == "skip-gram":
+            slot = torch.multinomial(inside.float(), 1, generator=self.generator)  # one real context word each
+            batch = (centre, context.gather(1, slot).squeeze(1), negatives)
+        else:
+            batch = (context, inside, centre, negatives)
+        return tuple(t.to(self.device) for t in batch)

@@ -1,0 +1,71 @@
+"""The embeddings page through the entry file: analogies typed in, unknown words, projections, training, benchmarks."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import open_page
+
+
+@pytest.fixture
+def page() -> AppTest:
+    app = open_page("embeddings")
+    assert not app.exception
+    return app
+
+
+def type_analogy(app: AppTest, a: str, b: str, c: str) -> AppTest:
+    for index, word in enumerate((a, b, c)):
+        app.text_input(key=f"emb_analogy_{index}").set_value(word)
+    return app.run()
+
+
+def test_page_opens_on_king_minus_man_plus_woman(page):
+    assert "≈ **queen**" in page.success[0].value
+
+
+def test_an_analogy_typed_in_returns_answers_with_both_methods(page):
+    type_analogy(page, "paris", "france", "germany")
+    assert not page.exception and "≈ **berlin**" in page.success[0].value
+    page.radio(key="emb_analogy_method").set_value("3CosMul").run()
+    assert not page.exception and "≈ **berlin**" in page.success[0].value
+
+
+def test_unknown_and_empty_words_show_a_message_not_a_traceback(page):
+    type_analogy(page, "qeen", "man", "woman")
+    assert not page.exception
+    assert any("Did you mean: queen" in warning.value for warning in page.warning)
+    type_analogy(page, "king", "", "woman")
+    assert not page.exception and any("empty" in warning.value for warning in page.warning)
+    page.text_input(key="emb_query").set_value("zzqxj").run()
+    assert not page.exception and any("“zzqxj” is not in the GloVe vocabulary" in w.value for w in page.warning)
+
+
+def test_projection_presets_fill_the_pairs_and_draw_in_3d(page):
+    page.selectbox(key="emb_projection_preset").set_value("country – capital").run()
+    assert page.text_area(key="emb_projection_pairs").value.startswith("france paris, germany berlin")
+    page.radio(key="emb_projection_dims").set_value(3).run()
+    assert not page.exception
+    page.text_area(key="emb_projection_pairs").set_value("man woman, king").run()
+    assert not page.exception and any("exactly two words" in warning.value for warning in page.warning)
+
+
+def test_word2vec_trains_on_the_lee_corpus_and_compares_with_glove(page):
+    page.button(key="emb_w2v_step").click().run()
+    assert not page.exception
+    assert any(metric.label == "Step" and metric.value == "10" for metric in page.metric)
+    page.radio(key="emb_compare_tool").set_value("Neighbours").run()
+    assert not page.exception and any("nearest" in str(chart.proto.spec) for chart in page.get("plotly_chart"))
+    page.radio(key="emb_bench_vectors").set_value("both").run()
+    page.select_slider(key="emb_bench_restrict").set_value(1_000).run()
+    page.button(key="emb_bench_run").click().run()
+    assert not page.exception and any(metric.label == "your word2vec: Spearman ρ" for metric in page.metric)
+    page.radio(key="emb_w2v_corpus").set_value("Paste a text").run()
+    assert not page.exception and any("no words" in error.value for error in page.error)
+
+
+def test_benchmarks_run_on_demand(page):
+    page.select_slider(key="emb_bench_restrict").set_value(1_000).run()
+    assert any("Spearman" in metric.label for metric in page.metric)
+    page.button(key="emb_bench_run").click().run()
+    assert not page.exception
+    assert any(metric.label == "GloVe: overall accuracy" for metric in page.metric)
