@@ -1,0 +1,122 @@
+"""What the VAE page does with a trained model: decode codes, walk the latent space, sample.
+
+Every function takes a model with `encode(x) -> (μ, log σ²)` and `decode(z) -> images`
+(playground.models.vae.VAE) and returns NumPy arrays, so the page only draws them.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground.data import ShuffledBatches, Split
+from playground.models.vae import VAE, VAEConfig, kl_divergence, reconstruction_loss
+from playground.trainer import TrainConfig, Trainer
+
+INTERPOLATIONS = ("linear", "spherical")
+TEST_IMAGES = 500  # test images scored at each evaluation: enough for a smooth curve, cheap while playing
+
+
+def make_trainer(config: VAEConfig, data: Split, train: TrainConfig, seed: int, device: torch.device | str) -> Trainer:
+    """A trainer over data.x_train that scores the test images through their mean code μ.
+
+    The test scores use z = μ (no sampling), so the curves do not jitter with ε.
+    """
+    test = torch.from_numpy(data.x_test[:TEST_IMAGES]).to(device)
+
+    def evaluate(model: VAE) -> dict[str, float]:
+        mu, logvar = model.encode(test)
+        reconstruction = reconstruction_loss(model.decoder(mu), test, model.config.reconstruction)  # (B,)
+        scores = {"test reconstruction": reconstruction.mean().item()}
+        if model.config.variational:
+            scores["test kl"] = kl_divergence(mu, logvar).mean().item()
+        return scores
+
+    batches = ShuffledBatches(torch.from_numpy(data.x_train), seed=seed, device=device)
+    return Trainer(lambda: VAE(config), batches, train, evaluate=evaluate, seed=seed, device=device)
+
+
+def _device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def decode(model: nn.Module, z: np.ndarray) -> np.ndarray:
+    """Codes (N, D) or one code (D,) -> images (N, H, W) in [0, 1]. Deterministic: no sampling."""
+    codes = torch.as_tensor(np.atleast_2d(z), dtype=torch.float32, device=_device(model))
+    was_training = model.training
+    model.eval()
+    images = model.decode(codes)[:, 0].cpu().numpy()  # (N, H, W)
+    model.train(was_training)
+    return images
+
+
+@torch.no_grad()
+def encode(model: nn.Module, images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 1, H, W) -> μ (N, D) and σ (N, D); σ is 0 for a plain autoencoder."""
+    mus, sigmas = [], []
+    for start in range(0, len(images), batch_size):
+        x = torch.as_tensor(images[start : start + batch_size], device=_device(model))
+        mu, logvar = model.encode(x)
+        mus.append(mu.cpu().numpy())
+        sigmas.append((0.5 * logvar).exp().cpu().numpy())
+    return np.concatenate(mus), np.concatenate(sigmas)
+
+
+def grid_codes(
+    n: int, extent: float, latent_dim: int, dims: tuple[int, int] = (0, 1), base: np.ndarray | None = None
+) -> np.ndarray:
+    """n×n codes on a square [−extent, extent]² over two latent dims, the rest fixed at `base` (or 0).
+
+    Rows go from the top (largest second coordinate) down, columns left to right,
+    so the decoded grid reads like the latent map it is drawn from. Shape (n*n, D).
+    """
+    if n < 1 or not extent > 0:
+        raise ValueError("the grid needs n ≥ 1 and a positive extent")
+    ticks = np.linspace(-extent, extent, n, dtype=np.float32)
+    codes = np.tile(np.zeros(latent_dim, np.float32) if base is None else base.astype(np.float32), (n * n, 1))
+    codes[:, dims[0]] = np.tile(ticks, n)
+    codes[:, dims[1]] = np.repeat(ticks[::-1], n)
+    return codes
+
+
+def latent_grid(model: nn.Module, n: int, extent: float, **grid_options) -> np.ndarray:
+    """The decoded manifold: images (n*n, H, W) of `grid_codes(n, extent, ...)`."""
+    return decode(model, grid_codes(n, extent, model.config.latent_dim, **grid_options))
+
+
+def lerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` codes on the straight line from a to b (both included): (steps, D)."""
+    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
+    return (1 - t) * a + t * b
+
+
+def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` codes along the great arc from a to b (White 2016, "Sampling Generative Networks").
+
+        slerp(a, b; t) = sin((1−t)Ω)/sin Ω · a + sin(tΩ)/sin Ω · b,   cos Ω = a·b / (|a||b|)
+
+    Under a Gaussian prior most mass lies on a shell, and the straight line between
+    two codes cuts inside it; the arc stays at the codes' norms. Parallel or zero
+    codes have no arc: the line is returned.
+    """
+    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    omega = np.arccos(np.clip(np.dot(a, b) / norms, -1, 1)) if norms > 0 else 0.0
+    if np.sin(omega) < 1e-6:
+        return lerp(a, b, steps)
+    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
+    return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
+
+
+def interpolate(model: nn.Module, a: np.ndarray, b: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
+    """Decoded images (steps, H, W) along the path between codes a and b."""
+    if method not in INTERPOLATIONS:
+        raise ValueError(f"method must be one of {INTERPOLATIONS}, not {method!r}")
+    if steps < 2:
+        raise ValueError("an interpolation needs at least 2 steps")
+    return decode(model, (lerp if method == "linear" else slerp)(a, b, steps))
+
+
+def prior_samples(model: nn.Module, n: int, seed: int) -> np.ndarray:
+    """n images decoded from z ~ N(0, I), the VAE's generative story: (n, H, W)."""
+    z = np.random.default_rng(seed).standard_normal((n, model.config.latent_dim)).astype(np.float32)
+    return decode(model, z)
