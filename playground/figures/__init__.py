@@ -21,7 +21,7 @@ REAL_COLOUR, FAKE_COLOUR = COLOURS[0], COLOURS[3]
 FIGURE_HEIGHT = 360
 
 
-def _layout(figure: go.Figure, title: str, height: int = FIGURE_HEIGHT) -> go.Figure:
+def layout(figure: go.Figure, title: str, height: int = FIGURE_HEIGHT) -> go.Figure:
     figure.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         template="plotly_white", legend=dict(orientation="h", y=-0.15),
@@ -43,7 +43,7 @@ def loss_curves(
         figure.add_hline(y=value, line_dash="dash", line_color="grey", annotation_text=label)
     figure.update_xaxes(title="step")
     figure.update_yaxes(type="log" if log_y else "linear")
-    return _layout(figure, title)
+    return layout(figure, title)
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
@@ -67,7 +67,7 @@ def image_grid(images: np.ndarray, columns: int = 10, title: str = "", height: i
     figure.update_xaxes(visible=False, constrain="domain")
     figure.update_yaxes(visible=False, scaleanchor="x")
     rows = canvas.shape[0] / max(canvas.shape[1], 1)
-    return _layout(figure, title, height or int(min(700, max(140, 420 * rows + 40))))
+    return layout(figure, title, height or int(min(700, max(140, 420 * rows + 40))))
 
 
 def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
@@ -98,7 +98,7 @@ def scatter_2d(
         ))
     figure.update_xaxes(title=axis_titles[0])
     figure.update_yaxes(title=axis_titles[1])
-    return _layout(figure, title)
+    return layout(figure, title)
 
 
 def heatmap(
@@ -109,4 +109,4 @@ def heatmap(
     figure = go.Figure(go.Heatmap(z=np.asarray(z), x=x, y=y, colorscale=colorscale, zmid=zmid))
     figure.update_xaxes(title=axis_titles[0])
     figure.update_yaxes(title=axis_titles[1])
-    return _layout(figure, title)
+    return layout(figure, title)

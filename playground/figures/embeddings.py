@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, _layout
+from playground.figures import COLOURS, layout
 
 FIRST_COLOUR, SECOND_COLOUR, ARROW_COLOUR = COLOURS[0], COLOURS[3], COLOURS[8]
 
@@ -31,7 +31,7 @@ def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = 
     else:
         _arrows_3d(figure, firsts, seconds)
         figure.update_layout(scene=dict(aspectmode="data"))
-    return _layout(figure, title, height=520)
+    return layout(figure, title, height=520)
 
 
 def _labelled_points(spots: np.ndarray, words: list[str], name: str, colour: str) -> go.Scatter | go.Scatter3d:
@@ -68,7 +68,7 @@ def answer_scores(words: Sequence[str], scores: Sequence[float], expected: str |
     figure = go.Figure(go.Bar(x=list(scores)[::-1], y=list(words)[::-1], orientation="h", marker_color=colours[::-1],
                               hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     figure.update_xaxes(title=score_name)
-    return _layout(figure, title, height=max(200, 32 * len(words) + 60))
+    return layout(figure, title, height=max(200, 32 * len(words) + 60))
 
 
 def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[float]], title: str = "") -> go.Figure:
@@ -77,7 +77,7 @@ def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[flo
                                hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>")
                         for i, (name, values) in enumerate(accuracies.items())])
     figure.update_yaxes(title="accuracy", tickformat=".0%", range=[0, 1])
-    figure = _layout(figure, title, height=420)
+    figure = layout(figure, title, height=420)
     return figure.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1,
                                                              xanchor="right"))  # above: the labels below are slanted
 
@@ -90,4 +90,4 @@ def similarity_scatter(human: Sequence[float], cosine: Sequence[float], labels: 
                                   hovertemplate="%{text}<br>human %{x:.2f} · cosine %{y:.3f}<extra></extra>"))
     figure.update_xaxes(title="human similarity (0–10)")
     figure.update_yaxes(title="cosine similarity")
-    return _layout(figure, title)
+    return layout(figure, title)

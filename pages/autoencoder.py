@@ -1,0 +1,290 @@
+"""Autoencoder: squeeze digits through a bottleneck and see what the code is forced to learn."""
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from pages import widgets
+from playground import autoencoder_lessons as lessons
+from playground.data import Split, cloud_3d, split
+from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
+from playground.figures.autoencoder import error_histogram, planes_3d
+from playground.models.autoencoder import (
+    ACTIVATIONS, ARCHITECTURES, MAX_LATENT_DIM, NOISES, Autoencoder, AutoencoderConfig,
+)
+from playground.pretrain import load_pretrained
+from playground.recipes.autoencoder import AE_MNIST_CONFIG
+from playground.trainer import TrainConfig, Trainer
+
+GRID_COLUMNS = 10  # test digits in the reconstruction grid
+PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
+REGULARISER_FIELDS = ("noise", "noise_level", "sparsity_weight", "contractive_weight")
+CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
+ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "linear": "Linear (= PCA)"}
+
+
+@st.cache_resource
+def pretrained_ae() -> Autoencoder:
+    """Shared read-only: copy its weights, never train it."""
+    return load_pretrained("ae_mnist")
+
+
+def pretrained_available() -> bool:
+    try:
+        pretrained_ae()
+    except FileNotFoundError:
+        st.info("The pretrained autoencoder is missing (run `make pretrained`); training starts from random weights.")
+        return False
+    return True
+
+
+@st.cache_data
+def pixel_accuracy(dataset: str, seed: int, labels: int) -> float:
+    data = split(dataset, seed)
+    return lessons.few_label_accuracy(data.x_train, data.x_test, data, labels, seed)
+
+
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    """'128, 32' → (128, 32); a message and the default when the text is not a list of positive integers."""
+    try:
+        sizes = tuple(int(part) for part in text.replace(",", " ").split())
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1 or max(sizes) > 2048:
+        st.warning("Hidden sizes must be whole numbers between 1 and 2048, e.g. `128, 32`; "
+                   f"using {AE_MNIST_CONFIG.hidden_sizes}.")
+        return AE_MNIST_CONFIG.hidden_sizes
+    return sizes
+
+
+def architecture_controls() -> dict:
+    left, middle, right = st.columns(3)
+    architecture = left.radio("Architecture", ARCHITECTURES, key="ae_architecture", format_func=ARCHITECTURE_NAMES.get)
+    latent_dim = middle.slider("Latent size k", 1, MAX_LATENT_DIM, AE_MNIST_CONFIG.latent_dim, key="ae_latent_dim")
+    middle.latex(r"x \in \mathbb{R}^D \xrightarrow{f} h \in \mathbb{R}^k \xrightarrow{g} \hat x \in \mathbb{R}^D")
+    choices: dict = dict(architecture=architecture, latent_dim=latent_dim)
+    if architecture == "dense":
+        text = right.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", key="ae_hidden_sizes")
+        choices["hidden_sizes"] = hidden_sizes(text)
+    if architecture == "linear":
+        choices["output"] = "identity"
+        right.caption("No activation anywhere: x̂ = W′(W x + b) + b′, a projection onto a k-dimensional plane.")
+    else:
+        choices["activation"] = right.selectbox("Activation", tuple(ACTIVATIONS), key="ae_activation")
+    if architecture == "conv":
+        right.caption("Encoder: 3×3 convolutions with stride 2 (16, 32 channels); decoder: transposed convolutions.")
+    return choices
+
+
+def regulariser_controls() -> dict:
+    st.latex(r"\mathcal{L} = \tfrac{1}{D}\lVert x - g(f(\tilde x))\rVert^2 + \lambda_1 \lVert h\rVert_1"
+             r" + \lambda_2 \lVert J_f(\tilde x)\rVert_F^2, \qquad h = f(\tilde x)")
+    denoising, sparse, contractive = st.columns(3)
+    noise = denoising.selectbox("Denoising: corruption", NOISES, key="ae_noise")
+    level = denoising.slider("Noise level (σ or p)", 0.0, 1.0, AE_MNIST_CONFIG.noise_level, 0.05, key="ae_noise_level",
+                             disabled=noise == "none")
+    denoising.latex(r"\tilde x = x \odot m,\ m_i \sim \mathrm{Bernoulli}(1-p)" if noise == "masking"
+                    else r"\tilde x = x + \varepsilon,\ \varepsilon \sim \mathcal{N}(0, \sigma^2 I)")
+    sparsity = sparse.select_slider("Sparse: λ₁", PENALTY_WEIGHTS, 0.0, key="ae_sparsity_weight")
+    sparse.latex(r"\lambda_1 \lVert h \rVert_1 = \lambda_1 \sum_j |h_j|")
+    contraction = contractive.select_slider("Contractive: λ₂", PENALTY_WEIGHTS, 0.0, key="ae_contractive_weight")
+    contractive.latex(r"\lambda_2 \lVert J_f(x)\rVert_F^2"
+                      r" = \lambda_2 \sum_{i,j} \Big(\frac{\partial h_j}{\partial x_i}\Big)^2")
+    noise_level = level if noise != "none" else AE_MNIST_CONFIG.noise_level  # an unused level must not rebuild
+    return dict(noise=noise, noise_level=noise_level, sparsity_weight=sparsity, contractive_weight=contraction)
+
+
+def fits_pretrained(dataset: str, config: AutoencoderConfig) -> bool:
+    """The pretrained weights fit any config that differs from theirs only in the regularisers."""
+    same_layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
+    return dataset == "MNIST 28×28" and same_layers == AE_MNIST_CONFIG
+
+
+def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, start_pretrained: bool) -> Trainer:
+    trainer = lessons.make_trainer(config, data.x_train, data.x_test, train, widgets.seed(), widgets.device())
+    if start_pretrained:
+        model = Autoencoder(config)
+        model.load_state_dict(pretrained_ae().state_dict())
+        trainer.load_model(model)
+    return trainer
+
+
+def pretrain_greedily(trainer: Trainer, data: Split, steps: int, spec: tuple) -> None:
+    """Button callback: from fresh weights, one layer pair at a time, then hand the stack back for fine-tuning."""
+    trainer.reset()
+    model = trainer.model
+    train = replace(trainer.config, eval_every=steps)
+    losses = lessons.greedy_pretrain(model, data.x_train, steps, train, widgets.seed())
+    st.session_state["ae_greedy_losses"] = (spec, losses)
+    trainer.load_model(model)
+
+
+def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str], title: str):
+    return scatter_2d(points, labels, title=title, label_name="digit", axis_titles=axes, marker_size=4)
+
+
+def render_training(trainer: Trainer, data: Split) -> None:
+    model, history = trainer.model, trainer.history
+    rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
+    curves, grid, latent = st.columns(3)
+    curves.plotly_chart(loss_curves(history, ["train loss", "test loss"], log_y=True, title="Reconstruction error"))
+    penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
+    if penalties:
+        curves.plotly_chart(loss_curves(history, penalties, log_y=True, title="Penalties (before λ)"))
+    noisy = model.config.noise != "none"
+    grid.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
+                                 else "test originals over their reconstructions"))
+    k = model.config.latent_dim
+    title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
+    axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
+    points = lessons.latent_map(lessons.codes(model, data.x_test), "PCA", widgets.seed())
+    latent.plotly_chart(latent_figure(points, data.y_test, axes, title))
+    weights, picture = st.columns(2)
+    with weights:
+        widgets.download_model(model, "autoencoder.safetensors", key="ae_download_weights")
+    with picture:
+        widgets.download_png(lambda: png_grid(rows, GRID_COLUMNS), "reconstructions.png", key="ae_download_grid")
+
+
+def training_tab(dataset: str, data: Split) -> Trainer:
+    choices = architecture_controls()
+    with st.expander("Regularisers: denoising, sparse, contractive (combine freely)", expanded=True):
+        choices |= regulariser_controls()
+    try:
+        config = AutoencoderConfig(input_shape=data.image_shape, **choices)
+    except ValueError as error:
+        st.error(f"This autoencoder cannot be built: {error}")
+        st.stop()
+    learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
+    train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
+    start_pretrained = fits_pretrained(dataset, config) and pretrained_available() and st.toggle(
+        "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
+        help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.")
+    spec = (dataset, widgets.seed(), config, start_pretrained)
+    trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
+    trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
+    widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
+    tsne_map(trainer, data, spec)
+    if config.architecture == "dense":
+        greedy_section(trainer, data, spec)
+    return trainer
+
+
+def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:
+    if trainer.model.config.latent_dim <= 2:
+        return
+    if st.button("Compute a t-SNE map of the current codes (a few seconds)", key="ae_tsne", disabled=trainer.playing):
+        with st.spinner("t-SNE…"):
+            points = lessons.latent_map(lessons.codes(trainer.model, data.x_test), "t-SNE", widgets.seed())
+            st.session_state["ae_tsne_map"] = (spec, trainer.step_count, points)
+    stored = st.session_state.get("ae_tsne_map")
+    if stored is not None and stored[0] == spec:
+        title = f"t-SNE of the codes at step {stored[1]:,}"
+        st.plotly_chart(latent_figure(stored[2], data.y_test, ("t-SNE 1", "t-SNE 2"), title))
+
+
+def greedy_section(trainer: Trainer, data: Split, spec: tuple) -> None:
+    with st.expander("Greedy layer-wise pre-training: one autoencoder at a time"):
+        st.write("Before end-to-end training was easy, deep autoencoders were built one shallow autoencoder at a "
+                 "time: the first learns to reconstruct x, the second to reconstruct the first one's code, and so on; "
+                 "the trained layers are then stacked and fine-tuned together with ▶ Play.")
+        st.latex(r"h_0 = x, \qquad \min_{f_i, g_i} \lVert h_{i-1} - g_i(f_i(h_{i-1}))\rVert^2,"
+                 r" \qquad h_i = f_i(h_{i-1})")
+        steps = st.select_slider("Steps per layer pair", (50, 100, 200, 500, 1000), 200, key="ae_greedy_steps")
+        st.button("Pre-train from random weights, layer by layer", key="ae_greedy", disabled=trainer.playing,
+                  on_click=pretrain_greedily, args=(trainer, data, steps, spec))
+        stored = st.session_state.get("ae_greedy_losses")
+        if stored is not None and stored[0] == spec:
+            losses = ", ".join(f"{loss:.4f}" for loss in stored[1])
+            st.caption(f"Final loss of each layer pair, outermost first: {losses}. Now press ▶ Play to fine-tune.")
+
+
+def render_pca(trainer: Trainer, points: np.ndarray) -> None:
+    model = trainer.model
+    st.metric("Principal angle between the two planes", f"{trainer.history.last(lessons.ANGLE):.2f}°")
+    space, angle = st.columns([3, 2])
+    planes = {"linear AE": lessons.linear_plane(model), "PCA": lessons.pca_plane(points, 2)}
+    space.plotly_chart(planes_3d(points, planes, title="the cloud and the two reconstruction planes"))
+    angle.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)"))
+    projection = lessons.pca_projection(points, 2)
+    sectors = lessons.angular_sectors(projection)
+    left, right = st.columns(2)
+    left.plotly_chart(scatter_2d(projection, sectors, title="PCA projection", label_name="slice",
+                                 axis_titles=("PC 1", "PC 2")))
+    right.plotly_chart(scatter_2d(lessons.codes(model, points), sectors, title="linear AE codes h = W x + b",
+                                  label_name="slice", axis_titles=("h₁", "h₂")))
+
+
+def pca_tab() -> None:
+    st.write("A linear autoencoder with squared error cannot do better than PCA, and it gets there: its decoder's "
+             "columns span the same plane as the top principal components (Baldi & Hornik, 1989). The codes need not "
+             "be the principal coordinates themselves, only an invertible linear mix of them: colours mark slices of "
+             "PCA's map, and the AE's map is the same picture rotated, stretched or mirrored.")
+    st.latex(r"\min_{W, W'} \sum_n \lVert x_n - W' W x_n \rVert^2 \;\Longrightarrow\; "
+             r"\operatorname{span}(W') = \operatorname{span}(u_1, \dots, u_k), \qquad "
+             r"\cos\theta_{\max} = \sigma_{\min}(Q_{AE}^\top Q_{PCA})")
+    seed = widgets.seed()
+    points, test = cloud_3d(CLOUD_POINTS, seed), cloud_3d(CLOUD_POINTS // 3, seed + 1)
+    learning_rate, batch_size = widgets.learning_controls("ae_pca", learning_rate=3e-3, batch_size=64)
+    config = AutoencoderConfig(input_shape=(3,), architecture="linear", latent_dim=2, output="identity")
+    train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, eval_every=10)
+    trainer = widgets.session_trainer(
+        "ae_pca", seed, lambda: lessons.make_trainer(config, points, test, train, seed, widgets.device()))
+    trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
+    widgets.training_panel("ae_pca", trainer, lambda: render_pca(trainer, points))
+
+
+def anomaly_tab(model: Autoencoder, data: Split) -> None:
+    st.write("An autoencoder reconstructs well what looks like its training data. A large reconstruction error flags "
+             "an input unlike the rest: a badly written digit, a smudge, or data from somewhere else.")
+    st.latex(r"\text{score}(x) = \tfrac{1}{D}\lVert x - g(f(x))\rVert^2")
+    count = st.slider("Worst-reconstructed test images to show", 5, 30, 10, key="ae_worst_count")
+    errors = lessons.reconstruction_errors(model, data.x_test)
+    worst = lessons.worst_reconstructed(errors, count)
+    threshold = float(errors[worst[-1]])
+    st.plotly_chart(error_histogram(errors, threshold, title="reconstruction error per test image"))
+    originals = data.x_test[worst]
+    st.plotly_chart(image_grid(np.concatenate([originals, lessons.reconstructions(model, originals)]), count,
+                               title="the worst reconstructed, over their reconstructions"))
+    st.caption("Their labels: " + " ".join(str(label) for label in data.y_test[worst])
+               + ". Computed for the model as it is now (⏸ pause to refresh).")
+
+
+def labels_tab(model: Autoencoder, dataset: str, data: Split) -> None:
+    st.write("Labels are expensive, images are cheap. The autoencoder learned from the images alone; now fit a "
+             "logistic regression on a few labelled examples, once on its k-number codes and once on the raw pixels, "
+             "and compare on the test set.")
+    st.latex(r"p(y = c \mid z) = \operatorname{softmax}(W z + b)_c, \qquad z = f(x) \ \text{ or } \ z = x")
+    labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels")
+    seed = widgets.seed()
+    codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test), data,
+                                       labels, seed)
+    pixels = pixel_accuracy(dataset, seed, labels)
+    on_codes, on_pixels = st.columns(2)
+    on_codes.metric(f"On the AE codes (k = {model.config.latent_dim})", f"{codes:.1%}",
+                    f"{codes - pixels:+.1%} vs pixels")
+    on_pixels.metric(f"On raw pixels (D = {int(np.prod(data.image_shape))})", f"{pixels:.1%}")
+    st.caption("Two numbers per image keep the coarse layout of the digits, not enough to separate ten classes with "
+               "straight lines. Train with k = 8 to 32 and keep 50–100 labels: there the codes usually win; with "
+               "many labels the pixels catch up. Computed for the model as it is now (⏸ pause to refresh).")
+
+
+st.title("🗜️ Autoencoder")
+st.write(
+    "An autoencoder learns to copy its input through a bottleneck: the encoder squeezes each image into k numbers, "
+    "the decoder rebuilds the image from them. Copying is only hard because k is small, and that constraint forces "
+    "the network to find the patterns the images share. Choose an architecture and a latent size, add regularisers, "
+    "train, and watch the reconstructions and the map of codes take shape."
+)
+dataset = widgets.image_dataset_picker("ae")
+data = split(dataset, widgets.seed())
+train_tab, pca, anomalies, few_labels = st.tabs(["Train", "Linear AE = PCA", "Anomalies", "Few labels"])
+with train_tab:
+    main_trainer = training_tab(dataset, data)
+with pca:
+    pca_tab()
+with anomalies:
+    anomaly_tab(main_trainer.model, data)
+with few_labels:
+    labels_tab(main_trainer.model, dataset, data)

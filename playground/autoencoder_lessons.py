@@ -1,0 +1,174 @@
+"""What the autoencoder page measures: codes, latent maps, PCA angles, anomalies, probes, greedy pre-training.
+
+Each function answers one question of the lesson with plain arrays, so the page only draws:
+is the linear AE's plane PCA's plane (principal angle)? which digits does it reconstruct worst
+(anomalies)? are its codes better features than pixels when labels are few (logistic regression)?
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.linalg import subspace_angles
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.manifold import TSNE
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from playground.data import ShuffledBatches, Split
+from playground.models.autoencoder import Autoencoder, AutoencoderConfig
+from playground.trainer import TrainConfig, Trainer
+
+LATENT_MAP_METHODS = ("PCA", "t-SNE")
+ANGLE = "principal angle (°)"  # history name of the linear AE's angle to PCA
+
+
+def make_trainer(
+    config: AutoencoderConfig, x_train: np.ndarray, x_test: np.ndarray, train: TrainConfig, seed: int,
+    device: torch.device,
+) -> Trainer:
+    """A trainer over x_train that records the test loss (clean inputs) every `eval_every` steps,
+    and for the linear AE also its principal angle to PCA's subspace of x_train."""
+    test = torch.from_numpy(x_test).to(device)
+    pca_basis = pca_plane(x_train, config.latent_dim)[1] if config.architecture == "linear" else None
+
+    def evaluate(model: Autoencoder) -> dict[str, float]:
+        scores = {"test loss": model.reconstruction_error(test).mean().item()}
+        if pca_basis is not None:
+            scores[ANGLE] = principal_angle(model, pca_basis)
+        return scores
+
+    batches = ShuffledBatches(torch.from_numpy(x_train), seed=seed, device=device)
+    return Trainer(lambda: Autoencoder(config), batches, train, evaluate=evaluate, seed=seed, device=device)
+
+
+@torch.no_grad()
+def _apply(fn: Callable[[Autoencoder, torch.Tensor], torch.Tensor], model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    """`fn(model, batch)` over x in evaluation mode, on the model's device, as one numpy array."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    chunks = np.array_split(x, max(1, len(x) // 1024))
+    out = torch.cat([fn(model, torch.from_numpy(chunk).to(device)).cpu() for chunk in chunks])
+    model.train(was_training)
+    return out.numpy()
+
+
+def codes(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    return _apply(Autoencoder.encode, model, x)  # (N, k)
+
+
+def reconstructions(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    return _apply(Autoencoder.forward, model, x)  # (N, *input_shape)
+
+
+def reconstruction_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    return _apply(Autoencoder.reconstruction_error, model, x)  # (N,)
+
+
+def reconstruction_rows(model: Autoencoder, x: np.ndarray, noise_seed: int = 0) -> np.ndarray:
+    """Originals, then (denoising AE) their corrupted copies x̃, then the reconstructions: rows of one image grid."""
+    if model.config.noise == "none":
+        return np.concatenate([x, reconstructions(model, x)])
+    noisy = model.corrupt(torch.from_numpy(x), torch.Generator().manual_seed(noise_seed)).numpy()
+    return np.concatenate([x, noisy, reconstructions(model, noisy)])
+
+
+def worst_reconstructed(errors: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the `count` largest errors, worst first: the anomaly detector's candidates."""
+    return np.argsort(errors)[::-1][:count]
+
+
+def latent_map(codes: np.ndarray, method: str = "PCA", seed: int = 0) -> np.ndarray:
+    """(N, k) codes drawn in 2-D: as they are for k = 2, PCA or t-SNE for k > 2, (h, jitter) for k = 1."""
+    if method not in LATENT_MAP_METHODS:
+        raise ValueError(f"method must be one of {LATENT_MAP_METHODS}, not {method!r}")
+    if codes.shape[1] == 1:
+        return np.column_stack([codes[:, 0], np.random.default_rng(seed).uniform(-0.5, 0.5, len(codes))])
+    if codes.shape[1] == 2:
+        return codes
+    if method == "t-SNE":
+        return TSNE(n_components=2, init="pca", random_state=seed).fit_transform(codes)
+    return PCA(n_components=2, random_state=seed).fit_transform(codes)
+
+
+def linear_plane(model: Autoencoder) -> tuple[np.ndarray, np.ndarray]:
+    """The linear AE's reconstructions {b + W h}: origin b (D,) and the columns of W (D, k)."""
+    if model.config.architecture != "linear":
+        raise ValueError("only the linear autoencoder reconstructs onto a flat subspace")
+    layer = model.decoder[0][0]
+    return layer.bias.detach().cpu().numpy(), layer.weight.detach().cpu().numpy()
+
+
+def pca_plane(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """PCA's best k-dimensional affine subspace: the mean (D,) and the top-k components as columns (D, k)."""
+    pca = PCA(n_components=k).fit(points.reshape(len(points), -1))
+    return pca.mean_, pca.components_.T
+
+
+def pca_projection(points: np.ndarray, k: int) -> np.ndarray:
+    """Coordinates of the points along PCA's top-k components, shape (N, k)."""
+    mean, components = pca_plane(points, k)
+    return (points - mean) @ components
+
+
+def angular_sectors(points: np.ndarray, count: int = 8) -> np.ndarray:
+    """Which of `count` equal pie slices around the origin each 2-D point falls in: colours that follow a map."""
+    angle = np.arctan2(points[:, 1], points[:, 0]) + np.pi  # in [0, 2π]
+    return np.minimum((angle / (2 * np.pi / count)).astype(np.int64), count - 1)
+
+
+def principal_angle(model: Autoencoder, pca_basis: np.ndarray) -> float:
+    """Largest principal angle (degrees) between the linear AE's plane and PCA's basis (D, k): 0° = same subspace."""
+    _, basis = linear_plane(model)
+    return float(np.degrees(subspace_angles(basis, pca_basis).max()))
+
+
+def few_label_accuracy(train: np.ndarray, test: np.ndarray, split: Split, labels: int, seed: int = 0) -> float:
+    """Test accuracy of logistic regression fitted on the features of `labels` random training examples.
+
+    `train` and `test` are features of split.x_train and split.x_test (the AE's codes, or raw pixels).
+    """
+    chosen = np.random.default_rng(seed).permutation(len(train))[:labels]
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    probe.fit(train[chosen].reshape(len(chosen), -1), split.y_train[chosen])
+    return float(probe.score(test.reshape(len(test), -1), split.y_test))
+
+
+class LayerPair(nn.Module):
+    """One encoder layer and its mirror decoder layer, trained alone as a shallow autoencoder."""
+
+    def __init__(self, encoder_layer: nn.Module, decoder_layer: nn.Module):
+        super().__init__()
+        self.encoder_layer, self.decoder_layer = encoder_layer, decoder_layer
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        h = batch[0]  # (B, width of the layer below)
+        loss = F.mse_loss(self.decoder_layer(self.encoder_layer(h)), h)
+        return loss, {"layer loss": loss}
+
+
+def greedy_pretrain(
+    model: Autoencoder, x: np.ndarray, steps_per_layer: int, train: TrainConfig, seed: int = 0
+) -> list[float]:
+    """Hinton & Salakhutdinov's "one autoencoder at a time": train each layer pair on the codes of the pairs below.
+
+    Layer pair i learns to reconstruct h_{i-1} (h_0 = x) through h_i; once trained it is frozen for
+    this stage and its codes feed pair i + 1. The pairs are the model's own layers, so the stack is
+    then ready to be fine-tuned end to end. Returns each pair's final loss, outermost first.
+    """
+    device = next(model.parameters()).device
+    h = torch.from_numpy(x).to(device).flatten(1)  # (N, D)
+    losses = []
+    for index, (encoder_layer, decoder_layer) in enumerate(model.layer_pairs()):
+        pair = LayerPair(encoder_layer, decoder_layer)
+        batches = ShuffledBatches(h, seed=seed + index, device=device)
+        trainer = Trainer(lambda: pair, batches, train, seed=seed + index, device=device)
+        trainer.step(steps_per_layer)
+        losses.append(trainer.history.last("layer loss"))
+        with torch.no_grad():
+            h = encoder_layer(h)
+    return losses

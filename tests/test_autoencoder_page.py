@@ -1,0 +1,83 @@
+"""The autoencoder page through the entry file: it renders, trains, and survives every control."""
+
+import json
+
+from tests.conftest import open_page
+
+
+def charts(app) -> dict[str, dict]:
+    """Every Plotly figure on the page by its title."""
+    figures = [json.loads(element.proto.spec) for element in app.get("plotly_chart")]
+    return {figure["layout"].get("title", {}).get("text", ""): figure for figure in figures}
+
+
+def metric(app, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_page_renders_the_pretrained_model_with_every_tab():
+    app = open_page("autoencoder")
+    assert not app.exception
+    assert "Autoencoder" in app.title[0].value
+    assert app.toggle(key="ae_pretrained").value
+    figures = charts(app)
+    assert {"codes of the test set", "reconstruction error per test image", "angle to PCA's plane (°)"} <= set(figures)
+    assert any(m.label.startswith("On the AE codes") for m in app.metric)
+
+
+def test_changing_latent_size_and_stepping_updates_the_charts():
+    app = open_page("autoencoder")
+    before = charts(app)
+    app.slider(key="ae_latent_dim").set_value(8).run()
+    app.button(key="ae_step").click().run()
+    assert not app.exception
+    after = charts(app)
+    assert "codes of the test set (PCA of the 8-D codes)" in after
+    grid = "test originals over their reconstructions"
+    assert after[grid]["data"] != before[grid]["data"]
+    train_steps = after["Reconstruction error"]["data"][0]["x"]
+    assert metric(app, "Step") == "10" and len(train_steps) == 10
+
+
+def test_denoising_shows_noisy_inputs_and_penalties_get_their_curves():
+    app = open_page("autoencoder")
+    app.selectbox(key="ae_noise").set_value("masking").run()
+    app.select_slider(key="ae_sparsity_weight").set_value(1e-3).run()
+    app.select_slider(key="ae_contractive_weight").set_value(1e-2).run()
+    app.button(key="ae_step").click().run()
+    assert not app.exception
+    figures = charts(app)
+    assert "originals · noisy x̃ · reconstructions" in figures
+    names = {trace["name"] for trace in figures["Penalties (before λ)"]["data"]}
+    assert names == {"sparsity penalty", "contractive penalty"}
+
+
+def test_conv_on_digits_with_tsne_and_greedy_pretraining_of_the_dense_stack():
+    app = open_page("autoencoder")
+    app.selectbox(key="ae_dataset").set_value("Digits 8×8").run()
+    app.slider(key="ae_latent_dim").set_value(4).run()
+    app.select_slider(key="ae_greedy_steps").set_value(50).run()
+    app.button(key="ae_greedy").click().run()
+    assert not app.exception
+    assert any("Final loss of each layer pair" in caption.value for caption in app.caption)
+    app.radio(key="ae_architecture").set_value("conv").run()
+    app.button(key="ae_step").click().run()
+    app.button(key="ae_tsne").click().run()
+    assert not app.exception
+    assert "t-SNE of the codes at step 10" in charts(app)
+
+
+def test_linear_ae_angle_to_pca_falls_when_stepping():
+    app = open_page("autoencoder")
+    start = float(metric(app, "Principal angle between the two planes").rstrip("°"))
+    app.select_slider(key="ae_pca_steps_per_click").set_value(1000).run()
+    app.button(key="ae_pca_step").click().run()
+    assert not app.exception
+    assert float(metric(app, "Principal angle between the two planes").rstrip("°")) < min(start, 5.0)
+
+
+def test_bad_hidden_sizes_give_a_warning_not_a_traceback():
+    app = open_page("autoencoder")
+    app.text_input(key="ae_hidden_sizes").input("128, many").run()
+    assert not app.exception
+    assert any("Hidden sizes must be whole numbers" in warning.value for warning in app.warning)
