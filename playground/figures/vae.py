@@ -3,7 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, _layout, scatter_2d, tile
+from playground.figures import COLOURS, layout, scatter_2d, tile
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
@@ -68,7 +68,7 @@ def manifold_grid(images: np.ndarray, n: int, extent: float, title: str = "") ->
     figure = go.Figure(_manifold_heatmap(images, n, extent))
     figure.update_xaxes(title="z₁", constrain="domain")
     figure.update_yaxes(title="z₂", scaleanchor="x")
-    return _layout(figure, title, height=MAP_HEIGHT)
+    return layout(figure, title, height=MAP_HEIGHT)
 
 
 def overlay_manifold(figure: go.Figure, images: np.ndarray, n: int, extent: float) -> go.Figure:
