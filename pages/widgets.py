@@ -120,8 +120,10 @@ def training_panel(
     @st.fragment(run_every=REFRESH_SECONDS if playing else None)
     def live() -> None:
         if any(t.playing for t in trainers):
-            for trainer in trainers:
-                trainer.run_for(TRAIN_SLICE_SECONDS / len(trainers))
+            lead, *others = trainers
+            steps = lead.run_for(TRAIN_SLICE_SECONDS / len(trainers))
+            for trainer in others:  # the same number of steps, so side-by-side models stay comparable
+                trainer.step(steps)
             if any(t.diverged for t in trainers):
                 _pause(trainers)
                 st.rerun(scope="app")  # stops the refresh timer and shows the message below

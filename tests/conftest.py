@@ -1,11 +1,13 @@
 """Shared test set-up: one CPU thread per test process, and AppTest through the entry file."""
 
+import os
 from pathlib import Path
 
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+os.environ.setdefault("PLAYGROUND_THREADS", "1")  # what pages' widgets.device() caps torch to
 torch.set_num_threads(1)  # tests run side by side (pytest -n 2) on 2 cores
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

@@ -13,10 +13,10 @@ def test_loss_curves_have_one_trace_per_series_and_a_log_option():
     for step in range(5):
         history.add(step, {"train": 1 / (step + 1), "test": 2 / (step + 1)})
     figure = figures.loss_curves(history, ["train", "test"], log_y=True, reference_lines={"2·log 2": 1.386})
-    assert [trace.name for trace in figure.data] == ["train", "test"]
+    assert [trace.name for trace in figure.data] == ["train", "test", "2·log 2"]
     assert list(figure.data[1].y) == [2.0, 1.0, 2 / 3, 0.5, 0.4]
     assert figure.layout.yaxis.type == "log"
-    assert figure.layout.shapes[0].y0 == 1.386
+    assert list(figure.data[2].y) == [1.386, 1.386] and list(figure.data[2].x) == [0, 4]
 
 
 def test_tile_places_images_row_major_with_gaps():

@@ -39,8 +39,10 @@ def loss_curves(
         steps, values = history.series(name)
         figure.add_trace(go.Scattergl(x=steps, y=values, mode="lines", name=name,
                                       line=dict(color=COLOURS[index % len(COLOURS)])))
-    for label, value in (reference_lines or {}).items():
-        figure.add_hline(y=value, line_dash="dash", line_color="grey", annotation_text=label)
+    last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
+    for label, value in (reference_lines or {}).items():  # traces, not shapes: shapes misplace labels on log axes
+        figure.add_trace(go.Scatter(x=[0, last_step], y=[value, value], mode="lines", name=label,
+                                    line=dict(color="grey", dash="dash", width=1)))
     figure.update_xaxes(title="step")
     figure.update_yaxes(type="log" if log_y else "linear")
     return layout(figure, title)

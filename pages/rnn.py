@@ -1,0 +1,335 @@
+"""RNN sequence demo: a plain RNN, an LSTM and a GRU compared on four sequence tasks."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+from pages import widgets
+from playground import rnn_lessons as lessons
+from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
+from playground.models.rnn import CELLS, SequenceModel
+from playground.pretrain import load_pretrained
+from playground.sequences import (MAX_PASTED_CHARS, MOTIFS, PATTERNS, SERIES, TEST_STREAM, CharTask, ForecastTask,
+                                  MemoryTask, PatternTask, Task, clean_pasted, decode, evaluation_batch, lee_corpus,
+                                  series)
+from playground.trainer import TrainConfig, Trainer
+
+TASKS = {"forecast": "Forecasting", "classify": "Classification", "char": "Character LM", "memory": "Long memory"}
+DEFAULTS = {  # per task: cell, hidden units, learning rate, keep-gate bias, train the three cells side by side
+    "forecast": dict(cell="LSTM", hidden=32, learning_rate=3e-3, bias=1.0, compare=False),
+    "classify": dict(cell="LSTM", hidden=32, learning_rate=3e-3, bias=1.0, compare=False),
+    "char": dict(cell="LSTM", hidden=128, learning_rate=1e-2, bias=1.0, compare=False),
+    "memory": dict(cell="LSTM", hidden=32, learning_rate=1e-2, bias=4.0, compare=True),
+}
+PRETRAINED_CHAR = "rnn_char_lee"
+LEE, PASTED = "Lee news corpus (gensim, 360,000 characters)", "Text pasted below"
+GRAD_CLIP = 1.0  # ‖∇‖ ≤ 1: the usual guard against exploding gradients in RNNs
+EVAL_EVERY = 25
+VIEW_SEQUENCES = 32  # sequences behind the gradient view
+LIVE_SAMPLE = 160  # characters written live while the char model trains
+
+RECURRENCE = r"y_t = \phi\left(W_x\, x_t + W_y\, y_{t-1} + b\right)"
+EQUATIONS = {
+    "RNN": RECURRENCE + r",\qquad \phi = \tanh",
+    "LSTM": r"""\begin{aligned}
+        i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) && \text{input gate} \\
+        f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f) && \text{forget gate} \\
+        o_t &= \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o) && \text{output gate} \\
+        g_t &= \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) && \text{candidate} \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{cell state} \\
+        h_t &= o_t \odot \tanh(c_t)
+    \end{aligned}""",
+    "GRU": r"""\begin{aligned}
+        z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) && \text{update gate} \\
+        r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) && \text{reset gate} \\
+        n_t &= \tanh\big(W_{xn} x_t + r_t \odot (W_{hn} h_{t-1}) + b_n\big) && \text{candidate} \\
+        h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+    \end{aligned}""",
+}
+KEEP_BIAS = {"LSTM": r"b_f = b,\ b_i = -b:\ f_0 = \sigma(b),\ i_0 = 1 - \sigma(b)", "GRU": r"b_z = b:\ z_0 = \sigma(b)"}
+GRADIENT = (r"\frac{\partial \ell_T}{\partial h_t} = \frac{\partial \ell_T}{\partial h_T}"
+            r"\prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}")
+PERPLEXITY = r"\mathrm{PPL} = \exp\Big(-\frac{1}{N} \sum_{n=1}^{N} \log p\,(x_{n+1} \mid x_1, \dots, x_n)\Big)"
+SAMPLING = r"p_i = \frac{\exp(z_i / \tau)}{\sum_j \exp(z_j / \tau)}"
+
+
+@st.cache_resource(show_spinner=False)
+def pretrained_char() -> SequenceModel | None:
+    """Shared by every session, read-only: generation only, never trained."""
+    try:
+        return load_pretrained(PRETRAINED_CHAR)
+    except FileNotFoundError:
+        return None
+
+
+def key(task_id: str, name: str) -> str:
+    return f"rnn_{task_id}_{name}"
+
+
+# ---- controls -------------------------------------------------------------------------------------
+
+def architecture_controls(task_id: str) -> tuple[str, int, int, float]:
+    """Cell, hidden units, layers and keep-gate bias, with the chosen cell's equations beside them."""
+    defaults = DEFAULTS[task_id]
+    controls, formulas = st.columns([2, 3])
+    cell = controls.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True, key=key(task_id, "cell"))
+    hidden = controls.select_slider("Hidden units H", (8, 16, 32, 64, 128, 256), value=defaults["hidden"],
+                                    key=key(task_id, "hidden_size"))
+    layers = controls.slider("Layers", 1, 3, 1, key=key(task_id, "num_layers"))
+    bias = controls.slider("Keep-gate bias b (LSTM, GRU)", 0.0, 6.0, defaults["bias"], step=0.5,
+                           key=key(task_id, "keep_gate_bias"), disabled=cell == "RNN",
+                           help="The share σ(b) of the old state a gate keeps per step at the start. At b = 0 a "
+                                "memory halves every step; b = 4 keeps 98 %, so early steps still get a gradient.")
+    formulas.latex(EQUATIONS[cell])
+    if cell in KEEP_BIAS:
+        formulas.latex(KEEP_BIAS[cell])
+    return cell, hidden, layers, bias
+
+
+def forecast_controls() -> tuple[ForecastTask, int]:
+    controls, formula = st.columns([2, 3])
+    name = controls.selectbox("Series", SERIES, key="rnn_series")
+    window = controls.slider("Window T (steps read)", 10, 200, 40, key="rnn_window")
+    horizon = controls.slider("Horizon (values predicted at every step)", 1, 20, 5, key="rnn_horizon")
+    future = controls.slider("Roll-out steps", 5, 100, 30, key="rnn_rollout_steps")
+    formula.latex(r"\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b,\qquad k = \text{horizon}")
+    formula.latex(r"\mathcal L = \frac{1}{T k} \sum_{t=1}^{T} \sum_{j=1}^{k} (\hat x_{t+j} - x_{t+j})^2")
+    formula.caption("Sequence to sequence: a prediction at every step. The roll-out feeds its own predictions "
+                    "back as inputs, k values at a time, to forecast beyond the data.")
+    return ForecastTask(name, window, horizon), future
+
+
+def classify_controls() -> PatternTask:
+    controls, formula = st.columns([2, 3])
+    length = controls.slider("Sequence length T", 10, 200, 30, key="rnn_pattern_length")
+    noise = controls.slider("Noise σ", 0.0, 1.0, 0.4, step=0.05, key="rnn_noise")
+    formula.latex(r"\hat y = \operatorname{softmax}(W h_T + b),\qquad \mathcal L = -\log \hat y_{\text{class}}")
+    formula.caption(f"Sequence to vector: which motif ({', '.join(PATTERNS)}) hides somewhere in the noise? "
+                    "Only the last state h_T is read.")
+    return PatternTask(length, noise)
+
+
+def char_controls() -> CharTask | None:
+    controls, formula = st.columns([2, 3])
+    corpus = controls.radio("Corpus", (LEE, PASTED), key="rnn_corpus")
+    length = controls.slider("Training window (characters)", 16, 128, 64, step=16, key="rnn_char_window")
+    formula.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
+    formula.latex(PERPLEXITY)
+    formula.caption("A uniform guess over V characters has perplexity V; the lower, the better.")
+    if corpus == LEE:
+        return CharTask(lee_corpus(), length)
+    text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste", height=150)
+    try:
+        text = clean_pasted(text)
+        return CharTask(text, length)
+    except ValueError as error:
+        st.warning(f"Cannot train on this text: {error}. A longer text also needs a window below a tenth of it.")
+        return None
+
+
+def memory_controls() -> MemoryTask:
+    controls, formula = st.columns([2, 3])
+    length = controls.slider("Sequence length T", 5, 200, 50, key="rnn_memory_length")
+    formula.latex(r"x_1 = s \in \{1, \dots, 4\},\qquad x_2, \dots, x_T = \text{distractors}")
+    formula.latex(r"\hat y = \operatorname{softmax}(W h_T + b) \overset{?}{=} s")
+    formula.caption("A one-symbol copy task: the answer was shown T − 1 steps ago. Chance is 25 %. The "
+                    "gradient that could teach the network to keep it must travel back through all T steps.")
+    return MemoryTask(length)
+
+
+# ---- trainers ------------------------------------------------------------------------------------
+
+def session_trainers(task_id: str, task: Task, cells: list[str], hidden: int, layers: int, bias: float,
+                     learning_rate: float, batch_size: int) -> dict[str, Trainer]:
+    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change."""
+    seed, trainers = widgets.seed(), {}
+    train_config = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, grad_clip=GRAD_CLIP,
+                               eval_every=EVAL_EVERY)
+    for cell in cells:
+        config = lessons.model_config(task, cell, hidden, layers, bias)
+        trainers[cell] = widgets.session_trainer(
+            key(task_id, cell.lower()), (task, config, seed),
+            lambda config=config: lessons.build_trainer(task, config, train_config, seed, widgets.device()))
+        trainers[cell].configure(learning_rate=learning_rate, batch_size=batch_size)
+    return trainers
+
+
+def pause_other_tasks(current: dict[str, Trainer]) -> None:
+    """A task left while playing stops, so that only what is on screen trains."""
+    for name, stored in st.session_state.items():
+        if name.startswith("rnn_") and name.endswith("_trainer") and stored[1] not in current.values():
+            stored[1].pause()
+
+
+# ---- live views (redrawn while training) --------------------------------------------------------
+
+def histories(trainers: dict[str, Trainer]) -> dict:
+    return {cell: trainer.history for cell, trainer in trainers.items()}
+
+
+def forecast_live(task: ForecastTask, future_steps: int, trainers: dict[str, Trainer], cell: str) -> None:
+    rng = np.random.default_rng(widgets.seed() + TEST_STREAM)  # a series the model never trained on
+    example = series(task.series, 1, task.window + future_steps, rng)[0]
+    values, model = example[: task.window], trainers[cell].model
+    left, right = st.columns(2)
+    left.plotly_chart(forecast(values, lessons.one_step_predictions(model, values), example[task.window:],
+                               lessons.rollout(model, values, future_steps), title=f"{cell} on a test series"),
+                      key="rnn_forecast_chart")
+    right.plotly_chart(compare_cells(histories(trainers), "loss", "Mean squared error", log_y=True),
+                       key="rnn_forecast_loss")
+
+
+def accuracy_live(trainers: dict[str, Trainer], chance: float, name: str) -> None:
+    left, right = st.columns(2)
+    left.plotly_chart(compare_cells(histories(trainers), "accuracy", "Accuracy", reference=("chance", chance)),
+                      key=f"rnn_{name}_accuracy")
+    right.plotly_chart(compare_cells(histories(trainers), "loss", "Cross-entropy",
+                                     reference=("chance", -np.log(chance))), key=f"rnn_{name}_loss")
+
+
+def char_live(task: CharTask, trainers: dict[str, Trainer], cell: str) -> None:
+    left, right = st.columns(2)
+    left.plotly_chart(compare_cells(histories(trainers), "perplexity", "Perplexity", log_y=True,
+                                    reference=(f"uniform guess = V = {len(task.vocabulary)}", len(task.vocabulary))),
+                      key="rnn_char_perplexity")
+    sample = lessons.sample_text(trainers[cell].model, "The ", LIVE_SAMPLE, temperature=0.8, seed=widgets.seed())
+    right.caption(f"{cell} trained here writes (τ = 0.8, after “The ”):")
+    right.code("The " + sample, language=None, wrap_lines=True)
+
+
+# ---- views computed on every full run (paused, stepped, or a control changed) --------------------
+
+def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers: int, bias: float) -> None:
+    st.write("How strongly does the error at the last step reach the state at step t? Each factor "
+             "∂h_k/∂h_{k−1} of the chain rule is a matrix; in a plain RNN their product shrinks geometrically "
+             "(a straight downward slope on this log scale), so early inputs get almost no gradient. A gate near "
+             "1 keeps the product near 1.")
+    st.latex(GRADIENT)
+    x, y = (torch.from_numpy(a).to(widgets.device()) for a in evaluation_batch(task, VIEW_SEQUENCES, widgets.seed()))
+    norms = {}
+    for cell in CELLS:
+        if cell in trainers:
+            model, label = trainers[cell].model, f"{cell} · step {trainers[cell].step_count}"
+        else:
+            torch.manual_seed(widgets.seed())
+            config = lessons.model_config(task, cell, hidden, layers, bias)
+            model, label = SequenceModel(config).to(widgets.device()), f"{cell} · untrained"
+        norms[label] = lessons.gradient_norms(model, (x, y))
+    st.plotly_chart(gradient_norms(norms), key="rnn_gradients")
+    st.caption("Cells not being trained are shown freshly initialised (the same seed). The LSTM's memory travels "
+               "in c_t, so its curve is ‖∂ℓ_T/∂(h_t, c_t)‖.")
+
+
+def hidden_state_view(task: Task, model: SequenceModel, cell: str) -> None:
+    st.write("Every row is one hidden unit, every column one time step: what the network remembers as it reads.")
+    x, _ = evaluation_batch(task, VIEW_SEQUENCES, widgets.seed())
+    index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0, key="rnn_heatmap_sequence")
+    ticks = list(decode(x[index], task.vocabulary)) if isinstance(task, CharTask) else None
+    states = lessons.hidden_states(model, torch.from_numpy(x[index]))
+    st.plotly_chart(hidden_state_map(states, ticks=ticks, title=f"{cell}: top layer h_t"), key="rnn_heatmap")
+
+
+def generation_view(task: CharTask, trainers: dict[str, Trainer], cell: str) -> None:
+    st.write("The model writes one character at a time, each drawn from its softmax divided by a temperature τ, "
+             "and reads it back as the next input (vector to sequence). Low τ: safe and repetitive; high τ: "
+             "inventive and misspelt.")
+    pretrained = pretrained_char()
+    sources = ([f"Pretrained LSTM · {PRETRAINED_CHAR}"] if pretrained is not None else []) + [f"{cell} trained here"]
+    source = st.radio("Model", sources, horizontal=True, key="rnn_char_source")
+    model = pretrained if source.startswith("Pretrained") else trainers[cell].model
+    left, right = st.columns([2, 3])
+    temperature = left.slider("Temperature τ", 0.0, 2.0, 0.7, step=0.05, key="rnn_temperature",
+                              help="τ = 0 always takes the most likely character (arg-max).")
+    length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length")
+    prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime")
+    right.latex(SAMPLING)
+    unknown = sorted(set(prime) - set(model.config.vocabulary))
+    if unknown:
+        right.warning(f"Characters not in the model's vocabulary are skipped: {' '.join(unknown)}")
+    seed = widgets.seed() + st.session_state.get("rnn_resample", 0)
+    right.button("🎲 Sample again", key="rnn_sample_again",
+                 on_click=lambda: st.session_state.update(rnn_resample=st.session_state.get("rnn_resample", 0) + 1))
+    right.code(prime + lessons.sample_text(model, prime, length, temperature, seed), language=None, wrap_lines=True)
+    if pretrained is None:
+        st.info("The pretrained model is missing: run `make pretrained` to write pretrained/rnn_char_lee.")
+
+
+def data_view(task: Task) -> None:
+    x, y = evaluation_batch(task, 12, widgets.seed())
+    if isinstance(task, ForecastTask):
+        st.plotly_chart(sequences_by_class(x[:, :, 0], np.zeros(len(x), int), (task.series,), per_class=4,
+                                           title="Four test windows"), key="rnn_data_chart")
+    elif isinstance(task, PatternTask):
+        left, right = st.columns([1, 2])
+        left.plotly_chart(sequences_by_class(MOTIFS, np.arange(len(PATTERNS)), PATTERNS, title="The motifs"),
+                          key="rnn_data_motifs")
+        right.plotly_chart(sequences_by_class(x[:, :, 0], y, PATTERNS, per_class=1, title="A test sequence of each"),
+                           key="rnn_data_chart")
+    elif isinstance(task, MemoryTask):
+        rows = [f"answer {label + 1}:  " + " ".join(str(s + 1) for s in sequence.argmax(1)[:40] % task.symbols)
+                for sequence, label in zip(x[:4], y[:4])]
+        st.code("\n".join(rows), language=None)
+        st.caption("Symbols as numbers 1–4 (first 40 steps shown); distractors use separate input channels, "
+                   "so the network can tell them from the answer but must keep the answer in mind.")
+    else:
+        st.code(decode(x[0], task.vocabulary), language=None, wrap_lines=True)
+        st.caption(f"Vocabulary of V = {len(task.vocabulary)} characters; 90 % of the text trains, 10 % tests.")
+
+
+# ---- the page ------------------------------------------------------------------------------------
+
+st.title("🔁 RNN sequence demo")
+st.write(
+    "A recurrent layer reads a sequence one step at a time and feeds its own output back in, with the same weights "
+    "at every step. Unrolled over time it is a very deep network, and that is its weakness: the error signal "
+    "has to travel back through every step and fades (the vanishing gradient), so a plain RNN forgets what it "
+    "saw long ago. The LSTM and GRU add gates that decide what to keep. Pick a task and a cell, train, and compare."
+)
+st.latex(RECURRENCE)
+task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast", key="rnn_task")
+task_id = task_id or "forecast"  # clicking the selected task again clears the choice
+cell, hidden, layers, bias = architecture_controls(task_id)
+future_steps = 0
+if task_id == "forecast":
+    task, future_steps = forecast_controls()
+elif task_id == "classify":
+    task = classify_controls()
+elif task_id == "char":
+    task = char_controls()
+else:
+    task = memory_controls()
+if task is None:
+    st.stop()
+learning_rate, batch_size = widgets.learning_controls(f"rnn_{task_id}", DEFAULTS[task_id]["learning_rate"], 32)
+compare = st.toggle("Train the three cells side by side (same data, same seed)", value=DEFAULTS[task_id]["compare"],
+                    key=key(task_id, "compare"))
+cells = [cell] + [other for other in CELLS if other != cell and compare]  # the chosen cell leads the panel
+trainers = session_trainers(task_id, task, cells, hidden, layers, bias,
+                            learning_rate, batch_size)
+pause_other_tasks(trainers)
+
+
+def render() -> None:
+    if task_id == "forecast":
+        forecast_live(task, future_steps, trainers, cell)
+    elif task_id == "char":
+        char_live(task, trainers, cell)
+    else:
+        accuracy_live(trainers, 1 / (len(PATTERNS) if task_id == "classify" else task.symbols), task_id)
+
+
+widgets.training_panel("rnn", list(trainers.values()), render)
+if any(trainer.diverged for trainer in trainers.values()):
+    st.stop()
+names = (["Generate text"] if task_id == "char" else []) + ["Vanishing gradient", "Hidden state", "Data"]
+tabs = dict(zip(names, st.tabs(names)))
+if task_id == "char":
+    with tabs["Generate text"]:
+        generation_view(task, trainers, cell)
+with tabs["Vanishing gradient"]:
+    gradient_view(task, trainers, hidden, layers, bias)
+with tabs["Hidden state"]:
+    hidden_state_view(task, trainers[cell].model, cell)
+with tabs["Data"]:
+    data_view(task)
+widgets.download_model(trainers[cell].model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")

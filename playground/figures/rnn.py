@@ -1,0 +1,99 @@
+"""Figures of the RNN page: forecasts, cells compared on one metric, gradient norms, hidden states."""
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.figures import COLOURS, layout, heatmap
+from playground.trainer import History
+
+CELL_COLOURS = {"RNN": COLOURS[3], "LSTM": COLOURS[0], "GRU": COLOURS[2]}  # the same on every chart
+
+
+def forecast(values: np.ndarray, one_step: np.ndarray, future_truth: np.ndarray, future: np.ndarray,
+             title: str = "Forecast") -> go.Figure:
+    """The window read (T,), the next-value predictions along it (T,), then truth vs roll-out beyond it (F,)."""
+    known, ahead = np.arange(len(values)), len(values) + np.arange(len(future))
+    figure = go.Figure([
+        go.Scatter(x=known, y=values, mode="lines+markers", name="series (input)", marker_size=4,
+                   line=dict(color=COLOURS[8])),
+        go.Scatter(x=known + 1, y=one_step, mode="lines", name="one step ahead", line=dict(color=COLOURS[0])),
+        go.Scatter(x=ahead, y=future_truth, mode="lines+markers", name="truth", marker_size=4,
+                   line=dict(color=COLOURS[7], dash="dot")),
+        go.Scatter(x=ahead, y=future, mode="lines", name="autoregressive roll-out",
+                   line=dict(color=COLOURS[3], width=3)),
+    ])
+    figure.add_vline(x=len(values) - 0.5, line_dash="dash", line_color="grey", annotation_text="now")
+    figure.update_xaxes(title="step t")
+    return layout(figure, title)
+
+
+def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
+    """Exponential moving average, as TensorBoard draws noisy mini-batch curves."""
+    averaged, running = np.empty(len(values)), values[0] if len(values) else 0.0
+    for index, value in enumerate(values):
+        running = weight * running + (1 - weight) * value
+        averaged[index] = running
+    return averaged
+
+
+def compare_cells(histories: Mapping[str, History], metric: str, title: str, log_y: bool = False,
+                  reference: tuple[str, float] | None = None) -> go.Figure:
+    """One metric of several cells: the training batches faint (smoothed), the fixed test batch bold."""
+    figure = go.Figure()
+    for cell, history in histories.items():
+        colour = cell_colour(cell)
+        steps, values = history.series(metric)
+        figure.add_trace(go.Scatter(x=steps, y=smooth(values), mode="lines", name=f"{cell} · train", opacity=0.5,
+                                    line=dict(color=colour, width=1)))
+        steps, values = history.series(f"test {metric}")
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 60 else "lines",
+                                    name=f"{cell} · test",
+                                    line=dict(color=colour, width=3)))
+    if reference is not None:  # a trace, not add_hline: hline annotations land at 10^y on log axes
+        last = max([1, *(step for history in histories.values() for step in history.series(metric)[0][-1:])])
+        figure.add_trace(go.Scatter(x=[0, last], y=[reference[1]] * 2, mode="lines", name=reference[0],
+                                    line=dict(color="grey", dash="dash")))
+    figure.update_xaxes(title="step")
+    figure.update_yaxes(title=metric, type="log" if log_y else "linear")
+    return layout(figure, title)
+
+
+def cell_colour(label: str) -> str:
+    """The colour of the cell a label starts with ("LSTM · step 40" is an LSTM)."""
+    return CELL_COLOURS.get(label.split()[0], COLOURS[4])
+
+
+def gradient_norms(norms: Mapping[str, np.ndarray], title: str = "‖∂ℓ_T / ∂h_t‖ by step") -> go.Figure:
+    """One line per cell, log scale: a straight downward slope towards t = 1 is the vanishing gradient."""
+    figure = go.Figure([
+        go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers", name=label, marker_size=4,
+                   line=dict(color=cell_colour(label)))
+        for label, values in norms.items()])
+    figure.update_xaxes(title="step t")
+    figure.update_yaxes(title="gradient norm", type="log", exponentformat="power")
+    return layout(figure, title)
+
+
+def hidden_state_map(states: np.ndarray, ticks: Sequence[str] | None = None,
+                     title: str = "Hidden state h_t") -> go.Figure:
+    """Units × time (H, T), tanh-range colours centred on 0; `ticks` label the steps (e.g. the characters read)."""
+    steps = np.arange(1, states.shape[1] + 1)
+    figure = heatmap(states, x=steps, title=title, axis_titles=("step t", "unit"), zmid=0)
+    figure.update_traces(zmin=-1, zmax=1)
+    if ticks is not None:
+        figure.update_xaxes(tickvals=steps, ticktext=[repr(c)[1:-1] if c != " " else "␣" for c in ticks], tickangle=0)
+    return figure
+
+
+def sequences_by_class(x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], per_class: int = 2,
+                       title: str = "Examples") -> go.Figure:
+    """A few sequences (N, T) of every class, coloured by class."""
+    figure = go.Figure()
+    for label, name in enumerate(names):
+        for rank, row in enumerate(np.flatnonzero(labels == label)[:per_class]):
+            figure.add_trace(go.Scatter(y=x[row], mode="lines", name=name, legendgroup=name, showlegend=rank == 0,
+                                        line=dict(color=COLOURS[label % len(COLOURS)])))
+    figure.update_xaxes(title="step t")
+    return layout(figure, title)

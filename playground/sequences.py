@@ -1,0 +1,181 @@
+"""The sequence tasks of the RNN lesson, drawn fresh for every batch from formulas or a corpus.
+
+Each task is a frozen dataclass (hashable, so a page can rebuild its trainer when it changes)
+with `generate(n, rng) -> (inputs, targets)` as numpy arrays; `TaskBatches` turns one into
+the trainer's batch source. Synthetic tasks never run out of data, so the curves show
+learning rather than memorising; their test batch is a fixed draw from a separate stream.
+
+  * ForecastTask — sequence to sequence: a noisy sine, a sum of sines or a random-walk price;
+    at every step of a `window` predict the next `horizon` values.
+  * PatternTask — sequence to vector: which motif (rise, fall, spike) hides in the noise.
+  * CharTask — a character language model on gensim's Lee corpus or on pasted text.
+  * MemoryTask — long memory (a one-symbol copy task): name the symbol shown at step 1 after
+    `length` − 1 distracting steps; chance is 1 / symbols.
+"""
+
+import importlib.util
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from playground.data import Batch
+
+SERIES = ("noisy sine", "sum of sines", "random-walk price")
+MOTIFS = np.array([[-1, -1 / 3, 1 / 3, 1], [1, 1 / 3, -1 / 3, -1], [0, 1, 1, 0]], np.float32)  # (patterns, 4)
+PATTERNS = ("rise", "fall", "spike")  # the names of MOTIFS' rows, the classes of PatternTask
+MAX_PASTED_CHARS = 100_000  # pasted corpora are cut to this many characters (a few seconds per epoch)
+MIN_CORPUS_CHARS = 200  # shorter text cannot fill a few training windows and a test part
+TEST_STREAM = 10_000  # added to the seed for the test stream, so that test draws never repeat training draws
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+def series(name: str, n: int, length: int, rng: np.random.Generator) -> np.ndarray:
+    """n random series of one kind, (n, length) float32, values roughly within [-2, 2]."""
+    t = np.arange(length)[None, :]
+    phase = rng.uniform(0, 2 * np.pi, (n, 1))
+    if name == "noisy sine":
+        period = rng.uniform(15, 30, (n, 1))
+        values = np.sin(2 * np.pi * t / period + phase) + 0.1 * rng.standard_normal((n, length))
+    elif name == "sum of sines":
+        period_1, period_2 = rng.uniform(20, 40, (n, 1)), rng.uniform(6, 12, (n, 1))
+        values = (np.sin(2 * np.pi * t / period_1 + phase) + 0.5 * np.sin(2 * np.pi * t / period_2 + 2 * phase)
+                  + 0.05 * rng.standard_normal((n, length)))
+    elif name == "random-walk price":  # log-price: yesterday's value plus a small trend and noise
+        drift = rng.uniform(-0.02, 0.02, (n, 1))
+        values = np.cumsum(drift + 0.1 * rng.standard_normal((n, length)), axis=1) - 1 + 2 * rng.random((n, 1))
+    else:
+        raise ValueError(f"unknown series {name!r}; choose one of {SERIES}")
+    return values.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class ForecastTask:
+    series: str = "noisy sine"  # one of SERIES
+    window: int = 40  # steps the network reads
+    horizon: int = 5  # values it predicts at every step (seq-to-seq, as in Géron's chapter 15)
+
+    def __post_init__(self):
+        series(self.series, 1, 2, np.random.default_rng(0))  # unknown names fail here
+        if not (2 <= self.window <= 500 and 1 <= self.horizon <= 50):
+            raise ValueError("window must be 2–500 steps and horizon 1–50")
+
+    def generate(self, n: int, rng: np.random.Generator) -> Arrays:
+        """x (n, window, 1); y (n, window, horizon) with y[:, t, k] = value at step t + 1 + k."""
+        values = series(self.series, n, self.window + self.horizon, rng)
+        targets = np.lib.stride_tricks.sliding_window_view(values[:, 1:], self.horizon, axis=1)
+        return values[:, : self.window, None], np.ascontiguousarray(targets)
+
+
+@dataclass(frozen=True)
+class PatternTask:
+    length: int = 30  # steps per sequence
+    noise: float = 0.4  # standard deviation of the background noise (the motif has amplitude 1)
+
+    def __post_init__(self):
+        if not (8 <= self.length <= 500 and 0 <= self.noise <= 2):
+            raise ValueError("length must be 8–500 steps and noise 0–2")
+
+    def generate(self, n: int, rng: np.random.Generator) -> Arrays:
+        """x (n, length, 1): noise with one motif of PATTERNS at a random place; y (n,) the motif's index."""
+        labels = rng.integers(len(MOTIFS), size=n)
+        x = self.noise * rng.standard_normal((n, self.length)).astype(np.float32)
+        starts = rng.integers(0, self.length - MOTIFS.shape[1] + 1, size=n)
+        x[np.arange(n)[:, None], starts[:, None] + np.arange(MOTIFS.shape[1])] += MOTIFS[labels]
+        return x[:, :, None], labels.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class MemoryTask:
+    length: int = 40  # steps between the symbol to remember and the question
+    symbols: int = 4  # distinct symbols (chance accuracy = 1 / symbols)
+
+    def __post_init__(self):
+        if not (2 <= self.length <= 1000 and 2 <= self.symbols <= 16):
+            raise ValueError("length must be 2–1000 steps and symbols 2–16")
+
+    @property
+    def channels(self) -> int:
+        return 2 * self.symbols
+
+    def generate(self, n: int, rng: np.random.Generator) -> Arrays:
+        """x (n, length, 2·symbols) one-hot: step 1 shows the symbol to remember on channels 0..symbols−1,
+        every later step a random distractor on channels symbols..2·symbols−1; y (n,) the first symbol."""
+        tokens = rng.integers(self.symbols, size=(n, self.length))
+        tokens[:, 1:] += self.symbols  # distractors have their own channels
+        return np.eye(self.channels, dtype=np.float32)[tokens], tokens[:, 0].astype(np.int64)
+
+
+@lru_cache(maxsize=1)
+def lee_corpus() -> str:
+    """gensim's Lee background corpus: 300 Australian news stories, about 360,000 characters."""
+    gensim = importlib.util.find_spec("gensim")  # finds the installed package without importing it (seconds)
+    path = Path(gensim.submodule_search_locations[0]) / "test" / "test_data" / "lee_background.cor"
+    return " ".join(path.read_text(encoding="utf8").split())  # one space between words, no line breaks
+
+
+def clean_pasted(text: str) -> str:
+    """Pasted text as a corpus: whitespace collapsed, cut to MAX_PASTED_CHARS; ValueError if too short."""
+    text = " ".join(text.split())[:MAX_PASTED_CHARS]
+    if len(text) < MIN_CORPUS_CHARS:
+        raise ValueError(f"paste at least {MIN_CORPUS_CHARS} characters (got {len(text)})")
+    return text
+
+
+def encode(text: str, vocabulary: str) -> np.ndarray:
+    """Token ids (int64) of the characters of `text` that are in `vocabulary`; the others are dropped."""
+    index = {char: i for i, char in enumerate(vocabulary)}
+    return np.array([index[char] for char in text if char in index], dtype=np.int64)
+
+
+def decode(tokens, vocabulary: str) -> str:
+    return "".join(vocabulary[int(i)] for i in tokens)
+
+
+@dataclass(frozen=True)
+class CharTask:
+    text: str  # the corpus; its first 90 % trains, the rest tests
+    length: int = 64  # characters per training window
+    vocabulary: str = ""  # default: the corpus's own sorted characters; a pretrained model brings its own
+
+    def __post_init__(self):
+        if not 4 <= self.length < len(self.text) // 10:
+            raise ValueError(f"length must be at least 4 and below a tenth of the text ({len(self.text) // 10})")
+        if not self.vocabulary:
+            object.__setattr__(self, "vocabulary", "".join(sorted(set(self.text))))
+
+    def generate(self, n: int, rng: np.random.Generator, part: str = "train") -> Arrays:
+        """x (n, length) token ids at random places of one part; y (n, length) the same shifted by one."""
+        tokens = _tokens(self, part)
+        starts = rng.integers(0, len(tokens) - self.length, size=n)
+        windows = tokens[starts[:, None] + np.arange(self.length + 1)]  # (n, length + 1)
+        return windows[:, :-1], windows[:, 1:]
+
+
+@lru_cache(maxsize=8)
+def _tokens(task: CharTask, part: str) -> np.ndarray:
+    tokens = encode(task.text, task.vocabulary)
+    cut = int(0.9 * len(tokens))
+    return tokens[:cut] if part == "train" else tokens[cut:]
+
+
+Task = ForecastTask | PatternTask | MemoryTask | CharTask
+
+
+def evaluation_batch(task: Task, n: int, seed: int = 0) -> Arrays:
+    """A fixed evaluation batch: a separate random stream, and the held-out text for CharTask."""
+    rng = np.random.default_rng(seed + TEST_STREAM)
+    return task.generate(n, rng, part="test") if isinstance(task, CharTask) else task.generate(n, rng)
+
+
+class TaskBatches:
+    """The trainer's batch source for a task: a fresh draw of `batch_size` sequences each time."""
+
+    def __init__(self, task: Task, seed: int = 0, device: torch.device | str = "cpu"):
+        self.task, self.device = task, torch.device(device)
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self, batch_size: int) -> Batch:
+        return tuple(torch.from_numpy(array).to(self.device) for array in self.task.generate(batch_size, self.rng))

@@ -1,0 +1,66 @@
+"""The RNN page (pages/rnn.py) through the entry file, widgets found by key."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import open_page
+
+
+def trainer(app: AppTest, task: str, cell: str):
+    return app.session_state[f"rnn_{task}_{cell.lower()}_trainer"][1]
+
+
+def generated(app: AppTest, prime: str) -> str:
+    """The text of the generation tab: its prime, then what the model wrote."""
+    return next(code.value for code in app.code if code.value.startswith(prime))
+
+
+def open_task(task: str) -> AppTest:
+    app = open_page("rnn")
+    app.segmented_control(key="rnn_task").set_value(task).run()
+    app.select_slider(key="rnn_steps_per_click").set_value(1).run()
+    return app
+
+
+@pytest.mark.parametrize("task", ["forecast", "classify", "char", "memory"])
+def test_each_task_renders_and_one_step_advances_it(task):
+    app = open_task(task)
+    assert not app.exception and not app.error
+    cells = ("RNN", "LSTM", "GRU") if task == "memory" else ("LSTM",)  # long memory compares all three
+    assert all(trainer(app, task, cell).step_count == 0 for cell in cells)
+    app.button(key="rnn_step").click().run()
+    assert not app.exception
+    assert all(trainer(app, task, cell).step_count == 1 for cell in cells)
+    assert next(metric for metric in app.metric if metric.label == "Step").value == "1"
+    assert len(app.get("plotly_chart")) >= 3  # live curves, the gradient view and the heat-map
+
+
+def test_char_page_writes_with_the_pretrained_model_before_training():
+    app = open_task("char")
+    assert trainer(app, "char", "LSTM").step_count == 0
+    text = generated(app, "The government ")
+    assert len(text) == len("The government ") + 300
+    app.button(key="rnn_sample_again").click().run()
+    assert generated(app, "The government ") != text  # τ = 0.7 draws: a new draw, a new text
+    app.slider(key="rnn_temperature").set_value(0.0).run()
+    greedy = generated(app, "The government ")
+    app.button(key="rnn_sample_again").click().run()
+    assert generated(app, "The government ") == greedy  # τ = 0 is the arg-max: the same text every time
+    app.text_input(key="rnn_prime").set_value("Sydney ~").run()
+    assert not app.exception and any("~" in warning.value for warning in app.warning)
+    assert len(generated(app, "Sydney ~")) == len("Sydney ~") + 300
+
+
+def test_changing_the_cell_shows_its_equations_and_trains_it():
+    app = open_task("forecast")
+    app.radio(key="rnn_forecast_cell").set_value("GRU").run()
+    assert any("z_t" in latex.value for latex in app.latex)
+    app.button(key="rnn_step").click().run()
+    assert not app.exception and trainer(app, "forecast", "GRU").step_count == 1
+
+
+def test_pasted_text_that_is_too_short_gets_a_warning_not_a_traceback():
+    app = open_task("char")
+    app.radio(key="rnn_corpus").set_value("Text pasted below").run()
+    app.text_area(key="rnn_paste").set_value("too short").run()
+    assert not app.exception and any("at least 200" in warning.value for warning in app.warning)
