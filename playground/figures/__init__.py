@@ -74,7 +74,7 @@ def image_grid(images: np.ndarray, columns: int = 10, title: str = "", height: i
 
 def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
     """The same grid as `image_grid`, as PNG bytes for a download button."""
-    canvas = np.nan_to_num(tile(images, columns), nan=1.0)
+    canvas = np.nan_to_num(tile(images, columns), nan=0.0)  # gaps: no ink
     pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)  # ink dark on white, as on paper
     image = Image.fromarray(pixels).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.NEAREST)
     buffer = io.BytesIO()

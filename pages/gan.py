@@ -1,0 +1,261 @@
+"""GAN trainer: watch a generator and a discriminator play min–max, on the plane and on digits."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+from pages import widgets
+from playground import gan_lessons as lessons
+from playground.data import DISTRIBUTIONS_2D, IMAGE_DATASETS, MODE_STD, mode_centres, sample_2d
+from playground.figures import image_grid, loss_curves, png_grid
+from playground.figures.gan import game_plane
+from playground.models.dcgan import DCGAN
+from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
+from playground.pretrain import load_pretrained
+from playground.recipes.gan import recipe_name
+from playground.trainer import OPTIMIZERS
+
+PLOT_POINTS = 500  # real and fake points on the plane
+ARROWS = 150  # fake points that get a gradient arrow
+WIDTHS = (8, 16, 32, 64, 128, 256)
+SAMPLE_ROWS = 4  # rows of the live image grid, ten samples each
+
+VALUE = (r"\min_G \max_D V(D, G) = \mathbb E_{x \sim p_r}\big[\log D(x)\big]"
+         r" + \mathbb E_{z \sim \mathcal N(0, I)}\big[\log\big(1 - D(G(z))\big)\big]")
+D_STAR = (r"D^*(x) = \frac{p_r(x)}{p_r(x) + p_g(x)} \qquad p_g = p_r \;\Rightarrow\; D^* = \tfrac12,"
+          r"\quad V(D^*, G) = -2\log 2")
+LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises
+    "saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
+                   r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]"
+                   r" \quad \text{(the minimax game: flat where } D(G(z)) \approx 0)"),
+    "non-saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
+                       r"L_G = -\mathbb E\big[\log D(G(z))\big]"
+                       r" \quad \text{(same fixed point, steep where } D(G(z)) \approx 0)"),
+    "hinge": (r"L_D = \mathbb E\big[\max(0, 1 - D(x))\big] + \mathbb E\big[\max(0, 1 + D(G(z)))\big]",
+              r"L_G = -\mathbb E\big[D(G(z))\big] \quad (D \text{ is an unbounded critic})"),
+}
+K_STEPS = (r"\text{repeat: } k \times \big[\text{ascend } \nabla_{\theta_D} V\big]"
+           r" \text{ then } 1 \times \big[\text{descend } \nabla_{\theta_G} L_G\big]")
+QUALITY = (r"\text{high quality: } \lVert G(z) - \mu_m \rVert < 3\sigma \qquad "
+           r"\text{mode } m \text{ covered: } \ge 20\,\% \text{ of its fair share}")
+CONDITIONAL_VALUE = (r"\min_G \max_D \; \mathbb E_{x, y}\big[\log D(x \mid y)\big]"
+                     r" + \mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]")
+SLERP = r"z(t) = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_a + \frac{\sin(t\Omega)}{\sin\Omega} z_b"
+
+
+# ---- 2-D settings: the presets fill the controls, the controls make the settings ------------------
+
+def preset_state(settings: lessons.GANSettings) -> dict[str, object]:
+    model = settings.model
+    return {"gan_loss": model.loss, "gan_noise_dim": model.noise_dim,
+            "gan_g_width": model.generator_width, "gan_g_depth": model.generator_depth,
+            "gan_d_width": model.discriminator_width, "gan_d_depth": model.discriminator_depth,
+            "gan_g_lr": settings.generator_lr, "gan_d_lr": settings.discriminator_lr,
+            "gan_optimizer": settings.optimizer, "gan_batch_size": settings.batch_size,
+            "gan_k": settings.disc_steps_per_gen_step}
+
+
+def apply_preset() -> None:
+    """Fill the controls with the preset and start a fresh game (even if only k or a rate changed)."""
+    st.session_state.update(preset_state(lessons.PRESETS[st.session_state["gan_preset"]]))
+    st.session_state.pop("gan_trainer", None)
+
+
+def game_controls() -> tuple[str, lessons.GANSettings]:
+    for key, value in preset_state(lessons.PRESETS["it works"]).items():
+        st.session_state.setdefault(key, value)
+    data_column, preset_column = st.columns(2)
+    distribution = data_column.selectbox("Target distribution p_r", DISTRIBUTIONS_2D, key="gan_distribution")
+    preset = preset_column.selectbox("Preset", tuple(lessons.PRESETS), key="gan_preset", on_change=apply_preset)
+    preset_column.caption(lessons.PRESET_EXPLANATIONS[preset])
+    with st.expander("Players and training (changing a net's shape or the loss restarts the game)", expanded=False):
+        loss_column, formula_column = st.columns([1, 2])
+        loss = loss_column.radio("Loss", LOSSES, key="gan_loss")
+        formula_column.latex(LOSS_FORMULAS[loss][0])
+        formula_column.latex(LOSS_FORMULAS[loss][1])
+        g, d, training = st.columns(3)
+        g.markdown("**Generator G**")
+        d.markdown("**Discriminator D**")
+        training.markdown("**Both**")
+        model = GANConfig(
+            noise_dim=g.slider("Noise dimension", 1, 8, key="gan_noise_dim"),
+            generator_width=g.select_slider("G width", WIDTHS, key="gan_g_width"),
+            generator_depth=g.slider("G hidden layers", 1, 4, key="gan_g_depth"),
+            discriminator_width=d.select_slider("D width", WIDTHS, key="gan_d_width"),
+            discriminator_depth=d.slider("D hidden layers", 1, 4, key="gan_d_depth"),
+            loss=loss,
+        )
+        settings = lessons.GANSettings(
+            model=model,
+            generator_lr=g.select_slider("G learning rate", widgets.LEARNING_RATES, key="gan_g_lr",
+                                         format_func="{:g}".format),
+            discriminator_lr=d.select_slider("D learning rate", widgets.LEARNING_RATES, key="gan_d_lr",
+                                             format_func="{:g}".format),
+            optimizer=training.radio("Optimiser", OPTIMIZERS, horizontal=True, key="gan_optimizer"),
+            batch_size=training.select_slider("Batch size", widgets.BATCH_SIZES, key="gan_batch_size"),
+            disc_steps_per_gen_step=training.slider("k: D steps per G step", 1, 10, key="gan_k"),
+        )
+        training.latex(K_STEPS)
+    return distribution, settings
+
+
+def game_trainer(distribution: str, settings: lessons.GANSettings):
+    """This session's 2-D game: rebuilt when the data or a net changes; rates, k, batch size change mid-run."""
+    seed = widgets.seed()
+    trainer = widgets.session_trainer(
+        "gan", (distribution, settings.model, seed),
+        lambda: lessons.make_trainer(settings, distribution, seed, widgets.device()))
+    trainer.configure(**vars(settings.train_config()))
+    return trainer
+
+
+# ---- 2-D game tab ---------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def real_points(distribution: str, seed: int) -> np.ndarray:
+    return sample_2d(distribution, PLOT_POINTS, np.random.default_rng(seed))[0]
+
+
+def one_player_step(trainer, player: str) -> None:
+    trainer.step(1, only=player)
+
+
+def game_tab(distribution: str, settings: lessons.GANSettings, trainer) -> None:
+    view, formulas = st.columns([1, 2])
+    show_mapping = view.toggle("G's mapping of the z-grid", key="gan_show_mapping",
+                               help="Lines of the (z₁, z₂)-plane pushed through G: where they bunch up, "
+                                    "G puts mass.")
+    show_arrows = view.toggle("Gradient arrows on fakes", key="gan_show_arrows",
+                              help="−∂L_G/∂x: where G's next update pushes each fake point (up D's slope).")
+    formulas.latex(D_STAR)
+    lines = lessons.equilibrium_lines(settings.model.loss)
+
+    def render() -> None:
+        model = trainer.model
+        z = lessons.fixed_noise(model, PLOT_POINTS, widgets.seed())
+        with torch.no_grad():
+            fake = model.generate(z).cpu().numpy()
+        ticks, verdict = lessons.discriminator_grid(model)
+        figure = game_plane(
+            real_points(distribution, widgets.seed()), fake, ticks, verdict,
+            probability=settings.model.loss in PROBABILITY_LOSSES,
+            mapping=lessons.generator_mapping(model) if show_mapping else None,
+            arrows=lessons.generator_gradients(model, z[:ARROWS]) if show_arrows else None,
+            title=f"{distribution}: real, fake and D's verdict (blue: real, red: fake)",
+        )
+        st.plotly_chart(figure, key="gan_plane")
+        losses, outputs, quality = st.columns(3)
+        losses.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title="Losses",
+                                        reference_lines=lines["losses"]), key="gan_losses")
+        outputs.plotly_chart(loss_curves(trainer.history, ["D(x)", "D(G(z))"], title="Mean D(x) and D(G(z))",
+                                         reference_lines=lines["D outputs"]), key="gan_outputs")
+        if distribution in MODE_STD:
+            covered, fraction = quality.columns(2)
+            covered.metric("Modes covered", f"{trainer.history.last('modes covered'):.0f} / "
+                                            f"{len(mode_centres(distribution))}")
+            fraction.metric("High-quality samples", f"{trainer.history.last('high-quality fraction'):.0%}")
+            quality.plotly_chart(loss_curves(trainer.history, ["mode coverage", "high-quality fraction"],
+                                             title="Mode coverage · high-quality fraction"), key="gan_quality")
+            st.latex(QUALITY)
+        else:
+            quality.info("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5).")
+
+    d_only, g_only, note = st.columns([1, 1, 3], vertical_alignment="center")
+    d_only.button("Train D only (1 step)", key="gan_train_d", on_click=one_player_step,
+                  args=(trainer, "discriminator"), disabled=trainer.playing)
+    g_only.button("Train G only (1 step)", key="gan_train_g", on_click=one_player_step,
+                  args=(trainer, "generator"), disabled=trainer.playing)
+    note.caption("One player's update at a time: D's step repaints the background, G's step moves the red points.")
+    widgets.training_panel("gan", trainer, render)
+
+
+# ---- image tab ------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def pretrained(name: str) -> DCGAN:
+    """Shared by every session, read-only: the trainer trains a copy."""
+    return load_pretrained(name)
+
+
+def image_trainer(dataset: str, conditional: bool, from_pretrained: bool):
+    seed = widgets.seed()
+    start = None
+    if from_pretrained:
+        try:
+            start = pretrained(recipe_name(dataset, conditional))
+        except FileNotFoundError:
+            st.warning("The pretrained model is missing (run `make pretrained`); starting from random weights.")
+    return widgets.session_trainer(
+        "gan_image", (dataset, conditional, start is not None, seed),
+        lambda: lessons.make_image_trainer(dataset, conditional, seed, widgets.device(), start=start))
+
+
+def interpolation(model: DCGAN, labels: torch.Tensor | None) -> None:
+    st.markdown("**Walk between two noise vectors**")
+    left, right, slider = st.columns([1, 1, 3])
+    seed_a = left.number_input("z_a seed", 0, 10_000, 1, key="gan_z_a")
+    seed_b = right.number_input("z_b seed", 0, 10_000, 2, key="gan_z_b")
+    t = slider.slider("t", 0.0, 1.0, 0.0, step=0.05, key="gan_interp_t")
+    st.latex(SLERP)
+    z_a, z_b = lessons.fixed_noise(model, 1, seed_a)[0], lessons.fixed_noise(model, 1, seed_b)[0]
+    stops = torch.linspace(0, 1, 9)
+    strip = lessons.draw(model, lessons.slerp(z_a, z_b, stops), None if labels is None else labels[:9])
+    single = lessons.draw(model, lessons.slerp(z_a, z_b, torch.tensor([t])), None if labels is None else labels[:1])
+    image, path = st.columns([1, 4])
+    image.image(png_grid(single, 1, scale=168 // single.shape[-1]), caption=f"G(z({t:.2f}))")
+    path.plotly_chart(image_grid(strip, columns=9, title="t = 0, 0.125, …, 1"), key="gan_interp_strip")
+
+
+def image_tab() -> None:
+    st.write("DCGAN made GANs work on images: G upsamples noise with transposed convolutions and batch norm, "
+             "D downsamples with strided convolutions. The grid shows the same noise batch at every refresh, "
+             "so you watch G change, not the dice. A conditional GAN also feeds the digit y to both players.")
+    data_column, kind_column, start_column = st.columns(3)
+    dataset = data_column.selectbox("Dataset", IMAGE_DATASETS, index=1, key="gan_image_dataset")
+    conditional = kind_column.toggle("Conditional GAN: G and D see the digit", value=True, key="gan_conditional")
+    from_pretrained = start_column.toggle("Start from the pretrained model", value=True, key="gan_image_pretrained",
+                                          help="Trained offline with these settings; ↺ Reset returns to it.")
+    st.latex(CONDITIONAL_VALUE if conditional else VALUE)
+    trainer = image_trainer(dataset, conditional, from_pretrained)
+    labels = torch.arange(10).repeat(SAMPLE_ROWS) if conditional else None  # (40,): columns are digits 0–9
+
+    def render() -> None:
+        z = lessons.fixed_noise(trainer.model, 10 * SAMPLE_ROWS, widgets.seed())  # (40, noise_dim)
+        samples = lessons.draw(trainer.model, z, labels)
+        grid, curves = st.columns([3, 2])
+        title = "Fixed noise, columns = digits 0–9" if conditional else "Samples from a fixed noise batch"
+        grid.plotly_chart(image_grid(samples, columns=10, title=title), key="gan_image_samples")
+        curves.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title="Losses",
+                                        reference_lines=lessons.equilibrium_lines("non-saturating")["losses"]),
+                            key="gan_image_losses")
+
+    widgets.training_panel("gan_image", trainer, render)
+    if conditional:
+        digit = st.select_slider("Digit y to draw", range(10), value=7, key="gan_digit")
+        z = lessons.fixed_noise(trainer.model, 10, widgets.seed() + 1)  # (10, noise_dim)
+        row = lessons.draw(trainer.model, z, torch.full((10,), digit))
+        st.plotly_chart(image_grid(row, columns=10, title=f"G(z | y = {digit}) for ten z"), key="gan_digit_row")
+        interpolation(trainer.model, torch.full((9,), digit))
+    else:
+        interpolation(trainer.model, None)
+    widgets.download_model(trainer.model, f"{recipe_name(dataset, conditional)}.safetensors",
+                           key="gan_image_download")
+
+
+# ---- the page -------------------------------------------------------------------------------------
+
+st.title("⚔️ GAN trainer")
+st.write(
+    "A generator G turns noise z into samples; a discriminator D says real (1) or fake (0). D learns to tell "
+    "them apart, G learns to fool D, and neither ever sees a formula for the data. If the game reaches its "
+    "equilibrium, G's samples are distributed like the data and D can only guess: D = ½ everywhere. On the "
+    "plane you can watch every piece of this: D's verdict as a background, the fakes moving up its slope, and "
+    "the ways the game goes wrong (mode collapse, vanishing gradients)."
+)
+st.latex(VALUE)
+game, images = st.tabs(["2-D game", "Digits (DCGAN, conditional GAN)"])
+with game:
+    distribution, settings = game_controls()
+    game_tab(distribution, settings, game_trainer(distribution, settings))
+with images:
+    image_tab()

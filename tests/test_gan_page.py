@@ -1,0 +1,79 @@
+"""The GAN page (pages/gan.py) through the entry file, widgets found by key."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import open_page
+
+
+def game(app: AppTest):
+    return app.session_state["gan_trainer"][1]
+
+
+def image_game(app: AppTest):
+    return app.session_state["gan_image_trainer"][1]
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    return open_page("gan")
+
+
+def test_page_renders_both_games_and_the_formulas(page):
+    assert not page.exception and not page.error and not page.warning
+    assert game(page).step_count == 0 and image_game(page).step_count == 0
+    assert any(r"\log D(x)" in latex.value for latex in page.latex)
+    assert any(r"D^*(x)" in latex.value for latex in page.latex)
+    charts = {chart.key for chart in page.get("plotly_chart")}
+    assert {"gan_plane", "gan_losses", "gan_quality", "gan_image_samples", "gan_digit_row"} <= charts
+
+
+def test_step_and_single_player_buttons_advance_the_game():
+    app = open_page("gan")
+    app.button(key="gan_step").click().run()
+    trainer = game(app)
+    assert not app.exception and trainer.step_count == 10 and trainer.history.last("D loss") > 0
+    generator = [p.clone() for p in trainer.model.generator.parameters()]
+    app.button(key="gan_train_d").click().run()
+    assert trainer.step_count == 11
+    assert all((a == b).all() for a, b in zip(generator, trainer.model.generator.parameters()))
+    app.button(key="gan_train_g").click().run()
+    assert trainer.step_count == 12
+    assert not all((a == b).all() for a, b in zip(generator, trainer.model.generator.parameters()))
+    app.toggle(key="gan_show_mapping").set_value(True)
+    app.toggle(key="gan_show_arrows").set_value(True).run()
+    plane = next(chart for chart in app.get("plotly_chart") if chart.key == "gan_plane")
+    assert not app.exception and "G(z-grid)" in plane.proto.spec and "G's push" in plane.proto.spec
+
+
+def test_switching_distribution_starts_a_fresh_game():
+    app = open_page("gan")
+    app.button(key="gan_step").click().run()
+    assert game(app).step_count == 10
+    app.selectbox(key="gan_distribution").set_value("two moons").run()
+    assert not app.exception and game(app).step_count == 0
+    assert game(app).data.name == "two moons" and game(app).history.names == []  # no mode metrics here
+    assert "gan_quality" not in {chart.key for chart in app.get("plotly_chart")}
+    app.radio(key="gan_loss").set_value("hinge").run()  # a critic, not a probability: no ½ lines
+    assert not app.exception and game(app).model.config.loss == "hinge" and game(app).step_count == 0
+
+
+def test_preset_fills_the_controls_and_play_trains():
+    app = open_page("gan")
+    app.selectbox(key="gan_preset").set_value("fix: k = 5 D steps").run()
+    assert app.slider(key="gan_k").value == 5 and app.select_slider(key="gan_d_lr").value == 1e-4
+    assert game(app).config.updates_of("discriminator") == 5
+    app.button(key="gan_play").click().run()
+    assert not app.exception and game(app).step_count > 0
+
+
+def test_image_game_steps_and_conditional_row_follows_the_digit():
+    app = open_page("gan")
+    app.select_slider(key="gan_image_steps_per_click").set_value(1).run()
+    app.button(key="gan_image_step").click().run()
+    assert not app.exception and image_game(app).step_count == 1
+    app.select_slider(key="gan_digit").set_value(3).run()
+    assert not app.exception
+    app.slider(key="gan_interp_t").set_value(0.5).run()
+    app.toggle(key="gan_conditional").set_value(False).run()
+    assert not app.exception and image_game(app).model.config.num_classes == 0
