@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages import widgets
+from playground.thumbnails import THUMBNAILS
 
 HERE = Path(__file__).parent
 LESSONS = (  # file, title, icon, what it teaches
@@ -39,8 +40,16 @@ def home() -> None:
     for index, (page, (path, title, icon, blurb)) in enumerate(zip(lesson_pages(), available_lessons())):
         with columns[index % 2].container(border=True):
             st.subheader(f"{icon} {title}")
+            st.plotly_chart(thumbnail(Path(path).stem), key=f"home_{Path(path).stem}",
+                            config={"staticPlot": True, "displayModeBar": False})
             st.write(blurb)
             st.page_link(page, label=f"Open {title}", icon="➡️")
+
+
+@st.cache_resource(show_spinner="Drawing the lessons' thumbnails with their pretrained models…")
+def thumbnail(lesson: str):
+    """Shared by every session: drawn once per server process."""
+    return THUMBNAILS[lesson]()
 
 
 def available_lessons() -> list[tuple[str, str, str, str]]:

@@ -20,3 +20,8 @@ def test_home_links_every_existing_lesson_and_only_those(home):
 def test_sidebar_shows_device_and_seed(home):
     assert any("Device: CPU" in caption.value for caption in home.sidebar.caption)
     assert home.number_input(key="seed").value == 0
+
+
+def test_every_lesson_card_has_its_thumbnail(home):
+    charts = [chart for chart in home.get("plotly_chart")]
+    assert len(charts) == len(home.subheader) == len(LESSON_FILES)

@@ -1,0 +1,69 @@
+"""The home page's lesson cards: one small figure per lesson, drawn by the pretrained models.
+
+Each thumbnail is the lesson's own result in miniature (a reconstruction, a decoded
+latent grid, generated digits, an LSTM's hidden state, parallel word offsets), so the
+home page shows what each page teaches rather than describing it.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from playground import embeddings, gan_lessons, rnn_lessons, vae_lessons
+from playground.autoencoder_lessons import reconstructions
+from playground.data import split
+from playground.figures import image_grid
+from playground.figures.embeddings import word_map
+from playground.figures.rnn import hidden_state_map
+from playground.pretrain import load_pretrained
+from playground.sequences import encode
+
+THUMBNAIL_HEIGHT = 220
+RNN_PRIME = "the prime minister"
+
+
+def _small(figure: go.Figure) -> go.Figure:
+    figure.update_layout(height=THUMBNAIL_HEIGHT, title=None, showlegend=False, margin=dict(l=0, r=0, t=0, b=0))
+    figure.update_traces(showscale=False, selector=dict(type="heatmap"))
+    return figure
+
+
+def autoencoder() -> go.Figure:
+    """Eight test digits (top) over the 2-D autoencoder's reconstructions (bottom)."""
+    originals = split("MNIST 28×28", 0).x_test[:8]
+    return _small(image_grid(np.concatenate([originals, reconstructions(load_pretrained("ae_mnist"), originals)]), 8))
+
+
+def vae() -> go.Figure:
+    """The 2-D VAE's decoded manifold: a walk over latent space, every point a digit."""
+    return _small(image_grid(vae_lessons.latent_grid(load_pretrained("vae_mnist_2d"), n=6, extent=2.0), 12))
+
+
+def gan() -> go.Figure:
+    """The conditional GAN asked for each digit 0–9, twice."""
+    model = load_pretrained("gan_cgan_mnist")
+    noise = gan_lessons.fixed_noise(model, 20, seed=0)
+    return _small(image_grid(gan_lessons.draw(model, noise, torch.arange(20) % 10), 10))
+
+
+def rnn() -> go.Figure:
+    """The character LSTM's hidden state while it reads a phrase."""
+    model = load_pretrained("rnn_char_lee")
+    tokens = torch.from_numpy(encode(RNN_PRIME, model.config.vocabulary))
+    with torch.no_grad():
+        states = rnn_lessons.hidden_states(model, tokens)[:24]  # (units, T)
+    return _small(hidden_state_map(states, ticks=list(RNN_PRIME)))
+
+
+def embeddings_map() -> go.Figure:
+    """man → woman, king → queen, …: GloVe's parallel offsets in a PCA plane."""
+    pairs = embeddings.PROJECTION_PRESETS["male – female"][:5]
+    vectors = embeddings.load_glove().vectors([word for pair in pairs for word in pair])
+    return _small(word_map(embeddings.project(vectors, dims=2), pairs))
+
+
+THUMBNAILS: dict[str, Callable[[], go.Figure]] = {  # by page file name
+    "autoencoder": autoencoder, "vae": vae, "gan": gan, "rnn": rnn, "embeddings": embeddings_map,
+}
