@@ -13,30 +13,15 @@ from playground.figures.autoencoder import error_histogram, planes_3d
 from playground.models.autoencoder import (
     ACTIVATIONS, ARCHITECTURES, MAX_LATENT_DIM, NOISES, Autoencoder, AutoencoderConfig,
 )
-from playground.pretrain import load_pretrained
 from playground.recipes.autoencoder import AE_MNIST_CONFIG
 from playground.trainer import TrainConfig, Trainer
 
+PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
 GRID_COLUMNS = 10  # test digits in the reconstruction grid
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 REGULARISER_FIELDS = ("noise", "noise_level", "sparsity_weight", "contractive_weight")
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
 ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "linear": "Linear (= PCA)"}
-
-
-@st.cache_resource
-def pretrained_ae() -> Autoencoder:
-    """Shared read-only: copy its weights, never train it."""
-    return load_pretrained("ae_mnist")
-
-
-def pretrained_available() -> bool:
-    try:
-        pretrained_ae()
-    except FileNotFoundError:
-        st.info("The pretrained autoencoder is missing (run `make pretrained`); training starts from random weights.")
-        return False
-    return True
 
 
 @st.cache_data
@@ -105,7 +90,7 @@ def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, st
     trainer = lessons.make_trainer(config, data.x_train, data.x_test, train, widgets.seed(), widgets.device())
     if start_pretrained:
         model = Autoencoder(config)
-        model.load_state_dict(pretrained_ae().state_dict())
+        model.load_state_dict(widgets.pretrained(PRETRAINED).state_dict())
         trainer.load_model(model)
     return trainer
 
@@ -158,7 +143,7 @@ def training_tab(dataset: str, data: Split) -> Trainer:
         st.stop()
     learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
     train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
-    start_pretrained = fits_pretrained(dataset, config) and pretrained_available() and st.toggle(
+    start_pretrained = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None and st.toggle(
         "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
         help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.")
     spec = (dataset, widgets.seed(), config, start_pretrained)

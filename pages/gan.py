@@ -11,7 +11,6 @@ from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.gan import game_plane
 from playground.models.dcgan import DCGAN
 from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
-from playground.pretrain import load_pretrained
 from playground.recipes.gan import recipe_name
 from playground.trainer import OPTIMIZERS
 
@@ -171,20 +170,9 @@ def game_tab(distribution: str, settings: lessons.GANSettings, trainer) -> None:
 
 # ---- image tab ------------------------------------------------------------------------------------
 
-@st.cache_resource(show_spinner=False)
-def pretrained(name: str) -> DCGAN:
-    """Shared by every session, read-only: the trainer trains a copy."""
-    return load_pretrained(name)
-
-
 def image_trainer(dataset: str, conditional: bool, from_pretrained: bool):
     seed = widgets.seed()
-    start = None
-    if from_pretrained:
-        try:
-            start = pretrained(recipe_name(dataset, conditional))
-        except FileNotFoundError:
-            st.warning("The pretrained model is missing (run `make pretrained`); starting from random weights.")
+    start = widgets.pretrained(recipe_name(dataset, conditional)) if from_pretrained else None
     return widgets.session_trainer(
         "gan_image", (dataset, conditional, start is not None, seed),
         lambda: lessons.make_image_trainer(dataset, conditional, seed, widgets.device(), start=start))

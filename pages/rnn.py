@@ -8,7 +8,6 @@ from pages import widgets
 from playground import rnn_lessons as lessons
 from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
 from playground.models.rnn import CELLS, SequenceModel
-from playground.pretrain import load_pretrained
 from playground.sequences import (MAX_PASTED_CHARS, MOTIFS, PATTERNS, SERIES, TEST_STREAM, CharTask, ForecastTask,
                                   MemoryTask, PatternTask, Task, clean_pasted, decode, evaluation_batch, lee_corpus,
                                   series)
@@ -51,15 +50,6 @@ GRADIENT = (r"\frac{\partial \ell_T}{\partial h_t} = \frac{\partial \ell_T}{\par
             r"\prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}")
 PERPLEXITY = r"\mathrm{PPL} = \exp\Big(-\frac{1}{N} \sum_{n=1}^{N} \log p\,(x_{n+1} \mid x_1, \dots, x_n)\Big)"
 SAMPLING = r"p_i = \frac{\exp(z_i / \tau)}{\sum_j \exp(z_j / \tau)}"
-
-
-@st.cache_resource(show_spinner=False)
-def pretrained_char() -> SequenceModel | None:
-    """Shared by every session, read-only: generation only, never trained."""
-    try:
-        return load_pretrained(PRETRAINED_CHAR)
-    except FileNotFoundError:
-        return None
 
 
 def key(task_id: str, name: str) -> str:
@@ -233,7 +223,7 @@ def generation_view(task: CharTask, trainers: dict[str, Trainer], cell: str) -> 
     st.write("The model writes one character at a time, each drawn from its softmax divided by a temperature τ, "
              "and reads it back as the next input (vector to sequence). Low τ: safe and repetitive; high τ: "
              "inventive and misspelt.")
-    pretrained = pretrained_char()
+    pretrained = widgets.pretrained(PRETRAINED_CHAR)
     sources = ([f"Pretrained LSTM · {PRETRAINED_CHAR}"] if pretrained is not None else []) + [f"{cell} trained here"]
     source = st.radio("Model", sources, horizontal=True, key="rnn_char_source")
     model = pretrained if source.startswith("Pretrained") else trainers[cell].model
@@ -250,8 +240,6 @@ def generation_view(task: CharTask, trainers: dict[str, Trainer], cell: str) -> 
     right.button("🎲 Sample again", key="rnn_sample_again",
                  on_click=lambda: st.session_state.update(rnn_resample=st.session_state.get("rnn_resample", 0) + 1))
     right.code(prime + lessons.sample_text(model, prime, length, temperature, seed), language=None, wrap_lines=True)
-    if pretrained is None:
-        st.info("The pretrained model is missing: run `make pretrained` to write pretrained/rnn_char_lee.")
 
 
 def data_view(task: Task) -> None:

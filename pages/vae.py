@@ -13,7 +13,6 @@ from playground.data import Split, split
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.vae import add_click_grid, ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
-from playground.pretrain import load_pretrained
 from playground.trainer import TrainConfig, Trainer
 
 PRETRAINED = {"Pretrained · MNIST 28×28": ("vae_mnist_2d", "MNIST 28×28"),
@@ -45,15 +44,9 @@ INTERPOLATION = {
 }
 
 
-@st.cache_resource(show_spinner=False)
-def pretrained(name: str) -> VAE:
-    """Shared by every session, read-only: never trained (training starts from a fresh model)."""
-    return load_pretrained(name)
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def pretrained_codes(name: str, dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    return lessons.encode(pretrained(name), split(dataset, seed).x_test)
+    return lessons.encode(widgets.pretrained(name), split(dataset, seed).x_test)
 
 
 def codes_of(model: VAE, source: str, dataset: str, data: Split) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +221,7 @@ def comparison_figure(name: str, title: str, seed: int, n: int) -> go.Figure:
     mu, _ = pretrained_codes(name, "MNIST 28×28", seed)
     extent = float(np.percentile(np.abs(mu), 99))
     figure = latent_map(mu, split("MNIST 28×28", seed).y_test, title=f"{title}: codes within ±{extent:.1f}")
-    return overlay_manifold(figure, lessons.latent_grid(pretrained(name), n, extent), n, extent)
+    return overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
 
 
 def comparison_tab() -> None:
@@ -269,7 +262,7 @@ with tabs[5]:
     trainer = session_trainer(*training_controls())
 if source in PRETRAINED:
     name, dataset = PRETRAINED[source]
-    model = pretrained(name)
+    model = widgets.pretrained(name)
 else:
     name, model, dataset = "vae_trained", trainer.model, st.session_state["vae_dataset"]
     if trainer.step_count == 0:

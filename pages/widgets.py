@@ -16,6 +16,7 @@ from torch import nn
 from playground.checkpoints import from_bytes, to_bytes
 from playground.data import IMAGE_DATASETS
 from playground.device import cap_cpu_threads, describe, pick_device
+from playground.pretrain import load_pretrained
 from playground.trainer import Trainer
 
 REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
@@ -50,6 +51,23 @@ def device() -> torch.device:
 
 def device_label() -> str:
     return describe(device())
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_pretrained(name: str) -> nn.Module:
+    return load_pretrained(name)
+
+
+def pretrained(name: str) -> nn.Module | None:
+    """A pretrained model shared read-only by every session: train a copy, never this one.
+
+    None, with a note on the page, when its file is missing (`make pretrained` remakes it).
+    """
+    try:
+        return _shared_pretrained(name)
+    except FileNotFoundError:
+        st.info(f"The pretrained model `{name}` is missing (run `make pretrained`); starting from random weights.")
+        return None
 
 
 def seed() -> int:
