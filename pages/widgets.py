@@ -20,7 +20,7 @@ from playground.pretrain import load_pretrained
 from playground.trainer import Trainer
 
 REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
-TRAIN_SLICE_SECONDS = 0.3  # training time inside each refresh; the rest draws the charts
+TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s) draws the charts
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 MAX_UPLOAD_MEGABYTES = 20

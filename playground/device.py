@@ -9,7 +9,7 @@ import os
 
 import torch
 
-DEFAULT_CPU_THREADS = 2  # a class shares one server: each process takes at most this many
+DEFAULT_CPU_THREADS = 1  # a class shares one server: spinning thread pools of many sessions fight for the cores
 
 
 def pick_device(override: str | None = None) -> torch.device:

@@ -33,6 +33,7 @@ def test_image_grid_and_png_show_the_same_pixels():
     assert np.allclose(np.asarray(figure.data[0].z, dtype=float)[::-1], figures.tile(images, 3), equal_nan=True)
     png = Image.open(io.BytesIO(figures.png_grid(images, columns=3, scale=2)))
     assert png.size == (2 * (3 * 9 - 1), 2 * (2 * 9 - 1))
+    assert png.convert("L").getpixel((2 * 8, 0)) == 255  # the gap between images is white paper, not ink
 
 
 def test_scatter_groups_points_by_label():
@@ -45,3 +46,12 @@ def test_scatter_groups_points_by_label():
 def test_heatmap_keeps_the_matrix():
     z = np.arange(6).reshape(2, 3)
     assert np.array_equal(figures.heatmap(z).data[0].z, z)
+
+
+def test_long_curves_are_thinned_but_keep_their_ends():
+    history = History()
+    for step in range(1, 10_001):
+        history.add(step, {"loss": 1 / step})
+    trace = figures.loss_curves(history, ["loss"]).data[0]
+    assert len(trace.x) <= figures.MAX_CURVE_POINTS + 1
+    assert trace.x[0] == 1 and trace.x[-1] == 10_000 and trace.y[-1] == 1 / 10_000

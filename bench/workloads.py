@@ -1,0 +1,102 @@
+"""The three training workloads of the engine and live-loop benchmarks: AE, VAE and 2-D GAN.
+
+Each is its page's default, as a student first finds it: model, dataset, learning rate and
+batch size (the AE and VAE on MNIST, the GAN's "it works" preset on the ring of 8). Each
+comes twice: through `playground.trainer.Trainer`, and as the textbook PyTorch loop (sample,
+loss, zero_grad, backward, step, nothing else) on the same model, batch size, optimiser and
+batch stream, seeded alike. Their speed ratio is the engine's overhead.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from playground.data import Distribution2DBatches, ShuffledBatches, split
+from playground.gan_lessons import PRESETS
+from playground.models.autoencoder import Autoencoder
+from playground.models.gan import GAN
+from playground.models.vae import VAE, VAEConfig
+from playground.recipes.autoencoder import AE_MNIST_CONFIG
+from playground.trainer import TrainConfig, Trainer
+
+SEED = 0  # the sidebar's default seed
+DATASET = "MNIST 28×28"
+GAN_DISTRIBUTION = "ring of 8"
+GAN_SETTINGS = PRESETS["it works"]
+VAE_CONFIG = VAEConfig()
+PAGE_TRAINING = TrainConfig(learning_rate=3e-3, batch_size=128)  # the AE and VAE pages' default sliders
+
+Run = Callable[[int], int]  # run(n) trains n steps and returns n
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    build: Callable[[], nn.Module]
+    config: TrainConfig
+    data: Callable[[torch.device], object]  # a fresh batch source, seeded alike for both loops
+
+    def __post_init__(self):
+        if self.config.optimizer != "adam":
+            raise ValueError("the bare loops use Adam; give the workload an Adam TrainConfig")
+
+    def trainer(self, device: torch.device) -> Trainer:
+        """The engine under test, without an evaluation callback (pure training)."""
+        return Trainer(self.build, self.data(device), self.config, seed=SEED, device=device)
+
+    def bare(self, device: torch.device) -> tuple[nn.Module, Run]:
+        """The same work as a plain loop: one optimiser per player, updated in the trainer's order."""
+        torch.manual_seed(SEED)
+        model = self.build().to(device)
+        data = self.data(device)
+        if isinstance(model, GAN):
+            return model, bare_gan(model, data, self.config)
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.config.learning_rate, betas=self.config.adam_betas)
+        return model, bare_loop(model.loss, optimizer, data, self.config.batch_size)
+
+
+def bare_loop(loss_of: Callable, optimizer: torch.optim.Optimizer, data, batch_size: int) -> Run:
+    def run(n: int) -> int:
+        for _ in range(n):
+            loss, _ = loss_of(data.sample(batch_size))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        return n
+
+    return run
+
+
+def bare_gan(model: GAN, data, config: TrainConfig) -> Run:
+    """DCGAN's loop: update D (k times) on real and detached fake points, then G through D."""
+    def adam(part: nn.Module, player: str) -> torch.optim.Optimizer:
+        return torch.optim.Adam(part.parameters(), lr=config.learning_rate_of(player), betas=config.adam_betas)
+
+    update_d = bare_loop(model.discriminator_step, adam(model.discriminator, "discriminator"), data, config.batch_size)
+    update_g = bare_loop(model.generator_step, adam(model.generator, "generator"), data, config.batch_size)
+    k = config.updates_of("discriminator")
+
+    def run(n: int) -> int:
+        for _ in range(n):
+            update_d(k)
+            update_g(1)
+        return n
+
+    return run
+
+
+def images(device: torch.device) -> ShuffledBatches:
+    return ShuffledBatches(torch.from_numpy(split(DATASET, SEED).x_train), seed=SEED, device=device)
+
+
+def points(device: torch.device) -> Distribution2DBatches:
+    return Distribution2DBatches(GAN_DISTRIBUTION, seed=SEED, device=device)
+
+
+WORKLOADS = (
+    Workload("AE", lambda: Autoencoder(AE_MNIST_CONFIG), PAGE_TRAINING, images),
+    Workload("VAE", lambda: VAE(VAE_CONFIG), PAGE_TRAINING, images),
+    Workload("2-D GAN", lambda: GAN(GAN_SETTINGS.model), GAN_SETTINGS.train_config(), points),
+)
