@@ -150,6 +150,7 @@ def training_tab(dataset: str, data: Split) -> Trainer:
     trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
     trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
     widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
+    widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
     tsne_map(trainer, data, spec)
     if config.architecture == "dense":
         greedy_section(trainer, data, spec)

@@ -244,6 +244,7 @@ def training_tab(trainer: Trainer) -> None:
 
     widgets.training_panel("vae", trainer, render)
     widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
+    widgets.upload_into("vae", trainer, VAE, VAEConfig)
 
 
 # ---- the page ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ slice of TRAIN_SLICE_SECONDS and redraws the live charts; the rest of the page (
 other widget) stays responsive because a slice never blocks for longer than that.
 """
 
+import copy
 from collections.abc import Callable, Hashable, Sequence
 
 import streamlit as st
@@ -170,6 +171,26 @@ def download_model(model: nn.Module, filename: str, key: str) -> None:
 
 def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str = "⬇ Image (PNG)") -> None:
     st.download_button(label, data=png, file_name=filename, mime="image/png", key=key, on_click="ignore")
+
+
+def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config_class: type) -> None:
+    """Continue training from weights downloaded earlier; they must fit the architecture chosen above."""
+    uploaded = upload_model(f"{key}_upload", model_class, config_class)
+    if uploaded is None:
+        return
+    shapes = {name: tuple(tensor.shape) for name, tensor in trainer.model.state_dict().items()}
+    if {name: tuple(tensor.shape) for name, tensor in uploaded.state_dict().items()} != shapes:
+        st.warning(f"These weights belong to another architecture ({uploaded.config}). "
+                   "Set the controls above to match it, then load them.")
+        return
+    st.button("Continue training from the uploaded weights", key=f"{key}_load_upload",
+              on_click=_load_weights, args=(trainer, uploaded))
+
+
+def _load_weights(trainer: Trainer, uploaded: nn.Module) -> None:
+    model = copy.deepcopy(trainer.model)
+    model.load_state_dict(uploaded.state_dict())
+    trainer.load_model(model)
 
 
 def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:

@@ -21,7 +21,7 @@ from playground import recipes as recipes_package
 from playground.checkpoints import load_checkpoint, save_checkpoint
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
-PRETRAIN_THREADS = 2  # fixed, so that float reductions (and the files) come out the same every time
+PRETRAIN_THREADS = 1  # fixed, so that float reductions (and the files) come out the same every time
 
 
 @dataclass(frozen=True)

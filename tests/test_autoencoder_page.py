@@ -81,3 +81,31 @@ def test_bad_hidden_sizes_give_a_warning_not_a_traceback():
     app.text_input(key="ae_hidden_sizes").input("128, many").run()
     assert not app.exception
     assert any("Hidden sizes must be whole numbers" in warning.value for warning in app.warning)
+
+
+def test_downloaded_weights_upload_back_and_training_continues_from_them():
+    import safetensors.torch
+
+    from playground.checkpoints import to_bytes
+
+    app = open_page("autoencoder")
+    trained = to_bytes(app.session_state["ae_trainer"][1].model)  # what the ⬇ Weights button gives
+    first_layer = safetensors.torch.load(trained)["encoder.1.0.weight"]
+    app.button(key="ae_reset").click().run()
+    assert not app.session_state["ae_trainer"][1].model.state_dict()["encoder.1.0.weight"].equal(first_layer)
+    app.get("file_uploader")[0].upload("autoencoder.safetensors", trained).run()
+    app.button(key="ae_load_upload").click().run()
+    assert not app.exception
+    assert app.session_state["ae_trainer"][1].model.state_dict()["encoder.1.0.weight"].equal(first_layer)
+
+
+def test_weights_of_another_architecture_are_refused_with_a_message():
+    from playground.checkpoints import to_bytes
+    from playground.models.autoencoder import Autoencoder, AutoencoderConfig
+
+    app = open_page("autoencoder")
+    other = Autoencoder(AutoencoderConfig(latent_dim=5))
+    app.get("file_uploader")[0].upload("other.safetensors", to_bytes(other)).run()
+    assert not app.exception
+    assert any("another architecture" in warning.value for warning in app.warning)
+    assert not [button for button in app.button if button.key == "ae_load_upload"]
