@@ -1,6 +1,9 @@
 """The autoencoder page through the entry file: it renders, trains, and survives every control."""
 
+import base64
 import json
+
+import numpy as np
 
 from tests.conftest import open_page
 
@@ -9,6 +12,13 @@ def charts(app) -> dict[str, dict]:
     """Every Plotly figure on the page by its title."""
     figures = [json.loads(element.proto.spec) for element in app.get("plotly_chart")]
     return {figure["layout"].get("title", {}).get("text", ""): figure for figure in figures}
+
+
+def decoded(values: list | dict) -> np.ndarray:
+    """A trace's coordinates: a list, or plotly's packed form for numpy arrays ({"dtype", "bdata"})."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
 
 
 def metric(app, label: str) -> str:
@@ -35,7 +45,7 @@ def test_changing_latent_size_and_stepping_updates_the_charts():
     assert "codes of the test set (PCA of the 8-D codes)" in after
     grid = "test originals over their reconstructions"
     assert after[grid]["data"] != before[grid]["data"]
-    train_steps = after["Reconstruction error"]["data"][0]["x"]
+    train_steps = decoded(after["Reconstruction error"]["data"][0]["x"])
     assert metric(app, "Step") == "10" and len(train_steps) == 10
 
 

@@ -117,6 +117,7 @@ def train_and_watch(page: Page, prefix: str) -> None:
     keyed(page, f"{prefix}_play").get_by_role("button").click()
     wait_until(page, lambda: step_counter(scope) > after_step, "▶ play did not advance the step counter")
     keyed(page, f"{prefix}_pause").get_by_role("button").click()
+    expect(keyed(page, f"{prefix}_play").get_by_role("button")).to_be_enabled()  # the pause has run (after the slice)
     wait_for_app(page)
     assert loss_chart(scope) != chart, "the loss chart did not change while training"
     paused = step_counter(scope)
