@@ -75,11 +75,15 @@ def show_tab(page: Page, key: str) -> Locator:
     return panel
 
 
-def step_counter(scope: Locator) -> int:
-    """The value of the training panel's "Step" metric."""
+def metric_value(scope: Locator, label: str) -> str:
+    """The value shown by the training panel's metric `label` (the newest, while a rerun redraws it)."""
     metric = scope.get_by_test_id("stMetric").filter(
-        has=scope.page.get_by_test_id("stMetricLabel").filter(has_text=re.compile(r"^\s*Step\s*$")))
-    return int(metric.get_by_test_id("stMetricValue").inner_text().replace(",", ""))
+        has=scope.page.get_by_test_id("stMetricLabel").filter(has_text=re.compile(rf"^\s*{label}\s*$")))
+    return metric.last.get_by_test_id("stMetricValue").inner_text()
+
+
+def step_counter(scope: Locator) -> int:
+    return int(metric_value(scope, "Step").replace(",", ""))
 
 
 CHART_DATA_JS = """charts => charts.map(chart => {
@@ -117,7 +121,7 @@ def train_and_watch(page: Page, prefix: str) -> None:
     keyed(page, f"{prefix}_play").get_by_role("button").click()
     wait_until(page, lambda: step_counter(scope) > after_step, "▶ play did not advance the step counter")
     keyed(page, f"{prefix}_pause").get_by_role("button").click()
-    expect(keyed(page, f"{prefix}_play").get_by_role("button")).to_be_enabled()  # the pause has run (after the slice)
+    wait_until(page, lambda: metric_value(scope, "State") == "paused", "⏸ pause did not stop training")
     wait_for_app(page)
     assert loss_chart(scope) != chart, "the loss chart did not change while training"
     paused = step_counter(scope)
