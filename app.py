@@ -40,8 +40,11 @@ def home() -> None:
     for index, (page, (path, title, icon, blurb)) in enumerate(zip(lesson_pages(), available_lessons())):
         with columns[index % 2].container(border=True):
             st.subheader(f"{icon} {title}")
-            st.plotly_chart(thumbnail(Path(path).stem), key=f"home_{Path(path).stem}",
-                            config={"staticPlot": True, "displayModeBar": False})
+            try:
+                st.plotly_chart(thumbnail(Path(path).stem), key=f"home_{Path(path).stem}",
+                                config={"staticPlot": True, "displayModeBar": False})
+            except FileNotFoundError:
+                st.caption("Its pretrained model is missing: `make pretrained` draws this thumbnail.")
             st.write(blurb)
             st.page_link(page, label=f"Open {title}", icon="➡️")
 

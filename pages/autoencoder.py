@@ -13,8 +13,10 @@ from playground.figures.autoencoder import error_histogram, planes_3d
 from playground.models.autoencoder import (
     ACTIVATIONS, ARCHITECTURES, MAX_LATENT_DIM, NOISES, Autoencoder, AutoencoderConfig,
 )
-from playground.recipes.autoencoder import AE_MNIST_CONFIG
+from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
+
+widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
 
 PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
 GRID_COLUMNS = 10  # test digits in the reconstruction grid
@@ -81,9 +83,10 @@ def regulariser_controls() -> dict:
 
 
 def fits_pretrained(dataset: str, config: AutoencoderConfig) -> bool:
-    """The pretrained weights fit any config that differs from theirs only in the regularisers."""
+    """The pretrained weights fit any config that differs from theirs only in the regularisers,
+    on the split they were trained on (else test images would include their training images)."""
     same_layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
-    return dataset == "MNIST 28×28" and same_layers == AE_MNIST_CONFIG
+    return dataset == "MNIST 28×28" and same_layers == AE_MNIST_CONFIG and widgets.seed() == AE_MNIST_SPLIT_SEED
 
 
 def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, start_pretrained: bool) -> Trainer:

@@ -18,6 +18,8 @@ from playground.models.word2vec import ARCHITECTURES, Word2Vec, Word2VecConfig
 from playground.trainer import TrainConfig, Trainer
 from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecBatches, Word2VecDataConfig, lee_text, tokenize
 
+widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+
 RESTRICTIONS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 400_000)  # most frequent words searched
 COSINE_FORMULA = (r"\cos(\mathbf a, \mathbf b) = "
                   r"\frac{\mathbf a \cdot \mathbf b}{\lVert \mathbf a \rVert\,\lVert \mathbf b \rVert}")
@@ -26,7 +28,8 @@ SGNS_FORMULA = (r"\mathcal L = -\log \sigma(\mathbf u_o^{\top} \mathbf h)"
                 r" \qquad n_k \sim P_n(w) \propto \mathrm{count}(w)^{3/4}")
 HIDDEN_FORMULAS = {
     "skip-gram": r"\mathbf h = \mathbf v_c \quad \text{(the centre word predicts each context word } o\text{)}",
-    "CBOW": r"\mathbf h = \frac{1}{2W} \sum_{-W \le j \le W,\, j \ne 0} \mathbf v_{w_{t+j}}"
+    "CBOW": r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}, \;"
+            r" C_t = \{j : 0 < |j| \le W,\ t + j \text{ in the same text}\}"
             r" \quad \text{(the context predicts the centre word } o\text{)}",
 }
 ONE_HOT_WORDS = "king, queen, man, woman, apple, orange"

@@ -14,9 +14,13 @@ from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
 from playground.trainer import OPTIMIZERS
 
+widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+
 PLOT_POINTS = 500  # real and fake points on the plane
 ARROWS = 150  # fake points that get a gradient arrow
 WIDTHS = (8, 16, 32, 64, 128, 256)
+PRESET_RATES = {rate for preset in lessons.PRESETS.values() for rate in (preset.generator_lr, preset.discriminator_lr)}
+GAN_LEARNING_RATES = tuple(sorted({*widgets.LEARNING_RATES, *PRESET_RATES}))  # every preset's rate is on the slider
 SAMPLE_ROWS = 4  # rows of the live image grid, ten samples each
 
 VALUE = (r"\min_G \max_D V(D, G) = \mathbb E_{x \sim p_r}\big[\log D(x)\big]"
@@ -86,9 +90,9 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
         )
         settings = lessons.GANSettings(
             model=model,
-            generator_lr=g.select_slider("G learning rate", widgets.LEARNING_RATES, key="gan_g_lr",
+            generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES, key="gan_g_lr",
                                          format_func="{:g}".format),
-            discriminator_lr=d.select_slider("D learning rate", widgets.LEARNING_RATES, key="gan_d_lr",
+            discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES, key="gan_d_lr",
                                              format_func="{:g}".format),
             optimizer=training.radio("Optimiser", OPTIMIZERS, horizontal=True, key="gan_optimizer"),
             batch_size=training.select_slider("Batch size", widgets.BATCH_SIZES, key="gan_batch_size"),

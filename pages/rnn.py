@@ -13,6 +13,8 @@ from playground.sequences import (MAX_PASTED_CHARS, MOTIFS, PATTERNS, SERIES, TE
                                   series)
 from playground.trainer import TrainConfig, Trainer
 
+widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+
 TASKS = {"forecast": "Forecasting", "classify": "Classification", "char": "Character LM", "memory": "Long memory"}
 DEFAULTS = {  # per task: cell, hidden units, learning rate, keep-gate bias, train the three cells side by side
     "forecast": dict(cell="LSTM", hidden=32, learning_rate=3e-3, bias=1.0, compare=False),
@@ -41,7 +43,7 @@ EQUATIONS = {
     "GRU": r"""\begin{aligned}
         z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) && \text{update gate} \\
         r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) && \text{reset gate} \\
-        n_t &= \tanh\big(W_{xn} x_t + r_t \odot (W_{hn} h_{t-1}) + b_n\big) && \text{candidate} \\
+        n_t &= \tanh\big(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big) && \text{candidate} \\
         h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
     \end{aligned}""",
 }

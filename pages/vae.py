@@ -15,6 +15,8 @@ from playground.figures.vae import add_click_grid, ink, latent_map, manifold_gri
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
 
+widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+
 PRETRAINED = {"Pretrained · MNIST 28×28": ("vae_mnist_2d", "MNIST 28×28"),
               "Pretrained · Digits 8×8": ("vae_digits_2d", "Digits 8×8")}
 TRAINED_HERE = "Trained on this page"

@@ -33,14 +33,11 @@ def route_through_app() -> None:
     Streamlit treats a folder named `pages/` as its older automatic navigation until the
     first run of `st.navigation`; a student who opens a lesson's link on a freshly started
     server would get that page alone. Switching the flag off and re-running routes the
-    request through app.py, which then opens the same page.
+    request through app.py, which then opens the same page. Every lesson page calls it first.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-route_through_app()
 
 
 @st.cache_resource

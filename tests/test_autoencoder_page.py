@@ -119,3 +119,11 @@ def test_weights_of_another_architecture_are_refused_with_a_message():
     assert not app.exception
     assert any("another architecture" in warning.value for warning in app.warning)
     assert not [button for button in app.button if button.key == "ae_load_upload"]
+
+
+def test_pretrained_start_is_offered_only_on_the_split_it_was_trained_on():
+    app = open_page("autoencoder")
+    assert app.toggle(key="ae_pretrained").value
+    app.sidebar.number_input(key="seed").set_value(1).run()
+    assert not app.exception
+    assert not [toggle for toggle in app.toggle if toggle.key == "ae_pretrained"]

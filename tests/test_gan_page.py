@@ -62,7 +62,9 @@ def test_preset_fills_the_controls_and_play_trains():
     app = open_page("gan")
     app.selectbox(key="gan_preset").set_value("fix: k = 5 D steps").run()
     assert app.slider(key="gan_k").value == 5 and app.select_slider(key="gan_d_lr").value == 1e-4
+    assert app.select_slider(key="gan_g_lr").value == 2e-3
     assert game(app).config.updates_of("discriminator") == 5
+    assert game(app).config.learning_rate_of("generator") == 2e-3
     app.button(key="gan_play").click().run()
     assert not app.exception and game(app).step_count > 0
 
