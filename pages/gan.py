@@ -9,6 +9,7 @@ from playground import gan_lessons as lessons
 from playground.data import DISTRIBUTIONS_2D, IMAGE_DATASETS, MODE_STD, mode_centres, sample_2d
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.gan import game_plane
+from playground.interpolation import slerp
 from playground.models.dcgan import DCGAN
 from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
@@ -190,9 +191,11 @@ def interpolation(model: DCGAN, labels: torch.Tensor | None) -> None:
     t = slider.slider("t", 0.0, 1.0, 0.0, step=0.05, key="gan_interp_t")
     st.latex(SLERP)
     z_a, z_b = lessons.fixed_noise(model, 1, seed_a)[0], lessons.fixed_noise(model, 1, seed_b)[0]
-    stops = torch.linspace(0, 1, 9)
-    strip = lessons.draw(model, lessons.slerp(z_a, z_b, stops), None if labels is None else labels[:9])
-    single = lessons.draw(model, lessons.slerp(z_a, z_b, torch.tensor([t])), None if labels is None else labels[:1])
+    def arc(fractions: np.ndarray) -> torch.Tensor:  # (T, noise_dim) on the great arc from z_a to z_b
+        return torch.from_numpy(slerp(z_a.cpu().numpy(), z_b.cpu().numpy(), fractions))
+
+    strip = lessons.draw(model, arc(np.linspace(0, 1, 9)), None if labels is None else labels[:9])
+    single = lessons.draw(model, arc(np.array([t])), None if labels is None else labels[:1])
     image, path = st.columns([1, 4])
     image.image(png_grid(single, 1, scale=168 // single.shape[-1]), caption=f"G(z({t:.2f}))")
     path.plotly_chart(image_grid(strip, columns=9, title="t = 0, 0.125, …, 1"), key="gan_interp_strip")

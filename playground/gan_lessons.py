@@ -193,16 +193,3 @@ def draw(model: DCGAN, z: torch.Tensor, labels: torch.Tensor | None = None) -> n
     images = model.generate(z.to(device), None if labels is None else labels.to(device))
     model.train(was_training)
     return images[:, 0].cpu().numpy()
-
-
-def slerp(z_a: torch.Tensor, z_b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Spherical interpolation (T, D) between two noise vectors (D,) at fractions t (T,).
-
-    A straight line between two Gaussian draws passes through short vectors that the
-    generator has rarely seen; the arc keeps the norm typical.
-    """
-    omega = torch.arccos(torch.clamp(torch.dot(z_a / z_a.norm(), z_b / z_b.norm()), -1, 1))
-    t = t.to(z_a.device)[:, None]  # (T, 1)
-    if omega < 1e-4:  # (nearly) the same direction: the arc is the line
-        return (1 - t) * z_a + t * z_b
-    return (torch.sin((1 - t) * omega) * z_a + torch.sin(t * omega) * z_b) / torch.sin(omega)

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from playground import interpolation
 from playground.data import ShuffledBatches, Split
 from playground.models.vae import VAE, VAEConfig, kl_divergence, reconstruction_loss
 from playground.trainer import TrainConfig, Trainer
@@ -86,25 +87,12 @@ def latent_grid(model: nn.Module, n: int, extent: float, **grid_options) -> np.n
 
 def lerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
     """`steps` codes on the straight line from a to b (both included): (steps, D)."""
-    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
-    return (1 - t) * a + t * b
+    return interpolation.lerp(a, b, np.linspace(0, 1, steps))
 
 
 def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
-    """`steps` codes along the great arc from a to b (White 2016, "Sampling Generative Networks").
-
-        slerp(a, b; t) = sin((1−t)Ω)/sin Ω · a + sin(tΩ)/sin Ω · b,   cos Ω = a·b / (|a||b|)
-
-    Under a Gaussian prior most mass lies on a shell, and the straight line between
-    two codes cuts inside it; the arc stays at the codes' norms. Parallel or zero
-    codes have no arc: the line is returned.
-    """
-    norms = np.linalg.norm(a) * np.linalg.norm(b)
-    omega = np.arccos(np.clip(np.dot(a, b) / norms, -1, 1)) if norms > 0 else 0.0
-    if np.sin(omega) < 1e-6:
-        return lerp(a, b, steps)
-    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
-    return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
+    """`steps` codes along the great arc from a to b (both included): (steps, D)."""
+    return interpolation.slerp(a, b, np.linspace(0, 1, steps))
 
 
 def interpolate(model: nn.Module, a: np.ndarray, b: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:

@@ -153,3 +153,9 @@ def test_pretrained_models_reconstruct_better_than_the_mean_image(name, dataset)
         error = (model(x) - x).pow(2).mean().item()
     baseline = (x - torch.from_numpy(data.x_train).mean(0)).pow(2).mean().item()
     assert error < 0.75 * baseline
+
+
+def test_opposite_codes_have_no_unique_arc_and_follow_the_line():
+    a = np.array([1.0, 2.0], np.float32)
+    np.testing.assert_allclose(slerp(a, -a, 5), lerp(a, -a, 5))
+    assert np.isfinite(slerp(a, -a, 5)).all()
