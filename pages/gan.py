@@ -6,7 +6,7 @@ import torch
 
 from pages import widgets
 from playground import gan_lessons as lessons
-from playground.data import DISTRIBUTIONS_2D, IMAGE_DATASETS, MODE_STD, mode_centres, sample_2d
+from playground.data import DISTRIBUTIONS_2D, MODE_STD, mode_centres, sample_2d
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.gan import game_plane
 from playground.interpolation import slerp
@@ -206,7 +206,8 @@ def image_tab() -> None:
              "D downsamples with strided convolutions. The grid shows the same noise batch at every refresh, "
              "so you watch G change, not the dice. A conditional GAN also feeds the digit y to both players.")
     data_column, kind_column, start_column = st.columns(3)
-    dataset = data_column.selectbox("Dataset", IMAGE_DATASETS, index=1, key="gan_image_dataset")
+    with data_column:
+        dataset = widgets.image_dataset_picker("gan_image", default="Digits 8×8")
     conditional = kind_column.toggle("Conditional GAN: G and D see the digit", value=True, key="gan_conditional")
     from_pretrained = start_column.toggle("Start from the pretrained model", value=True, key="gan_image_pretrained",
                                           help="Trained offline with these settings; ↺ Reset returns to it.")

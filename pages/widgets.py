@@ -91,8 +91,8 @@ def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 1
     return rate, size
 
 
-def image_dataset_picker(key: str, label: str = "Dataset") -> str:
-    return st.selectbox(label, IMAGE_DATASETS, key=f"{key}_dataset")
+def image_dataset_picker(key: str, label: str = "Dataset", default: str = IMAGE_DATASETS[0]) -> str:
+    return st.selectbox(label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default), key=f"{key}_dataset")
 
 
 def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
