@@ -94,7 +94,7 @@ def vae_trainer(device: torch.device) -> Trainer:
 
 
 def gan_trainer(device: torch.device) -> Trainer:
-    return gan_lessons.make_trainer(GAN_SETTINGS, GAN_DISTRIBUTION, SEED, device)
+    return gan_lessons.make_trainer(GAN_SETTINGS.model, GAN_SETTINGS.train_config(), GAN_DISTRIBUTION, SEED, device)
 
 
 PAGES = tuple(LivePage(workload, trainer, figures) for workload, trainer, figures in zip(

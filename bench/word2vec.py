@@ -24,6 +24,7 @@ from bench.timing import synchronise
 from playground.benchmarks_words import evaluate_word_pairs
 from playground.embeddings import WordVectors, load_glove
 from playground.models.word2vec import Word2Vec, Word2VecConfig
+from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, lee_text, tokenize
 
@@ -60,7 +61,7 @@ def steps_per_second(trainer: Trainer, steps: int, seconds: float, device: torch
 def measure(device: torch.device) -> list[Row]:
     documents = tokenize(lee_text())
     data = Word2VecBatches(documents, DATA, seed=SEED, device=device)
-    trainer = Trainer(lambda: Word2Vec(Word2VecConfig(len(data.vocabulary), DIMENSION)), data, TRAINING,
+    trainer = Trainer(seeded(Word2Vec, Word2VecConfig(len(data.vocabulary), DIMENSION)), data, TRAINING,
                       seed=SEED, device=device)
     words_per_step = TRAINING.batch_size / (DATA.window + 1)
     total_steps = math.ceil(EPOCHS * len(data.tokens) / words_per_step)

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from playground.data import Distribution2DBatches, ShuffledBatches, split
+from playground.data import BatchSource, Distribution2DBatches, ShuffledBatches, split
 from playground.gan_lessons import PRESETS
 from playground.models.autoencoder import Autoencoder
 from playground.models.gan import GAN
 from playground.models.vae import VAE, VAEConfig
 from playground.recipes.autoencoder import AE_MNIST_CONFIG
-from playground.trainer import TrainConfig, Trainer
+from playground.seeding import Builder, seeded
+from playground.trainer import TrainConfig, Trainer, run_generators
 
 SEED = 0  # the sidebar's default seed
 DATASET = "MNIST 28×28"
@@ -34,7 +35,7 @@ Run = Callable[[int], int]  # run(n) trains n steps and returns n
 @dataclass(frozen=True)
 class Workload:
     name: str
-    build: Callable[[], nn.Module]
+    build: Builder
     config: TrainConfig
     data: Callable[[torch.device], object]  # a fresh batch source, seeded alike for both loops
 
@@ -48,19 +49,28 @@ class Workload:
 
     def bare(self, device: torch.device) -> tuple[nn.Module, Run]:
         """The same work as a plain loop: one optimiser per player, updated in the trainer's order."""
-        torch.manual_seed(SEED)
-        model = self.build().to(device)
-        data = self.data(device)
+        weights, order, noise = run_generators(SEED, device)
+        model = self.build(weights).to(device)
+        draw = Draw(self.data(device), order, noise)
         if isinstance(model, GAN):
-            return model, bare_gan(model, data, self.config)
+            return model, bare_gan(model, draw, self.config)
         optimizer = torch.optim.Adam(model.parameters(), lr=self.config.learning_rate, betas=self.config.adam_betas)
-        return model, bare_loop(model.loss, optimizer, data, self.config.batch_size)
+        return model, bare_loop(model.loss, optimizer, draw, self.config.batch_size)
 
 
-def bare_loop(loss_of: Callable, optimizer: torch.optim.Optimizer, data, batch_size: int) -> Run:
+@dataclass(frozen=True)
+class Draw:
+    """A batch source with the run's two generators: the order of the data and the noise in the loss."""
+
+    source: BatchSource
+    order: torch.Generator
+    noise: torch.Generator
+
+
+def bare_loop(loss_of: Callable, optimizer: torch.optim.Optimizer, draw: Draw, batch_size: int) -> Run:
     def run(n: int) -> int:
         for _ in range(n):
-            loss, _ = loss_of(data.sample(batch_size))
+            loss, _ = loss_of(draw.source.sample(batch_size, draw.order), draw.noise)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -69,7 +79,7 @@ def bare_loop(loss_of: Callable, optimizer: torch.optim.Optimizer, data, batch_s
     return run
 
 
-def bare_gan(model: GAN, data, config: TrainConfig) -> Run:
+def bare_gan(model: GAN, data: Draw, config: TrainConfig) -> Run:
     """DCGAN's loop: update D (k times) on real and detached fake points, then G through D."""
     def adam(part: nn.Module, player: str) -> torch.optim.Optimizer:
         return torch.optim.Adam(part.parameters(), lr=config.learning_rate_of(player), betas=config.adam_betas)
@@ -88,15 +98,15 @@ def bare_gan(model: GAN, data, config: TrainConfig) -> Run:
 
 
 def images(device: torch.device) -> ShuffledBatches:
-    return ShuffledBatches(torch.from_numpy(split(DATASET, SEED).x_train), seed=SEED, device=device)
+    return ShuffledBatches(torch.from_numpy(split(DATASET, SEED).x_train), device=device)
 
 
 def points(device: torch.device) -> Distribution2DBatches:
-    return Distribution2DBatches(GAN_DISTRIBUTION, seed=SEED, device=device)
+    return Distribution2DBatches(GAN_DISTRIBUTION, device=device)
 
 
 WORKLOADS = (
-    Workload("AE", lambda: Autoencoder(AE_MNIST_CONFIG), PAGE_TRAINING, images),
-    Workload("VAE", lambda: VAE(VAE_CONFIG), PAGE_TRAINING, images),
-    Workload("2-D GAN", lambda: GAN(GAN_SETTINGS.model), GAN_SETTINGS.train_config(), points),
+    Workload("AE", seeded(Autoencoder, AE_MNIST_CONFIG), PAGE_TRAINING, images),
+    Workload("VAE", seeded(VAE, VAE_CONFIG), PAGE_TRAINING, images),
+    Workload("2-D GAN", seeded(GAN, GAN_SETTINGS.model), GAN_SETTINGS.train_config(), points),
 )

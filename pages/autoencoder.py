@@ -21,7 +21,7 @@ widgets.route_through_app()  # a direct link on a fresh server still runs throug
 PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
 GRID_COLUMNS = 10  # test digits in the reconstruction grid
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
-REGULARISER_FIELDS = ("noise", "noise_level", "sparsity_weight", "contractive_weight")
+REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
 ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "linear": "Linear (= PCA)"}
 
@@ -92,20 +92,18 @@ def fits_pretrained(dataset: str, config: AutoencoderConfig) -> bool:
 def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, start_pretrained: bool) -> Trainer:
     trainer = lessons.make_trainer(config, data.x_train, data.x_test, train, widgets.seed(), widgets.device())
     if start_pretrained:
-        model = Autoencoder(config)
-        model.load_state_dict(widgets.pretrained(PRETRAINED).state_dict())
-        trainer.load_model(model)
+        trainer.start_from(widgets.pretrained(PRETRAINED).state_dict(), "pretrained")
     return trainer
 
 
 def pretrain_greedily(trainer: Trainer, data: Split, steps: int, spec: tuple) -> None:
     """Button callback: from fresh weights, one layer pair at a time, then hand the stack back for fine-tuning."""
-    trainer.reset()
+    trainer.start_from(None)
     model = trainer.model
     train = replace(trainer.config, eval_every=steps)
     losses = lessons.greedy_pretrain(model, data.x_train, steps, train, widgets.seed())
     st.session_state["ae_greedy_losses"] = (spec, losses)
-    trainer.load_model(model)
+    trainer.start_from(model.state_dict(), "greedy pre-trained")
 
 
 def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str], title: str):
@@ -149,9 +147,11 @@ def training_tab(dataset: str, data: Split) -> Trainer:
     start_pretrained = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None and st.toggle(
         "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
         help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.")
-    spec = (dataset, widgets.seed(), config, start_pretrained)
+    layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
+    spec = (dataset, widgets.seed(), layers, start_pretrained)
     trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
-    trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
+    trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
+                      **{field: getattr(config, field) for field in REGULARISER_FIELDS})
     widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
     widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
     tsne_map(trainer, data, spec)

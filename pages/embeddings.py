@@ -14,9 +14,10 @@ from playground.embeddings import (
 )
 from playground.figures import heatmap, loss_curves
 from playground.figures.embeddings import answer_scores, section_accuracy, similarity_scatter, word_map
-from playground.models.word2vec import ARCHITECTURES, Word2Vec, Word2VecConfig
-from playground.trainer import TrainConfig, Trainer
-from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecBatches, Word2VecDataConfig, lee_text, tokenize
+from playground import word2vec_lessons as w2v
+from playground.models.word2vec import ARCHITECTURES
+from playground.trainer import TrainConfig
+from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecDataConfig, lee_text
 
 widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -285,14 +286,9 @@ with train_tab:
         corpus = lee() if source.startswith("Lee") else pasted
         data_config = Word2VecDataConfig(window=window, negatives=negatives, min_count=min_count, subsample=subsample)
         spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
-
-        def build() -> Trainer:
-            data = Word2VecBatches(tokenize(corpus), data_config, architecture, widgets.seed(), widgets.device())
-            config = Word2VecConfig(len(data.vocabulary), dim, architecture)
-            return Trainer(lambda: Word2Vec(config), data, TrainConfig(learning_rate=rate, batch_size=batch_size),
-                           seed=widgets.seed(), device=widgets.device())
-
-        trainer = widgets.session_trainer("emb_w2v", spec, build)
+        train = TrainConfig(learning_rate=rate, batch_size=batch_size)
+        trainer = widgets.session_trainer("emb_w2v", spec, lambda: w2v.make_trainer(
+            corpus, data_config, architecture, dim, train, widgets.seed(), widgets.device()))
     except ValueError as error:
         st.error(str(error))
     else:
@@ -305,7 +301,7 @@ with train_tab:
                                         title="SGNS loss, and how sure the classifier is"), key="emb_w2v_loss")
 
         widgets.training_panel("emb_w2v", trainer, render)
-        learned = WordVectors(trainer.data.vocabulary.words, trainer.model.embeddings(), name="your word2vec")
+        learned = w2v.learned_vectors(trainer)
         st.subheader("Your vectors beside GloVe")
         tool = st.radio("Tool", ("Analogy", "Neighbours", "Projection"), horizontal=True, key="emb_compare_tool")
         if tool == "Analogy":

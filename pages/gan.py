@@ -52,17 +52,17 @@ SLERP = r"z(t) = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_a + \frac{\sin(t\Omega)}
 def preset_state(settings: lessons.GANSettings) -> dict[str, object]:
     model = settings.model
     return {"gan_loss": model.loss, "gan_noise_dim": model.noise_dim,
-            "gan_g_width": model.generator_width, "gan_g_depth": model.generator_depth,
-            "gan_d_width": model.discriminator_width, "gan_d_depth": model.discriminator_depth,
-            "gan_g_lr": settings.generator_lr, "gan_d_lr": settings.discriminator_lr,
+            "gan_generator_width": model.generator_width, "gan_generator_depth": model.generator_depth,
+            "gan_discriminator_width": model.discriminator_width, "gan_discriminator_depth": model.discriminator_depth,
+            "gan_generator_lr": settings.generator_lr, "gan_discriminator_lr": settings.discriminator_lr,
             "gan_optimizer": settings.optimizer, "gan_batch_size": settings.batch_size,
-            "gan_k": settings.disc_steps_per_gen_step}
+            "gan_disc_steps_per_gen_step": settings.disc_steps_per_gen_step}
 
 
 def apply_preset() -> None:
     """Fill the controls with the preset and start a fresh game (even if only k or a rate changed)."""
     st.session_state.update(preset_state(lessons.PRESETS[st.session_state["gan_preset"]]))
-    st.session_state.pop("gan_trainer", None)
+    widgets.discard_trainer("gan")
 
 
 def game_controls() -> tuple[str, lessons.GANSettings]:
@@ -83,21 +83,21 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
         training.markdown("**Both**")
         model = GANConfig(
             noise_dim=g.slider("Noise dimension", 1, 8, key="gan_noise_dim"),
-            generator_width=g.select_slider("G width", WIDTHS, key="gan_g_width"),
-            generator_depth=g.slider("G hidden layers", 1, 4, key="gan_g_depth"),
-            discriminator_width=d.select_slider("D width", WIDTHS, key="gan_d_width"),
-            discriminator_depth=d.slider("D hidden layers", 1, 4, key="gan_d_depth"),
+            generator_width=g.select_slider("G width", WIDTHS, key="gan_generator_width"),
+            generator_depth=g.slider("G hidden layers", 1, 4, key="gan_generator_depth"),
+            discriminator_width=d.select_slider("D width", WIDTHS, key="gan_discriminator_width"),
+            discriminator_depth=d.slider("D hidden layers", 1, 4, key="gan_discriminator_depth"),
             loss=loss,
         )
         settings = lessons.GANSettings(
             model=model,
-            generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES, key="gan_g_lr",
+            generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES, key="gan_generator_lr",
                                          format_func="{:g}".format),
-            discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES, key="gan_d_lr",
+            discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES, key="gan_discriminator_lr",
                                              format_func="{:g}".format),
             optimizer=training.radio("Optimiser", OPTIMIZERS, horizontal=True, key="gan_optimizer"),
             batch_size=training.select_slider("Batch size", widgets.BATCH_SIZES, key="gan_batch_size"),
-            disc_steps_per_gen_step=training.slider("k: D steps per G step", 1, 10, key="gan_k"),
+            disc_steps_per_gen_step=training.slider("k: D steps per G step", 1, 10, key="gan_disc_steps_per_gen_step"),
         )
         training.latex(K_STEPS)
     return distribution, settings
@@ -106,10 +106,11 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
 def game_trainer(distribution: str, settings: lessons.GANSettings):
     """This session's 2-D game: rebuilt when the data or a net changes; rates, k, batch size change mid-run."""
     seed = widgets.seed()
+    train = settings.train_config()
     trainer = widgets.session_trainer(
         "gan", (distribution, settings.model, seed),
-        lambda: lessons.make_trainer(settings, distribution, seed, widgets.device()))
-    trainer.configure(**vars(settings.train_config()))
+        lambda: lessons.make_trainer(settings.model, train, distribution, seed, widgets.device()))
+    trainer.configure(**vars(train))
     return trainer
 
 

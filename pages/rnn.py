@@ -8,6 +8,7 @@ from pages import widgets
 from playground import rnn_lessons as lessons
 from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
 from playground.models.rnn import CELLS, SequenceModel
+from playground.seeding import seeded
 from playground.sequences import (MAX_PASTED_CHARS, MOTIFS, PATTERNS, SERIES, TEST_STREAM, CharTask, ForecastTask,
                                   MemoryTask, PatternTask, Task, clean_pasted, decode, evaluation_batch, lee_corpus,
                                   series)
@@ -148,9 +149,7 @@ def session_trainers(task_id: str, task: Task, cells: list[str], hidden: int, la
 
 def pause_other_tasks(current: dict[str, Trainer]) -> None:
     """A task left while playing stops, so that only what is on screen trains."""
-    for name, stored in st.session_state.items():
-        if name.startswith("rnn_") and name.endswith("_trainer") and stored[1] not in current.values():
-            stored[1].pause()
+    widgets.pause_other_trainers("rnn_", keep=current.values())
 
 
 # ---- live views (redrawn while training) --------------------------------------------------------
@@ -203,9 +202,10 @@ def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers:
         if cell in trainers:
             model, label = trainers[cell].model, f"{cell} · step {trainers[cell].step_count}"
         else:
-            torch.manual_seed(widgets.seed())
             config = lessons.model_config(task, cell, hidden, layers, bias)
-            model, label = SequenceModel(config).to(widgets.device()), f"{cell} · untrained"
+            build = seeded(SequenceModel, config)
+            model = build(torch.Generator().manual_seed(widgets.seed())).to(widgets.device())
+            label = f"{cell} · untrained"
         norms[label] = lessons.gradient_norms(model, (x, y))
     st.plotly_chart(gradient_norms(norms), key="rnn_gradients")
     st.caption("Cells not being trained are shown freshly initialised (the same seed). The LSTM's memory travels "

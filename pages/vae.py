@@ -96,8 +96,7 @@ def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trai
     spec = (replace(config, kl_weight=1.0), dataset, seed)
     trainer = widgets.session_trainer(
         "vae", spec, lambda: lessons.make_trainer(config, split(dataset, seed), train, seed, widgets.device()))
-    trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size)
-    trainer.model.set_kl_weight(config.kl_weight)
+    trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
     return trainer
 
 

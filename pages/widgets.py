@@ -6,8 +6,8 @@ slice of TRAIN_SLICE_SECONDS and redraws the live charts; the rest of the page (
 other widget) stays responsive because a slice never blocks for longer than that.
 """
 
-import copy
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import replace
 
 import streamlit as st
 import torch
@@ -74,12 +74,29 @@ def seed() -> int:
 
 
 def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> Trainer:
-    """This session's trainer for `key`, rebuilt whenever `spec` (architecture, data, seed) changes."""
-    stored = st.session_state.get(f"{key}_trainer")
-    if stored is None or stored[0] != spec:
-        stored = (spec, build())
-        st.session_state[f"{key}_trainer"] = stored
-    return stored[1]
+    """This session's trainer for `key`, rebuilt whenever `spec` (architecture, data, seed) changes.
+
+    It lives in `st.session_state[f"{key}_trainer"]`, the Trainer itself; what it was built
+    for is kept beside it, so a page only ever asks this function.
+    """
+    if st.session_state.get(f"{key}_trainer_spec") != spec or f"{key}_trainer" not in st.session_state:
+        st.session_state[f"{key}_trainer"] = build()
+        st.session_state[f"{key}_trainer_spec"] = spec
+    return st.session_state[f"{key}_trainer"]
+
+
+def pause_other_trainers(prefix: str, keep: Iterable[Trainer]) -> None:
+    """Pause this session's trainers whose key starts with `prefix`, except those in `keep`."""
+    kept = {id(trainer) for trainer in keep}
+    for name, value in st.session_state.items():
+        if name.startswith(prefix) and isinstance(value, Trainer) and id(value) not in kept:
+            value.pause()
+
+
+def discard_trainer(key: str) -> None:
+    """Forget this session's trainer for `key`: the next `session_trainer` call builds a fresh one."""
+    st.session_state.pop(f"{key}_trainer", None)
+    st.session_state.pop(f"{key}_trainer_spec", None)
 
 
 def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 128) -> tuple[float, int]:
@@ -130,7 +147,7 @@ def training_panel(
     play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
     pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
     step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
-    reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,))
+    reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
     per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click")
 
     @st.fragment(run_every=REFRESH_SECONDS if playing else None)
@@ -147,6 +164,12 @@ def training_panel(
         render()
 
     live()
+
+
+def _reset_help(trainer: Trainer) -> str:
+    if trainer.start_name == "random":
+        return f"Back to step 0: the random weights of seed {trainer.seed}, the same batches and noise as the first run."
+    return f"Back to step 0 from the {trainer.start_name} weights, with the same batches and noise as the first run."
 
 
 def _status(trainers: list[Trainer]) -> None:
@@ -175,19 +198,13 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
     uploaded = upload_model(f"{key}_upload", model_class, config_class)
     if uploaded is None:
         return
-    shapes = {name: tuple(tensor.shape) for name, tensor in trainer.model.state_dict().items()}
-    if {name: tuple(tensor.shape) for name, tensor in uploaded.state_dict().items()} != shapes:
-        st.warning(f"These weights belong to another architecture ({uploaded.config}). "
+    live = getattr(trainer.model, "live_settings", ())
+    if replace(uploaded.config, **{name: getattr(trainer.model.config, name) for name in live}) != trainer.model.config:
+        st.warning(f"These weights belong to another model ({uploaded.config}). "
                    "Set the controls above to match it, then load them.")
         return
     st.button("Continue training from the uploaded weights", key=f"{key}_load_upload",
-              on_click=_load_weights, args=(trainer, uploaded))
-
-
-def _load_weights(trainer: Trainer, uploaded: nn.Module) -> None:
-    model = copy.deepcopy(trainer.model)
-    model.load_state_dict(uploaded.state_dict())
-    trainer.load_model(model)
+              on_click=trainer.start_from, args=(uploaded.state_dict(), "uploaded"))
 
 
 def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:

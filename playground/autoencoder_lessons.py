@@ -20,6 +20,8 @@ from torch import nn
 
 from playground.data import ShuffledBatches, Split
 from playground.models.autoencoder import Autoencoder, AutoencoderConfig
+from playground.inference import device_of, evaluating
+from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 
 LATENT_MAP_METHODS = ("PCA", "t-SNE")
@@ -41,19 +43,15 @@ def make_trainer(
             scores[ANGLE] = principal_angle(model, pca_basis)
         return scores
 
-    batches = ShuffledBatches(torch.from_numpy(x_train), seed=seed, device=device)
-    return Trainer(lambda: Autoencoder(config), batches, train, evaluate=evaluate, seed=seed, device=device)
+    batches = ShuffledBatches(torch.from_numpy(x_train), device=device)
+    return Trainer(seeded(Autoencoder, config), batches, train, evaluate=evaluate, seed=seed, device=device)
 
 
-@torch.no_grad()
 def _apply(fn: Callable[[Autoencoder, torch.Tensor], torch.Tensor], model: Autoencoder, x: np.ndarray) -> np.ndarray:
     """`fn(model, batch)` over x in evaluation mode, on the model's device, as one numpy array."""
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     chunks = np.array_split(x, max(1, len(x) // 1024))
-    out = torch.cat([fn(model, torch.from_numpy(chunk).to(device)).cpu() for chunk in chunks])
-    model.train(was_training)
+    with evaluating(model):
+        out = torch.cat([fn(model, torch.from_numpy(chunk).to(device_of(model))).cpu() for chunk in chunks])
     return out.numpy()
 
 
@@ -145,7 +143,9 @@ class LayerPair(nn.Module):
         super().__init__()
         self.encoder_layer, self.decoder_layer = encoder_layer, decoder_layer
 
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def loss(
+        self, batch: tuple[torch.Tensor, ...], generator: torch.Generator
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         h = batch[0]  # (B, width of the layer below)
         loss = F.mse_loss(self.decoder_layer(self.encoder_layer(h)), h)
         return loss, {"layer loss": loss}
@@ -160,13 +160,12 @@ def greedy_pretrain(
     this stage and its codes feed pair i + 1. The pairs are the model's own layers, so the stack is
     then ready to be fine-tuned end to end. Returns each pair's final loss, outermost first.
     """
-    device = next(model.parameters()).device
+    device = device_of(model)
     h = torch.from_numpy(x).to(device).flatten(1)  # (N, D)
     losses = []
     for index, (encoder_layer, decoder_layer) in enumerate(model.layer_pairs()):
         pair = LayerPair(encoder_layer, decoder_layer)
-        batches = ShuffledBatches(h, seed=seed + index, device=device)
-        trainer = Trainer(lambda: pair, batches, train, seed=seed + index, device=device)
+        trainer = Trainer(lambda _: pair, ShuffledBatches(h, device=device), train, seed=seed + index, device=device)
         trainer.step(steps_per_layer)
         losses.append(trainer.history.last("layer loss"))
         with torch.no_grad():

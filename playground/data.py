@@ -129,9 +129,20 @@ def cloud_3d(n: int = 600, seed: int = 0) -> np.ndarray:
 
 
 class BatchSource(Protocol):
-    """Anything the trainer can draw batches from. The batch size may change between calls."""
+    """Anything the trainer can draw batches from. The batch size may change between calls.
 
-    def sample(self, batch_size: int) -> Batch: ...
+    Every random choice (the order, fresh samples) comes from the generator the trainer
+    passes in; `restart()` forgets the position in the stream, so a reset run replays it.
+    """
+
+    def sample(self, batch_size: int, generator: torch.Generator) -> Batch: ...
+
+    def restart(self) -> None: ...
+
+
+def numpy_rng(generator: torch.Generator) -> np.random.Generator:
+    """A NumPy generator seeded from `generator`, for samplers written with NumPy."""
+    return np.random.default_rng(int(torch.randint(2**62, (1,), generator=generator)))
 
 
 class ShuffledBatches:
@@ -141,21 +152,23 @@ class ShuffledBatches:
     the batch size mid-run just takes a different-sized slice of the current order.
     """
 
-    def __init__(self, *tensors: torch.Tensor, seed: int = 0, device: torch.device | str = "cpu"):
+    def __init__(self, *tensors: torch.Tensor, device: torch.device | str = "cpu"):
         if not tensors or any(len(t) != len(tensors[0]) for t in tensors):
             raise ValueError("ShuffledBatches needs one or more tensors of the same length")
         self.tensors = tuple(torch.as_tensor(t).to(device) for t in tensors)
-        self.generator = torch.Generator().manual_seed(seed)
-        self.order = torch.randperm(len(self.tensors[0]), generator=self.generator)
+        self.restart()
+
+    def restart(self) -> None:
+        self.order: torch.Tensor | None = None  # drawn from the generator at the first sample
         self.cursor = 0
         self.epoch = 0
 
-    def sample(self, batch_size: int) -> Batch:
-        size = min(batch_size, len(self.order))
-        if self.cursor + size > len(self.order):
-            self.order = torch.randperm(len(self.order), generator=self.generator)
+    def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
+        size = min(batch_size, len(self.tensors[0]))
+        if self.order is None or self.cursor + size > len(self.order):
+            self.epoch += self.order is not None
+            self.order = torch.randperm(len(self.tensors[0]), generator=generator)
             self.cursor = 0
-            self.epoch += 1
         index = self.order[self.cursor : self.cursor + size].to(self.tensors[0].device)
         self.cursor += size
         return tuple(t[index] for t in self.tensors)
@@ -164,11 +177,13 @@ class ShuffledBatches:
 class Distribution2DBatches:
     """Fresh samples from a 2-D distribution for every batch (an endless dataset)."""
 
-    def __init__(self, name: str, seed: int = 0, device: torch.device | str = "cpu"):
+    def __init__(self, name: str, device: torch.device | str = "cpu"):
         sample_2d(name, 1, np.random.default_rng(0))  # fail early on an unknown name
         self.name, self.device = name, torch.device(device)
-        self.rng = np.random.default_rng(seed)
 
-    def sample(self, batch_size: int) -> Batch:
-        points, labels = sample_2d(self.name, batch_size, self.rng)
+    def restart(self) -> None:
+        """Nothing to forget: every batch is a fresh draw."""
+
+    def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
+        points, labels = sample_2d(self.name, batch_size, numpy_rng(generator))
         return torch.from_numpy(points).to(self.device), torch.from_numpy(labels).to(self.device)

@@ -9,7 +9,6 @@ r"""What the GAN page measures and draws, beside the model: the lesson's quantit
 - presets: settings that work, one that collapses, and its fix.
 """
 
-import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,8 @@ import torch
 from playground.data import MODE_STD, Distribution2DBatches, ShuffledBatches, mode_centres, split
 from playground.models.dcgan import DCGAN, DCGANConfig
 from playground.models.gan import GAN, PROBABILITY_LOSSES, AdversarialGame, GANConfig, generator_loss
+from playground.inference import device_of, evaluating
+from playground.seeding import seeded
 from playground.trainer import Trainer, TrainConfig
 
 EXTENT = 3.0  # the plotted plane is [-EXTENT, EXTENT]²
@@ -77,7 +78,7 @@ def discriminator_grid(model: GAN, resolution: int = 60) -> tuple[np.ndarray, np
     """D over the plotted plane: ticks (R,) and values (R, R), row i at y = ticks[i]."""
     ticks = torch.linspace(-EXTENT, EXTENT, resolution)
     y, x = torch.meshgrid(ticks, ticks, indexing="ij")  # (R, R) each
-    points = torch.stack([x.flatten(), y.flatten()], 1).to(next(model.parameters()).device)  # (R², 2)
+    points = torch.stack([x.flatten(), y.flatten()], 1).to(device_of(model))  # (R², 2)
     values = model.discriminate(points).reshape(resolution, resolution)
     return ticks.numpy(), values.cpu().numpy()
 
@@ -98,7 +99,7 @@ def generator_mapping(model: GAN, lines: int = 9, points: int = 60, z_extent: fl
         z[0, :, :, 1] = across[:, None]
         z[1, :, :, 0] = across[:, None]
         z[1, :, :, 1] = along
-    z = z.reshape(-1, noise_dim).to(next(model.parameters()).device)
+    z = z.reshape(-1, noise_dim).to(device_of(model))
     return model.generate(z).reshape(-1, points, 2).cpu().numpy()
 
 
@@ -138,11 +139,11 @@ class GANSettings:
         )
 
 
-def make_trainer(settings: GANSettings, distribution: str, seed: int = 0,
+def make_trainer(model: GANConfig, train: TrainConfig, distribution: str, seed: int = 0,
                  device: torch.device | str = "cpu") -> Trainer:
     """A trainer of a fresh GAN on `distribution`, with the mode evaluation where it applies."""
-    data = Distribution2DBatches(distribution, seed=seed, device=device)
-    return Trainer(lambda: GAN(settings.model), data, settings.train_config(),
+    data = Distribution2DBatches(distribution, device=device)
+    return Trainer(seeded(GAN, model), data, train,
                    evaluate=evaluator(distribution, seed), seed=seed, device=device)
 
 
@@ -176,20 +177,18 @@ def make_image_trainer(dataset: str, conditional: bool, seed: int = 0, device: t
     without it, a fresh DCGAN of `IMAGE_MODELS[dataset]`.
     """
     images = split(dataset, seed)
-    data = ShuffledBatches(torch.from_numpy(images.x_train), torch.from_numpy(images.y_train), seed=seed, device=device)
+    data = ShuffledBatches(torch.from_numpy(images.x_train), torch.from_numpy(images.y_train), device=device)
     config = replace(IMAGE_MODELS[dataset], num_classes=10 if conditional else 0)
     if start is not None and start.config != config:
         raise ValueError(f"the starting model's config {start.config} is not this page's {config}")
-    build = (lambda: copy.deepcopy(start).train()) if start is not None else (lambda: DCGAN(config))
-    return Trainer(build, data, IMAGE_TRAINING, seed=seed, device=device)
+    return Trainer(seeded(DCGAN, config), data, IMAGE_TRAINING, seed=seed, device=device,
+                   initial_weights=None if start is None else start.state_dict(),
+                   start_name="random" if start is None else "pretrained")
 
 
-@torch.no_grad()
 def draw(model: DCGAN, z: torch.Tensor, labels: torch.Tensor | None = None) -> np.ndarray:
     """Images (B, S, S) for noise z (B, noise_dim) in eval mode (batch norm's running statistics)."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    images = model.generate(z.to(device), None if labels is None else labels.to(device))
-    model.train(was_training)
+    device = device_of(model)
+    with evaluating(model):
+        images = model.generate(z.to(device), None if labels is None else labels.to(device))
     return images[:, 0].cpu().numpy()

@@ -18,6 +18,8 @@ from torch import Tensor
 from playground.models.rnn import CELL_STEPS, RNNConfig, SequenceModel, State
 from playground.sequences import (PATTERNS, ForecastTask, MemoryTask, PatternTask, Task, TaskBatches, decode, encode,
                                   evaluation_batch)
+from playground.inference import device_of
+from playground.seeding import seeded
 from playground.trainer import Trainer, TrainConfig
 
 CHAR_EMBEDDING = 32  # width of the character embedding, the char model's input_size
@@ -47,18 +49,14 @@ def build_trainer(task: Task, config: RNNConfig, train_config: TrainConfig, seed
         _, metrics = model.loss((x, y))
         return {f"test {name}": float(value) for name, value in metrics.items()}
 
-    return Trainer(lambda: SequenceModel(config), TaskBatches(task, seed, device), train_config,
+    return Trainer(seeded(SequenceModel, config), TaskBatches(task, device), train_config,
                    evaluate=evaluate, seed=seed, device=device)
-
-
-def _device_of(model: SequenceModel) -> torch.device:
-    return model.head.weight.device
 
 
 @torch.no_grad()
 def one_step_predictions(model: SequenceModel, values: np.ndarray) -> np.ndarray:
     """For every step t of a series (T,), the model's prediction of the next value: (T,)."""
-    x = torch.as_tensor(values, dtype=torch.float32, device=_device_of(model))[None, :, None]  # (1, T, 1)
+    x = torch.as_tensor(values, dtype=torch.float32, device=device_of(model))[None, :, None]  # (1, T, 1)
     outputs, _ = model(x)  # (1, T, horizon)
     return outputs[0, :, 0].cpu().numpy()
 
@@ -66,7 +64,7 @@ def one_step_predictions(model: SequenceModel, values: np.ndarray) -> np.ndarray
 @torch.no_grad()
 def rollout(model: SequenceModel, values: np.ndarray, steps: int) -> np.ndarray:
     """Continue a series (T,) by `steps` values, feeding each predicted block back in as input."""
-    x = torch.as_tensor(values, dtype=torch.float32, device=_device_of(model))[None, :, None]  # (1, T, 1)
+    x = torch.as_tensor(values, dtype=torch.float32, device=device_of(model))[None, :, None]  # (1, T, 1)
     outputs, state = model(x)
     future: list[float] = []
     while len(future) < steps:
@@ -110,7 +108,7 @@ def gradient_norms(model: SequenceModel, batch: tuple[Tensor, Tensor]) -> np.nda
 @torch.no_grad()
 def hidden_states(model: SequenceModel, x: Tensor) -> np.ndarray:
     """The top layer's units × time matrix (H, T) for one input sequence x (T, …)."""
-    hidden, _ = model.rnn(model.inputs(x[None].to(_device_of(model))))  # (1, T, H)
+    hidden, _ = model.rnn(model.inputs(x[None].to(device_of(model))))  # (1, T, H)
     return hidden[0].T.cpu().numpy()
 
 
@@ -129,7 +127,7 @@ def sample_text(model: SequenceModel, prime: str, length: int, temperature: floa
     if not len(tokens):  # start from a space, as after the end of a word
         tokens = encode(" ", vocabulary) if " " in vocabulary else np.zeros(1, dtype=np.int64)
     generator = torch.Generator().manual_seed(seed)
-    logits, state = model(torch.as_tensor(tokens, device=_device_of(model))[None])  # (1, T, V)
+    logits, state = model(torch.as_tensor(tokens, device=device_of(model))[None])  # (1, T, V)
     written: list[int] = []
     for _ in range(length):
         last = logits[0, -1].float().cpu()  # (V,)
@@ -138,5 +136,5 @@ def sample_text(model: SequenceModel, prime: str, length: int, temperature: floa
         else:
             token = int(torch.multinomial(F.softmax(last / temperature, dim=0), 1, generator=generator))
         written.append(token)
-        logits, state = model(torch.tensor([[token]], device=_device_of(model)), state)
+        logits, state = model(torch.tensor([[token]], device=device_of(model)), state)
     return decode(written, vocabulary)

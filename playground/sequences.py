@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from playground.data import Batch
+from playground.data import Batch, numpy_rng
 
 SERIES = ("noisy sine", "sum of sines", "random-walk price")
 MOTIFS = np.array([[-1, -1 / 3, 1 / 3, 1], [1, 1 / 3, -1 / 3, -1], [0, 1, 1, 0]], np.float32)  # (patterns, 4)
@@ -173,9 +173,12 @@ def evaluation_batch(task: Task, n: int, seed: int = 0) -> Arrays:
 class TaskBatches:
     """The trainer's batch source for a task: a fresh draw of `batch_size` sequences each time."""
 
-    def __init__(self, task: Task, seed: int = 0, device: torch.device | str = "cpu"):
+    def __init__(self, task: Task, device: torch.device | str = "cpu"):
         self.task, self.device = task, torch.device(device)
-        self.rng = np.random.default_rng(seed)
 
-    def sample(self, batch_size: int) -> Batch:
-        return tuple(torch.from_numpy(array).to(self.device) for array in self.task.generate(batch_size, self.rng))
+    def restart(self) -> None:
+        """Nothing to forget: every batch is a fresh draw."""
+
+    def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
+        arrays = self.task.generate(batch_size, numpy_rng(generator))
+        return tuple(torch.from_numpy(array).to(self.device) for array in arrays)

@@ -1,10 +1,16 @@
 """One training engine for every page: bounded slices of steps over any model.
 
-A model takes part by offering `loss(batch) -> (loss, metrics)`; a game such as a GAN
-offers `players()`, one `Player` per optimised party, updated in turn. The trainer owns
-the optimisers, the batch stream, the metric history, NaN detection, play/pause and
-mid-run changes. It never blocks: `step(n)` and `run_for(seconds)` return quickly, so a
-UI can redraw between slices.
+A model takes part by offering `loss(batch, generator) -> (loss, metrics)`; a game such as
+a GAN offers `players()`, one `Player` per optimised party, updated in turn. The trainer
+owns the optimisers, the batch stream, the metric history, NaN detection, play/pause and
+every mid-run change (`configure`). It never blocks: `step(n)` and `run_for(seconds)`
+return quickly, so a UI can redraw between slices.
+
+It also owns every random number of its run, in three `torch.Generator`s drawn from its
+seed: the initial weights, the order of the batches, and the noise inside the loss
+(ε of a VAE, a GAN's z, a denoising AE's corruption). Nothing touches torch's
+process-wide generator, so many trainers in one server process never disturb each other,
+and `reset()` replays the first run exactly.
 """
 
 import math
@@ -16,6 +22,7 @@ import torch
 from torch import nn
 
 from playground.data import Batch, BatchSource
+from playground.seeding import Builder
 
 Metrics = dict[str, torch.Tensor | float]
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -27,7 +34,7 @@ class Player:
 
     name: str
     parameters: Callable[[], Iterable[nn.Parameter]]
-    loss: Callable[[Batch], tuple[torch.Tensor, Metrics]]
+    loss: Callable[[Batch, torch.Generator], tuple[torch.Tensor, Metrics]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,14 @@ class History:
         return list(self.values)
 
 
+def run_generators(seed: int, device: torch.device | str = "cpu") -> tuple[torch.Generator, ...]:
+    """A run's three independent generators, all from one seed: initial weights and batch order
+    (on the CPU), and the noise inside the loss (on the training device, where it is drawn)."""
+    seeds = torch.randint(2**62, (3,), generator=torch.Generator().manual_seed(seed)).tolist()
+    return (torch.Generator().manual_seed(seeds[0]), torch.Generator().manual_seed(seeds[1]),
+            torch.Generator(device=device).manual_seed(seeds[2]))
+
+
 def players_of(model: nn.Module) -> list[Player]:
     """The model's own players, or one player owning every parameter and `model.loss`."""
     if hasattr(model, "players"):
@@ -87,32 +102,41 @@ def players_of(model: nn.Module) -> list[Player]:
 
 
 class Trainer:
-    """Trains `build_model()` on batches from `data`, a slice at a time.
+    """Trains the model `build_model(generator)` returns on batches from `data`, a slice at a time.
 
-    `evaluate(model) -> dict` (optional) runs every `eval_every` steps under no_grad;
-    its values join the history (e.g. test loss). `reset()` rebuilds the model with the
-    same seed, so reset means "as it was at the start".
+    `build_model` is usually `playground.seeding.seeded(Model, config)`. `evaluate(model) -> dict`
+    (optional) runs every `eval_every` steps under no_grad; its values join the history (e.g.
+    test loss). `initial_weights` (e.g. a pretrained model's state dict) replace the seeded
+    weights; `reset()` returns to whichever start the trainer has, named by `start_name`.
     """
 
     def __init__(
         self,
-        build_model: Callable[[], nn.Module],
+        build_model: Builder,
         data: BatchSource,
         config: TrainConfig = TrainConfig(),
         *,
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
         seed: int = 0,
         device: torch.device | str = "cpu",
+        initial_weights: dict[str, torch.Tensor] | None = None,
+        start_name: str = "random",
     ):
         self.build_model, self.data, self.config = build_model, data, config
         self.evaluate, self.seed, self.device = evaluate, seed, torch.device(device)
-        self.reset()
+        self.live_settings: dict[str, object] = {}  # model settings changed mid-run; they survive a reset
+        self.start_from(initial_weights, start_name)
 
     # ---- lifecycle -------------------------------------------------------------------
     def reset(self) -> None:
-        """Rebuild the model from the seed, fresh optimisers, empty history, paused."""
-        torch.manual_seed(self.seed)
-        self.model = self.build_model().to(self.device)
+        """Back to the start: the same weights, batch order and noise as the first run; paused."""
+        weights, self.data_order, self.noise = run_generators(self.seed, self.device)
+        self.model = self.build_model(weights)
+        if self.initial_weights is not None:
+            self.model.load_state_dict(self.initial_weights)
+        self.model.to(self.device).train()
+        self._apply_live_settings()
+        self.data.restart()
         self._build_optimizers()
         self.history = History()
         self.step_count = 0
@@ -120,6 +144,12 @@ class Trainer:
         self.diverged: str | None = None
         self.steps_per_second = 0.0
         self._record_evaluation()
+
+    def start_from(self, weights: dict[str, torch.Tensor] | None, name: str = "random") -> None:
+        """Make `weights` (None: the seed's random ones) the start of this run and of every reset."""
+        self.initial_weights = None if weights is None else {k: v.detach().clone() for k, v in weights.items()}
+        self.start_name = name
+        self.reset()
 
     def play(self) -> None:
         if self.diverged is None:
@@ -129,8 +159,21 @@ class Trainer:
         self.playing = False
 
     def configure(self, **changes) -> None:
-        """Change hyperparameters mid-run; the model and the optimiser state are kept."""
-        new = replace(self.config, **changes)
+        """Change hyperparameters mid-run; the model's weights and the optimiser state are kept.
+
+        A name is either a field of TrainConfig (learning rates, batch size, optimiser, k) or a
+        setting the model lists in its `live_settings` (β of a VAE, the AE's regulariser weights);
+        anything else would need a new model and raises ValueError.
+        """
+        train_fields = set(vars(self.config))
+        model_changes = {k: v for k, v in changes.items() if k not in train_fields}
+        fixed = set(model_changes) - set(getattr(self.model, "live_settings", ()))
+        if fixed:
+            raise ValueError(f"{sorted(fixed)} cannot change mid-run; build a new trainer for them")
+        if model_changes:
+            self.live_settings.update(model_changes)
+            self._apply_live_settings()
+        new = replace(self.config, **{k: v for k, v in changes.items() if k in train_fields})
         if new == self.config:
             return
         rebuild = new.optimizer != self.config.optimizer or new.adam_betas != self.config.adam_betas
@@ -140,13 +183,6 @@ class Trainer:
         for player in self.players:
             for group in self.optimizers[player.name].param_groups:
                 group["lr"] = new.learning_rate_of(player.name)
-
-    def load_model(self, model: nn.Module) -> None:
-        """Continue training from `model` (e.g. a pretrained one); history starts afresh."""
-        self.model = model.to(self.device)
-        self._build_optimizers()
-        self.history, self.step_count, self.diverged = History(), 0, None
-        self._record_evaluation()
 
     # ---- training --------------------------------------------------------------------
     def step(self, n: int = 1, only: str | None = None) -> int:
@@ -183,7 +219,7 @@ class Trainer:
                 continue
             optimizer = self.optimizers[player.name]
             for _ in range(self.config.updates_of(player.name)):
-                loss, values = player.loss(self.data.sample(self.config.batch_size))
+                loss, values = player.loss(self.data.sample(self.config.batch_size, self.data_order), self.noise)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if self.config.grad_clip is not None:
@@ -193,6 +229,11 @@ class Trainer:
         return metrics
 
     # ---- bookkeeping -----------------------------------------------------------------
+    def _apply_live_settings(self) -> None:
+        """The model's config with this run's mid-run settings (a frozen dataclass, replaced whole)."""
+        if self.live_settings:
+            self.model.config = replace(self.model.config, **self.live_settings)
+
     def _build_optimizers(self) -> None:
         self.players = players_of(self.model)
         self._parameters = {p.name: [q for q in p.parameters() if q.requires_grad] for p in self.players}

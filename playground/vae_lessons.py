@@ -11,6 +11,8 @@ from torch import nn
 from playground import interpolation
 from playground.data import ShuffledBatches, Split
 from playground.models.vae import VAE, VAEConfig, kl_divergence, reconstruction_loss
+from playground.inference import device_of, evaluating
+from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 
 INTERPOLATIONS = ("linear", "spherical")
@@ -32,23 +34,15 @@ def make_trainer(config: VAEConfig, data: Split, train: TrainConfig, seed: int, 
             scores["test kl"] = kl_divergence(mu, logvar).mean().item()
         return scores
 
-    batches = ShuffledBatches(torch.from_numpy(data.x_train), seed=seed, device=device)
-    return Trainer(lambda: VAE(config), batches, train, evaluate=evaluate, seed=seed, device=device)
+    batches = ShuffledBatches(torch.from_numpy(data.x_train), device=device)
+    return Trainer(seeded(VAE, config), batches, train, evaluate=evaluate, seed=seed, device=device)
 
 
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-@torch.no_grad()
 def decode(model: nn.Module, z: np.ndarray) -> np.ndarray:
     """Codes (N, D) or one code (D,) -> images (N, H, W) in [0, 1]. Deterministic: no sampling."""
-    codes = torch.as_tensor(np.atleast_2d(z), dtype=torch.float32, device=_device(model))
-    was_training = model.training
-    model.eval()
-    images = model.decode(codes)[:, 0].cpu().numpy()  # (N, H, W)
-    model.train(was_training)
-    return images
+    codes = torch.as_tensor(np.atleast_2d(z), dtype=torch.float32, device=device_of(model))
+    with evaluating(model):
+        return model.decode(codes)[:, 0].cpu().numpy()  # (N, H, W)
 
 
 @torch.no_grad()
@@ -56,7 +50,7 @@ def encode(model: nn.Module, images: np.ndarray, batch_size: int = 1000) -> tupl
     """Images (N, 1, H, W) -> μ (N, D) and σ (N, D); σ is 0 for a plain autoencoder."""
     mus, sigmas = [], []
     for start in range(0, len(images), batch_size):
-        x = torch.as_tensor(images[start : start + batch_size], device=_device(model))
+        x = torch.as_tensor(images[start : start + batch_size], device=device_of(model))
         mu, logvar = model.encode(x)
         mus.append(mu.cpu().numpy())
         sigmas.append((0.5 * logvar).exp().cpu().numpy())

@@ -112,7 +112,6 @@ class Word2VecBatches:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {architecture!r}")
         self.config, self.architecture, self.device = config, architecture, torch.device(device)
         self.vocabulary = build_vocabulary(documents, config.min_count)
-        self.generator = torch.Generator().manual_seed(seed)
         self.tokens, self.document_ids = self._stream(documents, np.random.default_rng(seed))  # (N,), (N,)
         self.offsets = torch.tensor([o for o in range(-config.window, config.window + 1) if o != 0])  # (2W,)
         self.centres = torch.nonzero(self._window(torch.arange(len(self.tokens)))[1].any(1)).squeeze(1)
@@ -136,15 +135,18 @@ class Word2VecBatches:
         inside = (positions == clamped) & (self.document_ids[clamped] == self.document_ids[centres][:, None])
         return self.tokens[clamped], inside
 
-    def sample(self, batch_size: int) -> Batch:
-        pick = torch.randint(len(self.centres), (batch_size,), generator=self.generator)
+    def restart(self) -> None:
+        """Nothing to forget: every batch is a fresh draw."""
+
+    def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
+        pick = torch.randint(len(self.centres), (batch_size,), generator=generator)
         centre_positions = self.centres[pick]
         centre = self.tokens[centre_positions]  # (B,)
         context, inside = self._window(centre_positions)  # (B, 2W) each
-        uniform = torch.rand(batch_size, self.config.negatives, generator=self.generator, dtype=torch.float64)
+        uniform = torch.rand(batch_size, self.config.negatives, generator=generator, dtype=torch.float64)
         negatives = torch.searchsorted(self.noise_cdf, uniform).clamp_max(len(self.vocabulary) - 1)  # (B, K)
         if self.architecture == "skip-gram":
-            slot = torch.multinomial(inside.float(), 1, generator=self.generator)  # one real context word each
+            slot = torch.multinomial(inside.float(), 1, generator=generator)  # one real context word each
             batch = (centre, context.gather(1, slot).squeeze(1), negatives)
         else:
             batch = (context, inside, centre, negatives)

@@ -98,27 +98,33 @@ def test_downloaded_weights_upload_back_and_training_continues_from_them():
 
     from playground.checkpoints import to_bytes
 
+    def first_layer_now():
+        return app.session_state["ae_trainer"].model.state_dict()["encoder.1.0.weight"]
+
     app = open_page("autoencoder")
-    trained = to_bytes(app.session_state["ae_trainer"][1].model)  # what the ⬇ Weights button gives
+    app.button(key="ae_step").click().run()
+    trained = to_bytes(app.session_state["ae_trainer"].model)  # what the ⬇ Weights button gives
     first_layer = safetensors.torch.load(trained)["encoder.1.0.weight"]
-    app.button(key="ae_reset").click().run()
-    assert not app.session_state["ae_trainer"][1].model.state_dict()["encoder.1.0.weight"].equal(first_layer)
+    app.button(key="ae_reset").click().run()  # back to the pretrained start
+    assert "pretrained" in app.button(key="ae_reset").help and not first_layer_now().equal(first_layer)
     app.get("file_uploader")[0].upload("autoencoder.safetensors", trained).run()
     app.button(key="ae_load_upload").click().run()
-    assert not app.exception
-    assert app.session_state["ae_trainer"][1].model.state_dict()["encoder.1.0.weight"].equal(first_layer)
+    assert not app.exception and first_layer_now().equal(first_layer)
+    app.button(key="ae_step").click().run()
+    app.button(key="ae_reset").click().run()  # the uploaded weights are now the start
+    assert "uploaded" in app.button(key="ae_reset").help and first_layer_now().equal(first_layer)
 
 
 def test_weights_of_another_architecture_are_refused_with_a_message():
     from playground.checkpoints import to_bytes
     from playground.models.autoencoder import Autoencoder, AutoencoderConfig
 
-    app = open_page("autoencoder")
-    other = Autoencoder(AutoencoderConfig(latent_dim=5))
-    app.get("file_uploader")[0].upload("other.safetensors", to_bytes(other)).run()
-    assert not app.exception
-    assert any("another architecture" in warning.value for warning in app.warning)
-    assert not [button for button in app.button if button.key == "ae_load_upload"]
+    for other in (AutoencoderConfig(latent_dim=5), AutoencoderConfig(activation="tanh")):  # tanh: same shapes
+        app = open_page("autoencoder")
+        app.get("file_uploader")[0].upload("other.safetensors", to_bytes(Autoencoder(other))).run()
+        assert not app.exception
+        assert any("another model" in warning.value for warning in app.warning)
+        assert not [button for button in app.button if button.key == "ae_load_upload"]
 
 
 def test_pretrained_start_is_offered_only_on_the_split_it_was_trained_on():

@@ -161,9 +161,9 @@ CASES = [
         choose("select_slider", "vae_kl_weight", 16.0), choose("slider", "vae_z0", 4.0),
         choose("slider", "vae_z1", -4.0), choose("slider", "vae_grid_n", 25)), None),
     case("gan-extremes", "gan", each(
-        choose("slider", "gan_noise_dim", 8), choose("slider", "gan_g_depth", 4), choose("slider", "gan_d_depth", 4),
-        choose("select_slider", "gan_g_width", 256), choose("select_slider", "gan_d_width", 8),
-        choose("slider", "gan_k", 10), choose("select_slider", "gan_batch_size", 1024)), None),
+        choose("slider", "gan_noise_dim", 8), choose("slider", "gan_generator_depth", 4), choose("slider", "gan_discriminator_depth", 4),
+        choose("select_slider", "gan_generator_width", 256), choose("select_slider", "gan_discriminator_width", 8),
+        choose("slider", "gan_disc_steps_per_gen_step", 10), choose("select_slider", "gan_batch_size", 1024)), None),
     case("rnn-extremes", "rnn", each(
         choose("slider", "rnn_window", 200), choose("slider", "rnn_horizon", 20),
         choose("slider", "rnn_rollout_steps", 100), choose("slider", "rnn_forecast_num_layers", 3),

@@ -53,13 +53,21 @@ def test_3d_cloud_is_centred_and_nearly_planar():
 
 
 def test_shuffled_batches_cover_an_epoch_then_reshuffle():
-    batches = data.ShuffledBatches(torch.arange(10), seed=0)
-    seen = torch.cat([batches.sample(5)[0], batches.sample(5)[0]])
+    batches, generator = data.ShuffledBatches(torch.arange(10)), torch.Generator().manual_seed(0)
+    seen = torch.cat([batches.sample(5, generator)[0], batches.sample(5, generator)[0]])
     assert sorted(seen.tolist()) == list(range(10)) and batches.epoch == 0
-    assert len(batches.sample(4)[0]) == 4 and batches.epoch == 1
+    assert len(batches.sample(4, generator)[0]) == 4 and batches.epoch == 1
+
+
+def test_shuffled_batches_replay_after_restart_with_a_generator_in_the_same_state():
+    batches = data.ShuffledBatches(torch.arange(10))
+    first = batches.sample(4, torch.Generator().manual_seed(1))[0]
+    batches.sample(4, torch.Generator().manual_seed(9))
+    batches.restart()
+    assert torch.equal(batches.sample(4, torch.Generator().manual_seed(1))[0], first) and batches.epoch == 0
 
 
 def test_distribution_batches_are_fresh_every_time():
-    batches = data.Distribution2DBatches("two moons", seed=0)
-    first, second = batches.sample(64)[0], batches.sample(64)[0]
+    batches, generator = data.Distribution2DBatches("two moons"), torch.Generator().manual_seed(0)
+    first, second = batches.sample(64, generator)[0], batches.sample(64, generator)[0]
     assert first.shape == (64, 2) and not torch.equal(first, second)

@@ -21,7 +21,7 @@ from playground.trainer import Trainer
 
 def test_default_preset_covers_the_ring_within_its_budget():
     settings = PRESETS["it works"]
-    trainer = make_trainer(settings, "ring of 8", seed=0)
+    trainer = make_trainer(settings.model, settings.train_config(), "ring of 8", seed=0)
     trainer.step(settings.steps)
     assert trainer.diverged is None
     assert trainer.history.last("modes covered") == 8
@@ -30,7 +30,7 @@ def test_default_preset_covers_the_ring_within_its_budget():
 
 
 def test_mode_collapse_preset_collapses():
-    trainer = make_trainer(PRESETS["mode collapse"], "ring of 8", seed=0)
+    trainer = make_trainer(PRESETS["mode collapse"].model, PRESETS["mode collapse"].train_config(), "ring of 8", seed=0)
     trainer.step(300)
     assert trainer.history.last("modes covered") <= 2
 
@@ -64,8 +64,8 @@ def test_trained_discriminator_approaches_d_star_against_a_fixed_generator():
     with torch.no_grad():
         identity[0].weight.copy_(torch.eye(2)), identity[0].bias.zero_()
     model.generator = identity
-    trainer = Trainer(lambda: model, Distribution2DBatches("ring of 8", seed=0), GANSettings().train_config(), seed=0)
-    trainer.step(600, only="discriminator")
+    trainer = Trainer(lambda _: model, Distribution2DBatches("ring of 8"), GANSettings().train_config(), seed=0)
+    trainer.step(1000, only="discriminator")
     points, _ = sample_2d("ring of 8", 500, np.random.default_rng(1))
     points = np.concatenate([points, np.random.default_rng(2).standard_normal((500, 2)).astype(np.float32)])
     variance = MODE_STD["ring of 8"] ** 2
@@ -77,7 +77,7 @@ def test_trained_discriminator_approaches_d_star_against_a_fixed_generator():
 
 
 def test_train_d_only_leaves_g_alone_and_vice_versa():
-    trainer = make_trainer(GANSettings(), "two moons", seed=0)
+    trainer = make_trainer(GANConfig(), GANSettings().train_config(), "two moons", seed=0)
     g_before = [p.clone() for p in trainer.model.generator.parameters()]
     d_before = [p.clone() for p in trainer.model.discriminator.parameters()]
     trainer.step(1, only="discriminator")
@@ -101,7 +101,7 @@ def test_mode_quality_counts_modes_and_quality():
 def test_generator_gradients_point_uphill_on_d_and_mapping_has_lines():
     torch.manual_seed(0)
     model = GAN(GANConfig())
-    z = model.noise(64)
+    z = model.noise(64, torch.Generator().manual_seed(0))
     fakes, push = generator_gradients(model, z)
     assert fakes.shape == push.shape == (64, 2)
     with torch.no_grad():
@@ -117,10 +117,10 @@ def test_generator_gradients_point_uphill_on_d_and_mapping_has_lines():
 def test_image_model_shapes(size, classes):
     model = DCGAN(DCGANConfig(image_size=size, num_classes=classes))
     labels = torch.arange(6) % 10 if classes else None
-    images = model.generate(model.noise(6), labels)
+    images = model.generate(model.noise(6, torch.Generator().manual_seed(0)), labels)
     assert images.shape == (6, 1, size, size) and 0 <= images.min() and images.max() <= 1
     assert model.score(images, labels).shape == (6,)
-    loss, metrics = model.players()[0].loss((torch.rand(6, 1, size, size), torch.arange(6)))
+    loss, metrics = model.players()[0].loss((torch.rand(6, 1, size, size), torch.arange(6)), torch.Generator().manual_seed(0))
     assert loss.shape == () and set(metrics) == {"D loss", "D(x)", "D(G(z))"}
 
 
@@ -138,7 +138,7 @@ def test_configs_reject_bad_values():
 def test_conditional_generator_draws_the_digit_it_is_asked_for():
     """Same noise, other label: another image; the pretrained cGAN's digits sit nearest their class's mean."""
     model = DCGAN(DCGANConfig(image_size=8, num_classes=10)).eval()
-    z = model.noise(4)
+    z = model.noise(4, torch.Generator().manual_seed(0))
     with torch.no_grad():
         assert not torch.allclose(model.generate(z, torch.zeros(4, dtype=torch.long)),
                                   model.generate(z, torch.ones(4, dtype=torch.long)))
@@ -156,7 +156,7 @@ def test_conditional_generator_draws_the_digit_it_is_asked_for():
 def test_pretrained_image_gans_load_and_draw(dataset):
     model = load_pretrained(recipe_name(dataset, conditional=False))
     with torch.no_grad():
-        images = model.generate(model.noise(16))
+        images = model.generate(model.noise(16, torch.Generator().manual_seed(0)))
     side = model.config.image_size
     assert images.shape == (16, 1, side, side)
     assert images.std(0).mean() > 0.05  # different noise, different digits: not one collapsed image

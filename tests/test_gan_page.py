@@ -7,11 +7,11 @@ from tests.conftest import open_page
 
 
 def game(app: AppTest):
-    return app.session_state["gan_trainer"][1]
+    return app.session_state["gan_trainer"]
 
 
 def image_game(app: AppTest):
-    return app.session_state["gan_image_trainer"][1]
+    return app.session_state["gan_image_trainer"]
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,8 @@ def test_switching_distribution_starts_a_fresh_game():
 def test_preset_fills_the_controls_and_play_trains():
     app = open_page("gan")
     app.selectbox(key="gan_preset").set_value("fix: k = 5 D steps").run()
-    assert app.slider(key="gan_k").value == 5 and app.select_slider(key="gan_d_lr").value == 1e-4
-    assert app.select_slider(key="gan_g_lr").value == 2e-3
+    assert app.slider(key="gan_disc_steps_per_gen_step").value == 5 and app.select_slider(key="gan_discriminator_lr").value == 1e-4
+    assert app.select_slider(key="gan_generator_lr").value == 2e-3
     assert game(app).config.updates_of("discriminator") == 5
     assert game(app).config.learning_rate_of("generator") == 2e-3
     app.button(key="gan_play").click().run()

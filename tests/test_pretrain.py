@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from playground import pretrain
+from playground.seeding import seeded
 from playground.data import ShuffledBatches
 from playground.pretrain import Recipe, all_recipes, load_pretrained
 from playground.trainer import TrainConfig, Trainer
@@ -24,7 +25,7 @@ def test_unknown_name_is_refused():
 
 
 class TinyRegression(Tiny):
-    def loss(self, batch):
+    def loss(self, batch, generator):
         x, y = batch
         loss = ((self.layers(x) - y) ** 2).mean()
         return loss, {"loss": loss}
@@ -32,7 +33,7 @@ class TinyRegression(Tiny):
 
 def train_tiny() -> TinyRegression:
     x = torch.randn(64, 3, generator=torch.Generator().manual_seed(0))
-    trainer = Trainer(lambda: TinyRegression(TinyConfig()), ShuffledBatches(x, x[:, :2], seed=0),
+    trainer = Trainer(seeded(TinyRegression, TinyConfig()), ShuffledBatches(x, x[:, :2]),
                       TrainConfig(batch_size=16), seed=0)
     trainer.step(20)
     return trainer.model

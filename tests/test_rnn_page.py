@@ -7,7 +7,7 @@ from tests.conftest import open_page
 
 
 def trainer(app: AppTest, task: str, cell: str):
-    return app.session_state[f"rnn_{task}_{cell.lower()}_trainer"][1]
+    return app.session_state[f"rnn_{task}_{cell.lower()}_trainer"]
 
 
 def generated(app: AppTest, prime: str) -> str:

@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from playground.seeding import seeded
 from playground.embeddings import WordVectors
 from playground.models.word2vec import Word2Vec, Word2VecConfig, negative_sampling_loss
 from playground.trainer import TrainConfig, Trainer
@@ -60,7 +61,7 @@ def test_batches_pair_words_with_neighbours_of_the_same_line(architecture):
     data = Word2VecBatches(documents, config, architecture, seed=1)
     line_of = [int(word[1 : word.index("_")]) for word in data.vocabulary.words]
     position_of = [int(word[word.index("_") + 1 :]) for word in data.vocabulary.words]
-    batch = data.sample(64)
+    batch = data.sample(64, torch.Generator().manual_seed(0))
     if architecture == "skip-gram":
         centre, context, negatives = batch
         pairs = zip(centre.tolist(), context.tolist())
@@ -90,7 +91,7 @@ def test_negative_sampling_loss_is_logistic_regression_on_real_and_noise_pairs()
 def _trained(architecture: str, steps: int) -> tuple[Trainer, Word2VecBatches]:
     config = Word2VecDataConfig(window=2, negatives=5, min_count=1, subsample=0)
     data = Word2VecBatches(toy_corpus(), config, architecture, seed=0)
-    trainer = Trainer(lambda: Word2Vec(Word2VecConfig(len(data.vocabulary), 16, architecture)), data,
+    trainer = Trainer(seeded(Word2Vec, Word2VecConfig(len(data.vocabulary), 16, architecture)), data,
                       TrainConfig(learning_rate=0.05, batch_size=64), seed=0)
     trainer.step(steps)
     return trainer, data

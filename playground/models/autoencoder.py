@@ -97,20 +97,22 @@ def conv_halves(config: AutoencoderConfig) -> tuple[nn.Sequential, nn.Sequential
     return encoder, decoder
 
 
-def contractive_penalty(code: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+def contractive_penalty(code: torch.Tensor, inputs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """‖J_f(x)‖²_F averaged over the batch, estimated with one Gaussian probe v per sample.
 
     E_v ‖vᵀJ‖² = tr(J Jᵀ) = ‖J‖²_F, so one vector-Jacobian product (one extra backward pass)
     gives an unbiased estimate, where the exact norm would need k of them.
     `inputs` must require grad and `code` must have been computed from it.
     """
-    probe = torch.randn_like(code)  # (B, k)
+    probe = torch.randn(code.shape, generator=generator, device=generator.device).to(code)  # (B, k)
     (vjp,) = torch.autograd.grad(code, inputs, grad_outputs=probe, create_graph=True)  # (B, *input_shape)
     return vjp.pow(2).flatten(1).sum(1).mean()
 
 
 class Autoencoder(nn.Module):
     """x → encoder → h (B, k) → decoder → x̂, with the regularisers of its config in `loss`."""
+
+    live_settings = ("noise", "noise_level", "sparsity_weight", "contractive_weight")  # Trainer.configure
 
     def __init__(self, config: AutoencoderConfig):
         super().__init__()
@@ -127,13 +129,12 @@ class Autoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def corrupt(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def corrupt(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """The denoising AE's input x̃: x + σε with ε ~ N(0, I), or x with each pixel zeroed with probability p."""
         if self.config.noise == "none":
             return x
         gaussian = self.config.noise == "gaussian"
-        device = x.device if generator is None else generator.device
-        draw = (torch.randn if gaussian else torch.rand)(x.shape, generator=generator, device=device).to(x.device)
+        draw = (torch.randn if gaussian else torch.rand)(x.shape, generator=generator, device=generator.device).to(x)
         return x + self.config.noise_level * draw if gaussian else x * (draw >= self.config.noise_level)
 
     def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
@@ -146,10 +147,12 @@ class Autoencoder(nn.Module):
             raise ValueError("greedy layer-wise pre-training is for the dense and linear autoencoders")
         return list(zip(self.encoder[1:], reversed(self.decoder[:-1])))
 
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def loss(
+        self, batch: tuple[torch.Tensor, ...], generator: torch.Generator
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """MSE of the clean x's reconstruction from x̃, plus λ‖h‖₁ and λ‖J_f(x̃)‖²_F when their λ > 0."""
         x = batch[0]  # (B, *input_shape)
-        noisy = self.corrupt(x).detach().requires_grad_(self.config.contractive_weight > 0)
+        noisy = self.corrupt(x, generator).detach().requires_grad_(self.config.contractive_weight > 0)
         code = self.encode(noisy)  # (B, k)
         reconstruction = F.mse_loss(self.decode(code), x)
         total, metrics = reconstruction, {"train loss": reconstruction}
@@ -158,7 +161,7 @@ class Autoencoder(nn.Module):
             total = total + self.config.sparsity_weight * sparsity
             metrics["sparsity penalty"] = sparsity
         if self.config.contractive_weight > 0:
-            contraction = contractive_penalty(code, noisy)
+            contraction = contractive_penalty(code, noisy, generator)
             total = total + self.config.contractive_weight * contraction
             metrics["contractive penalty"] = contraction
         return total, metrics

@@ -90,10 +90,10 @@ class AdversarialGame(nn.Module):
     `labels` is None unless the game is conditional (`condition(batch)` says which).
     """
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """z ~ N(0, I), shape (n, noise_dim), on the model's device."""
-        device = next(self.parameters()).device
-        return torch.randn(n, self.config.noise_dim, generator=generator).to(device)
+    def noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """z ~ N(0, I), shape (n, noise_dim), drawn from `generator`, on the model's device."""
+        z = torch.randn(n, self.config.noise_dim, generator=generator, device=generator.device)  # (n, noise_dim)
+        return z.to(next(self.parameters()).device)
 
     def condition(self, batch: Batch) -> torch.Tensor | None:
         """The labels that G and D are told about (None: an unconditional game)."""
@@ -108,19 +108,19 @@ class AdversarialGame(nn.Module):
         return [Player("discriminator", self.discriminator.parameters, self.discriminator_step),
                 Player("generator", self.generator.parameters, self.generator_step)]
 
-    def discriminator_step(self, batch: Batch) -> tuple[torch.Tensor, dict]:
+    def discriminator_step(self, batch: Batch, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         """Update D on a real batch and as many fakes; fakes are detached, so G is left alone."""
         real, labels = batch[0], self.condition(batch)  # (B, ...) real samples
-        fake = self.generate(self.noise(len(real)), labels).detach()  # (B, ...)
+        fake = self.generate(self.noise(len(real), generator), labels).detach()  # (B, ...)
         real_score, fake_score = self.score(real, labels), self.score(fake, labels)  # (B,) each
         loss = discriminator_loss(self.config.loss, real_score, fake_score)
         metrics = {"D loss": loss, "D(x)": self._shown(real_score).mean(), "D(G(z))": self._shown(fake_score).mean()}
         return loss, metrics
 
-    def generator_step(self, batch: Batch) -> tuple[torch.Tensor, dict]:
+    def generator_step(self, batch: Batch, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
         """Update G through D's judgement of fresh fakes (only G's optimiser steps)."""
         labels = self.condition(batch)
-        fake = self.generate(self.noise(len(batch[0])), labels)
+        fake = self.generate(self.noise(len(batch[0]), generator), labels)
         loss = generator_loss(self.config.loss, self.score(fake, labels))
         return loss, {"G loss": loss}
 

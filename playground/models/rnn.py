@@ -91,10 +91,10 @@ class SequenceModel(nn.Module):
         self.embed = nn.Embedding(c.output_size, c.input_size) if c.head == "char_lm" else None
         self.rnn = LAYERS[c.cell](c.input_size, c.hidden_size, c.num_layers, batch_first=True)
         self.head = nn.Linear(c.hidden_size, c.output_size)
-        self._bias_keep_gates(c.keep_gate_bias)
+        self.init_weights()
 
     @torch.no_grad()
-    def _bias_keep_gates(self, bias: float) -> None:
+    def init_weights(self, generator: torch.Generator | None = None) -> None:
         """Start the gates that keep the old state (LSTM f, GRU z) at σ(bias) instead of σ(0) = ½.
 
         At ½ a memory halves every step, so its gradient vanishes after a few dozen steps even in
@@ -105,7 +105,7 @@ class SequenceModel(nn.Module):
         """
         if self.config.cell == "RNN":
             return
-        h = self.config.hidden_size
+        h, bias = self.config.hidden_size, self.config.keep_gate_bias
         for layer in range(self.config.num_layers):
             _, _, b_ih, b_hh = self.layer_weights(layer)
             b_ih[h : 2 * h], b_hh[h : 2 * h] = bias, 0.0  # rows h..2h: f in (i, f, g, o), z in (r, z, n)
@@ -121,7 +121,8 @@ class SequenceModel(nn.Module):
         hidden, state = self.rnn(self.inputs(x), state)  # (B, T, H)
         return self.head(hidden), state
 
-    def loss(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+    def loss(self, batch: tuple[Tensor, Tensor], generator: torch.Generator | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+        """The head's loss on a batch; nothing random here, so `generator` is unused."""
         x, targets = batch
         hidden, _ = self.rnn(self.inputs(x))  # (B, T, H), the top layer's h_t
         return self.loss_of_hidden(hidden, targets)

@@ -14,7 +14,7 @@ image: we can interpolate and generate. With `variational=False` the same networ
 the plain autoencoder (z = μ, σ = 0, no KL): the comparison that shows why.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -58,9 +58,10 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum(dim=1)
 
 
-def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+def reparameterise(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """z = μ + σ·ε with ε ~ N(0, I): the randomness sits in ε, so gradients reach μ and σ."""
-    return mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+    epsilon = torch.randn(mu.shape, generator=generator, device=generator.device).to(mu)  # (B, D)
+    return mu + (0.5 * logvar).exp() * epsilon
 
 
 def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str) -> torch.Tensor:
@@ -108,6 +109,8 @@ def _decoder(config: VAEConfig) -> nn.Sequential:
 class VAE(nn.Module):
     """Encoder → (μ, log σ²) → z → decoder, trained on the (β-weighted) negative ELBO."""
 
+    live_settings = ("kl_weight",)  # β may change while training runs (Trainer.configure)
+
     def __init__(self, config: VAEConfig):
         super().__init__()
         self.config = config
@@ -132,16 +135,14 @@ class VAE(nn.Module):
         """Deterministic reconstruction through the mean code μ: (B, 1, S, S) -> same."""
         return self.decode(self.encode(x)[0])
 
-    def set_kl_weight(self, kl_weight: float) -> None:
-        """Change β mid-run: the next loss uses it (the config stays frozen; it is replaced)."""
-        self.config = replace(self.config, kl_weight=kl_weight)
-
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def loss(
+        self, batch: tuple[torch.Tensor, ...], generator: torch.Generator
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Batch mean of reconstruction + β·KL; both parts reported separately."""
         x = batch[0]  # (B, 1, S, S)
         mu, logvar = self.encode(x)
         if self.config.variational:
-            z, kl = reparameterise(mu, logvar), kl_divergence(mu, logvar).mean()
+            z, kl = reparameterise(mu, logvar, generator), kl_divergence(mu, logvar).mean()
         else:
             z, kl = mu, torch.zeros((), device=x.device)
         reconstruction = reconstruction_loss(self.decoder(z), x, self.config.reconstruction).mean()

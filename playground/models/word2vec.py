@@ -58,8 +58,13 @@ class Word2Vec(nn.Module):
         self.config = config
         self.input_vectors = nn.Embedding(config.vocab_size, config.embedding_dim)  # v_w
         self.output_vectors = nn.Embedding(config.vocab_size, config.embedding_dim)  # u_w
-        bound = 0.5 / config.embedding_dim  # word2vec.c: small random v, zero u, so every score starts at 0
-        nn.init.uniform_(self.input_vectors.weight, -bound, bound)
+        self.init_weights()
+
+    @torch.no_grad()
+    def init_weights(self, generator: torch.Generator | None = None) -> None:
+        """word2vec.c's start: small random v, zero u, so every score starts at 0."""
+        bound = 0.5 / self.config.embedding_dim
+        nn.init.uniform_(self.input_vectors.weight, -bound, bound, generator=generator)
         nn.init.zeros_(self.output_vectors.weight)
 
     def hidden(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -72,7 +77,10 @@ class Word2Vec(nn.Module):
         mean = (self.input_vectors(context) * weights).sum(1) / weights.sum(1).clamp_min(1)  # (B, D)
         return mean, centre, negatives
 
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def loss(
+        self, batch: tuple[torch.Tensor, ...], generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """SGNS on a batch whose noise words were drawn with it; `generator` is unused here."""
         hidden, target, negatives = self.hidden(batch)
         loss, real, noise = negative_sampling_loss(hidden, self.output_vectors(target), self.output_vectors(negatives))
         return loss, {"loss": loss, "σ(real pair)": real.mean(), "σ(noise pair)": noise.mean()}

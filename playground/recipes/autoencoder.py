@@ -3,9 +3,8 @@ something before any training."""
 
 from playground.autoencoder_lessons import make_trainer
 from playground.data import split
-from playground.device import pick_device
 from playground.models.autoencoder import Autoencoder, AutoencoderConfig
-from playground.pretrain import Recipe
+from playground.pretrain import RECIPE_DEVICE, Recipe
 from playground.trainer import TrainConfig
 
 AE_MNIST_CONFIG = AutoencoderConfig()  # dense, hidden (128, 32), latent 2, ReLU, sigmoid output, no regulariser
@@ -16,7 +15,7 @@ AE_MNIST_STEPS = 3000
 def train_ae_mnist() -> Autoencoder:
     data = split("MNIST 28×28", AE_MNIST_SPLIT_SEED)
     train = TrainConfig(learning_rate=3e-3, batch_size=128, eval_every=1000)
-    trainer = make_trainer(AE_MNIST_CONFIG, data.x_train, data.x_test, train, seed=0, device=pick_device())
+    trainer = make_trainer(AE_MNIST_CONFIG, data.x_train, data.x_test, train, seed=0, device=RECIPE_DEVICE)
     trainer.step(AE_MNIST_STEPS)
     return trainer.model
 

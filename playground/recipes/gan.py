@@ -8,7 +8,7 @@ from functools import partial
 
 from playground.gan_lessons import make_image_trainer
 from playground.models.dcgan import DCGAN, DCGANConfig
-from playground.pretrain import Recipe
+from playground.pretrain import RECIPE_DEVICE, Recipe
 
 STEPS = {"Digits 8×8": 1500, "MNIST 28×28": 2000}  # each recipe trains in well under 90 s at 2 threads
 SHORT_NAMES = {"Digits 8×8": "digits8", "MNIST 28×28": "mnist"}
@@ -20,7 +20,7 @@ def recipe_name(dataset: str, conditional: bool) -> str:
 
 
 def train_image_gan(dataset: str, conditional: bool) -> DCGAN:
-    trainer = make_image_trainer(dataset, conditional, seed=0)
+    trainer = make_image_trainer(dataset, conditional, seed=0, device=RECIPE_DEVICE)
     trainer.step(STEPS[dataset])
     return trainer.model
 

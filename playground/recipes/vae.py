@@ -7,9 +7,8 @@ same split for the same steps, so that the "AE vs VAE" comparison changes one th
 from functools import partial
 
 from playground.data import split
-from playground.device import pick_device
 from playground.models.vae import VAE, VAEConfig
-from playground.pretrain import Recipe
+from playground.pretrain import RECIPE_DEVICE, Recipe
 from playground.trainer import TrainConfig
 from playground.vae_lessons import make_trainer
 
@@ -21,7 +20,7 @@ TRAINING = TrainConfig(learning_rate=2e-3, batch_size=128, eval_every=1000)
 
 
 def train(config: VAEConfig, dataset: str, steps: int) -> VAE:
-    trainer = make_trainer(config, split(dataset, SPLIT_SEED), TRAINING, seed=0, device=pick_device())
+    trainer = make_trainer(config, split(dataset, SPLIT_SEED), TRAINING, seed=0, device=RECIPE_DEVICE)
     trainer.step(steps)
     return trainer.model
 
