@@ -7,7 +7,6 @@ import streamlit as st
 from pages import widgets
 from playground.thumbnails import THUMBNAILS
 
-HERE = Path(__file__).parent
 LESSONS = (  # file, title, icon, what it teaches
     ("pages/autoencoder.py", "Autoencoder", "🗜️",
      "Squeeze digits through a bottleneck: stacked, convolutional and linear AEs, denoising, sparse and "
@@ -37,7 +36,7 @@ def home() -> None:
     st.caption(f"Running on: {widgets.device_label()}. Pretrained models load instantly, so every page shows "
                "something meaningful before you train.")
     columns = st.columns(2)
-    for index, (page, (path, title, icon, blurb)) in enumerate(zip(lesson_pages(), available_lessons())):
+    for index, (page, (path, title, icon, blurb)) in enumerate(zip(lesson_pages(), LESSONS)):
         with columns[index % 2].container(border=True):
             st.subheader(f"{icon} {title}")
             try:
@@ -55,13 +54,8 @@ def thumbnail(lesson: str):
     return THUMBNAILS[lesson]()
 
 
-def available_lessons() -> list[tuple[str, str, str, str]]:
-    """Only pages that exist are linked."""
-    return [lesson for lesson in LESSONS if (HERE / lesson[0]).exists()]
-
-
 def lesson_pages() -> list[st.Page]:
-    return [st.Page(path, title=title, icon=icon) for path, title, icon, _ in available_lessons()]
+    return [st.Page(path, title=title, icon=icon) for path, title, icon, _ in LESSONS]
 
 
 def sidebar() -> None:

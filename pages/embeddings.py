@@ -324,7 +324,8 @@ with train_tab:
 with benchmark_tab:
     st.write("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a question "
              "counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine ranks 353 word "
-             "pairs as people did. The numbers equal gensim's `evaluate_word_analogies` and `evaluate_word_pairs`.")
+             "pairs as people did. The 3CosAdd accuracies equal gensim's `evaluate_word_analogies` and the WordSim "
+             "figures its `evaluate_word_pairs`; gensim has no 3CosMul benchmark, so that column is ours alone.")
     choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
     which = st.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors",
                      help="Train your own in the last tab to compare.")

@@ -44,6 +44,14 @@ QUALITY = (r"\text{high quality: } \lVert G(z) - \mu_m \rVert < 3\sigma \qquad "
            r"\text{mode } m \text{ covered: } \ge 20\,\% \text{ of its fair share}")
 CONDITIONAL_VALUE = (r"\min_G \max_D \; \mathbb E_{x, y}\big[\log D(x \mid y)\big]"
                      r" + \mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]")
+PRESET_EXPLANATIONS = {
+    "it works": "Equal learning rates, Adam with β₁ = 0.5, one D step per G step: all 8 modes within a few "
+    "hundred steps.",
+    "mode collapse": "G learns 20× faster than D. D is a slow, smooth judge with one best-looking spot, and G "
+    "throws all its points onto that spot; D then slowly turns against it and G jumps to the next one.",
+    "fix: k = 5 D steps": "Same learning rates, but D gets 5 updates per G update (Goodfellow's k). D keeps up, "
+    "so it tells G where *every* mode is and the spots G piles onto are quickly marked fake.",
+}
 SLERP = r"z(t) = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_a + \frac{\sin(t\Omega)}{\sin\Omega} z_b"
 
 
@@ -71,7 +79,7 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
     data_column, preset_column = st.columns(2)
     distribution = data_column.selectbox("Target distribution p_r", DISTRIBUTIONS_2D, key="gan_distribution")
     preset = preset_column.selectbox("Preset", tuple(lessons.PRESETS), key="gan_preset", on_change=apply_preset)
-    preset_column.caption(lessons.PRESET_EXPLANATIONS[preset])
+    preset_column.caption(PRESET_EXPLANATIONS[preset])
     with st.expander("Players and training (changing a net's shape or the loss restarts the game)", expanded=False):
         loss_column, formula_column = st.columns([1, 2])
         loss = loss_column.radio("Loss", LOSSES, key="gan_loss")

@@ -229,6 +229,8 @@ def comparison_tab() -> None:
     st.write("The same network trained twice on MNIST: once as a plain autoencoder (z = μ, no KL), once as a VAE. "
              "Under each map is the decoder's answer over the box that holds the codes.")
     n = st.slider("Grid N × N", 5, 25, 15, key="vae_compare_n")
+    if any(widgets.pretrained(name) is None for name in (AE_TWIN, "vae_mnist_2d")):
+        return  # widgets.pretrained has said which file is missing
     for column, (name, title) in zip(st.columns(2), ((AE_TWIN, "Autoencoder"), ("vae_mnist_2d", "VAE (β = 1)"))):
         column.plotly_chart(comparison_figure(name, title, widgets.seed(), n), key=f"vae_compare_{name}")
     st.caption("The autoencoder's codes spread over a large, uneven box with empty regions that decode to blends "
@@ -262,6 +264,8 @@ source = st.radio("Model", (*PRETRAINED, TRAINED_HERE), horizontal=True, key="va
 tabs = st.tabs(["Explorer", "Latent map", "Interpolation", "Sampling", "AE vs VAE", "Train"])
 with tabs[5]:
     trainer = session_trainer(*training_controls())
+if source in PRETRAINED and widgets.pretrained(PRETRAINED[source][0]) is None:
+    source = TRAINED_HERE  # its file is missing (widgets.pretrained said so): explore the model trained here
 if source in PRETRAINED:
     name, dataset = PRETRAINED[source]
     model = widgets.pretrained(name)

@@ -180,7 +180,9 @@ def _status(trainers: list[Trainer]) -> None:
     state.metric("State", "diverged" if lead.diverged else "playing" if lead.playing else "paused")
     for trainer in trainers:
         if trainer.diverged:
-            st.error(f"{trainer.diverged}", icon="⚠️")
+            d = trainer.diverged
+            st.error(f"Training diverged: {d.metric} became {d.value} at step {d.step:,}. The learning rate is "
+                     "probably too large: lower it and press ↺ Reset.", icon="⚠️")
 
 
 def download_model(model: nn.Module, filename: str, key: str) -> None:

@@ -152,14 +152,6 @@ PRESETS = {
     "mode collapse": GANSettings(generator_lr=2e-3, discriminator_lr=1e-4),
     "fix: k = 5 D steps": GANSettings(generator_lr=2e-3, discriminator_lr=1e-4, disc_steps_per_gen_step=5),
 }
-PRESET_EXPLANATIONS = {
-    "it works": "Equal learning rates, Adam with β₁ = 0.5, one D step per G step: all 8 modes within a few "
-    "hundred steps.",
-    "mode collapse": "G learns 20× faster than D. D is a slow, smooth judge with one best-looking spot, and G "
-    "throws all its points onto that spot; D then slowly turns against it and G jumps to the next one.",
-    "fix: k = 5 D steps": "Same learning rates, but D gets 5 updates per G update (Goodfellow's k). D keeps up, "
-    "so it tells G where *every* mode is and the spots G piles onto are quickly marked fake.",
-}
 
 
 IMAGE_MODELS = {  # MNIST's 28×28 convolutions cost ~12× the 8×8 ones: half the channels keep it live

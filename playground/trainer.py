@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from playground.data import Batch, BatchSource
+from playground.inference import evaluating
 from playground.seeding import Builder
 
 Metrics = dict[str, torch.Tensor | float]
@@ -61,6 +62,15 @@ class TrainConfig:
 
     def updates_of(self, player: str) -> int:
         return dict(self.player_updates).get(player, 1)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Why a run stopped: `metric` became `value` (NaN or ±inf) at `step`; usually a too-large learning rate."""
+
+    metric: str
+    value: float
+    step: int
 
 
 @dataclass
@@ -141,7 +151,7 @@ class Trainer:
         self.history = History()
         self.step_count = 0
         self.playing = False
-        self.diverged: str | None = None
+        self.diverged: Divergence | None = None
         self.steps_per_second = 0.0
         self._record_evaluation()
 
@@ -253,26 +263,24 @@ class Trainer:
             values = torch.stack([row[name] for row in rows if name in row]).float().cpu().tolist()
             self.history.steps.setdefault(name, []).extend(steps)
             self.history.values.setdefault(name, []).extend(values)
-            bad = next((s for s, v in zip(steps, values) if not math.isfinite(v)), None)
-            if bad is not None and self.diverged is None:
-                self.diverged = (
-                    f"Training diverged: {name} became {values[steps.index(bad)]} at step {bad}. "
-                    "The learning rate is probably too large. Lower it and press reset."
-                )
-                self.playing = False
+            bad = next(((s, v) for s, v in zip(steps, values) if not math.isfinite(v)), None)
+            if bad is not None:
+                self._stop(Divergence(name, bad[1], bad[0]))
 
     def _record_evaluation(self) -> None:
         if self.evaluate is None:
             return
-        was_training = self.model.training
-        self.model.eval()
-        with torch.no_grad():
+        with evaluating(self.model):
             values = self.evaluate(self.model)
-        self.model.train(was_training)
         self.history.add(self.step_count, values)
-        bad = [k for k, v in values.items() if not math.isfinite(v)]
-        if bad and self.diverged is None:
-            self.diverged = f"Training diverged: {bad[0]} is not finite at step {self.step_count}. Lower the learning rate and press reset."
+        bad = next(((k, v) for k, v in values.items() if not math.isfinite(v)), None)
+        if bad is not None:
+            self._stop(Divergence(bad[0], bad[1], self.step_count))
+
+    def _stop(self, divergence: "Divergence") -> None:
+        """The first non-finite value ends the run (paused) until a reset; later ones add nothing."""
+        if self.diverged is None:
+            self.diverged = divergence
             self.playing = False
 
     def _note_speed(self, steps: int, seconds: float) -> None:

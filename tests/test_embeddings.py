@@ -87,7 +87,7 @@ def test_expressions_and_pairs_parse_or_explain():
     assert parse_pairs("man woman, king queen\nboy girl") == [("man", "woman"), ("king", "queen"), ("boy", "girl")]
     with pytest.raises(ValueError, match="exactly two words"):
         parse_pairs("man woman, king")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Type a word"):
         parse_expression("  -  ")
 
 

@@ -55,3 +55,23 @@ def test_long_curves_are_thinned_but_keep_their_ends():
     trace = figures.loss_curves(history, ["loss"]).data[0]
     assert len(trace.x) <= figures.MAX_CURVE_POINTS + 1
     assert trace.x[0] == 1 and trace.x[-1] == 10_000 and trace.y[-1] == 1 / 10_000
+
+
+def test_side_by_side_cell_curves_are_smoothed_exactly_and_thinned_after_a_long_run():
+    from playground.figures import MAX_CURVE_POINTS
+    from playground.figures.rnn import compare_cells, smooth
+    from playground.trainer import History
+
+    values = np.random.default_rng(0).random(50)
+    running, expected = values[0], []
+    for value in values:  # the textbook loop
+        running = 0.9 * running + 0.1 * value
+        expected.append(running)
+    np.testing.assert_allclose(smooth(values), expected)
+    history = History()
+    history.add(0, {"test loss": 1.0})
+    steps = list(range(1, 50_001))
+    history.steps["loss"], history.values["loss"] = steps, list(np.linspace(1, 0, len(steps)))
+    figure = compare_cells({"RNN": history, "LSTM": history}, "loss", "loss")
+    assert all(len(trace.x) <= MAX_CURVE_POINTS + 1 for trace in figure.data)
+    assert figure.data[0].x[-1] == 50_000

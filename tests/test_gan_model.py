@@ -129,7 +129,7 @@ def test_configs_reject_bad_values():
         DCGANConfig(image_size=16)
     with pytest.raises(ValueError, match="loss"):
         GANConfig(loss="wasserstein")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="batch_size"):
         GANSettings(batch_size=0)
     with pytest.raises(ValueError, match="labels"):
         DCGAN(DCGANConfig(num_classes=10)).generate(torch.zeros(2, 32))

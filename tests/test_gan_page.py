@@ -1,5 +1,6 @@
 """The GAN page (pages/gan.py) through the entry file, widgets found by key."""
 
+import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -69,13 +70,21 @@ def test_preset_fills_the_controls_and_play_trains():
     assert not app.exception and game(app).step_count > 0
 
 
+def digit_row(app: AppTest) -> dict:
+    """The figure of G(z | y) for ten z: the conditional row under the digit slider."""
+    return next(json.loads(chart.proto.spec) for chart in app.get("plotly_chart") if "G(z | y" in chart.proto.spec)
+
+
 def test_image_game_steps_and_conditional_row_follows_the_digit():
     app = open_page("gan")
     app.select_slider(key="gan_image_steps_per_click").set_value(1).run()
     app.button(key="gan_image_step").click().run()
     assert not app.exception and image_game(app).step_count == 1
+    seven = digit_row(app)
     app.select_slider(key="gan_digit").set_value(3).run()
-    assert not app.exception
+    three = digit_row(app)
+    assert not app.exception and "y = 3" in three["layout"]["title"]["text"]
+    assert three["data"][0]["z"] != seven["data"][0]["z"]  # the pretrained cGAN draws another digit
     app.slider(key="gan_interp_t").set_value(0.5).run()
     app.toggle(key="gan_conditional").set_value(False).run()
     assert not app.exception and image_game(app).model.config.num_classes == 0

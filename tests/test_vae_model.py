@@ -100,11 +100,12 @@ def test_conv_vae_keeps_the_image_shape(size):
     assert model(x).shape == x.shape and model.encode(x)[0].shape == (2, 16)
 
 
-@pytest.mark.parametrize("changes", [dict(latent_dim=1), dict(latent_dim=17), dict(architecture="rnn"),
-                                     dict(reconstruction="l1"), dict(architecture="conv", image_size=10),
-                                     dict(kl_weight=-1.0)])
-def test_config_rejects_what_is_not_allowed(changes):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("changes, message", [
+    (dict(latent_dim=1), "latent_dim must be between 2 and 16"), (dict(latent_dim=17), "not 17"),
+    (dict(architecture="rnn"), "architecture must be one of"), (dict(reconstruction="l1"), "reconstruction must be"),
+    (dict(architecture="conv", image_size=10), "multiple of 4"), (dict(kl_weight=-1.0), "non-negative")])
+def test_config_rejects_what_is_not_allowed(changes, message):
+    with pytest.raises(ValueError, match=message):
         VAEConfig(**changes)
 
 
@@ -132,7 +133,7 @@ def test_interpolation_and_prior_samples_have_the_requested_counts():
     assert interpolate(model, a, b, 9, "spherical").shape == (9, 8, 8)
     assert prior_samples(model, 12, seed=3).shape == (12, 8, 8)
     np.testing.assert_array_equal(prior_samples(model, 4, seed=3), prior_samples(model, 4, seed=3))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="method must be one of"):
         interpolate(model, a, b, 9, "cubic")
 
 

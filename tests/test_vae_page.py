@@ -53,3 +53,23 @@ def test_training_steps_on_digits_and_the_explorer_shows_the_trained_model():
     assert trainer.model.config.kl_weight == 4.0 and trainer.step_count == 100  # β changes mid-run, no rebuild
     app.radio(key="vae_source").set_value("Trained on this page").run()
     assert not app.exception and decoded_image(app)
+
+
+def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from playground import pretrain
+
+    monkeypatch.setattr(pretrain, "PRETRAINED_DIR", tmp_path)  # no pretrained file at all
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        app = open_page("vae")
+        assert not app.exception
+        assert any("is missing" in info.value for info in app.info)
+        assert any("has not been trained yet" in info.value for info in app.info)
+        app.button(key="vae_step").click().run()
+        assert not app.exception and app.session_state["vae_trainer"].step_count > 0
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()

@@ -4,8 +4,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from scipy.signal import lfilter
 
-from playground.figures import COLOURS, layout, heatmap
+from playground.figures import COLOURS, heatmap, layout, thinned
 from playground.trainer import History
 
 CELL_COLOURS = {"RNN": COLOURS[3], "LSTM": COLOURS[0], "GRU": COLOURS[2]}  # the same on every chart
@@ -30,12 +31,12 @@ def forecast(values: np.ndarray, one_step: np.ndarray, future_truth: np.ndarray,
 
 
 def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
-    """Exponential moving average, as TensorBoard draws noisy mini-batch curves."""
-    averaged, running = np.empty(len(values)), values[0] if len(values) else 0.0
-    for index, value in enumerate(values):
-        running = weight * running + (1 - weight) * value
-        averaged[index] = running
-    return averaged
+    """Exponential moving average, as TensorBoard draws noisy mini-batch curves:
+    s_t = w·s_{t−1} + (1 − w)·x_t with s_0 = x_0, as one linear filter (no Python loop)."""
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return values
+    return lfilter([1 - weight], [1, -weight], values, zi=[weight * values[0]])[0]
 
 
 def compare_cells(histories: Mapping[str, History], metric: str, title: str, log_y: bool = False,
@@ -45,9 +46,10 @@ def compare_cells(histories: Mapping[str, History], metric: str, title: str, log
     for cell, history in histories.items():
         colour = cell_colour(cell)
         steps, values = history.series(metric)
-        figure.add_trace(go.Scatter(x=steps, y=smooth(values), mode="lines", name=f"{cell} · train", opacity=0.5,
+        steps, values = thinned(steps, smooth(values))  # smoothed over every step, then thinned for the browser
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=f"{cell} · train", opacity=0.5,
                                     line=dict(color=colour, width=1)))
-        steps, values = history.series(f"test {metric}")
+        steps, values = thinned(*history.series(f"test {metric}"))
         figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 60 else "lines",
                                     name=f"{cell} · test",
                                     line=dict(color=colour, width=3)))
