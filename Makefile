@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(PY) -m streamlit run app.py --server.port 8501 --server.headless true
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check app.py pages playground tests bench
+	$(VENV)/bin/ruff check app.py pages ui playground tests bench
 	$(PY) -m pytest -n 2 --dist loadfile -q -rs
 
 pretrained: $(STAMP)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import widgets
 from playground.thumbnails import THUMBNAILS
+from ui import routing, widgets
 
 LESSONS = (  # file, title, icon, what it teaches
     ("pages/autoencoder.py", "Autoencoder", "🗜️",
@@ -67,4 +67,4 @@ def sidebar() -> None:
 st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide")
 navigation = st.navigation([st.Page(home, title="Home", icon="🏠", default=True), *lesson_pages()])
 sidebar()
-navigation.run()
+routing.run(navigation)

@@ -1,6 +1,6 @@
 """Family 2, live loop: training speed while the page's charts refresh, over the bare loop's.
 
-While ▶ Play is on, `pages.widgets.training_panel` runs a fragment that trains for
+While ▶ Play is on, `ui.widgets.training_panel` runs a fragment that trains for
 TRAIN_SLICE_SECONDS and then redraws the page's live charts. We replay that cycle
 without a browser: the page's own trainer (with its evaluation) runs a slice, then the
 figures its `render()` draws are built and prepared as `st.plotly_chart` prepares them
@@ -23,15 +23,23 @@ import torch
 
 from bench.table import Goal, Row
 from bench.timing import calibrate, clock, per_second, rate, synchronise
-from bench.workloads import (DATASET, GAN_DISTRIBUTION, GAN_SETTINGS, PAGE_TRAINING, SEED, VAE_CONFIG, WORKLOADS,
-                             Workload)
-from pages.widgets import REFRESH_SECONDS, TRAIN_SLICE_SECONDS
+from bench.workloads import (
+    DATASET,
+    GAN_DISTRIBUTION,
+    GAN_SETTINGS,
+    PAGE_TRAINING,
+    SEED,
+    VAE_CONFIG,
+    WORKLOADS,
+    Workload,
+)
 from playground import autoencoder_lessons, gan_lessons, vae_lessons
 from playground.data import sample_2d, split
 from playground.figures import image_grid, loss_curves, scatter_2d
 from playground.figures.gan import game_plane
 from playground.recipes.autoencoder import AE_MNIST_CONFIG
 from playground.trainer import History, Trainer
+from ui.widgets import REFRESH_SECONDS, TRAIN_SLICE_SECONDS
 
 PAIRS = 6  # fragment cycles per page, each followed by a bare block as long as a slice
 GAN_POINTS = 500  # real and fake points the page plots

@@ -5,18 +5,23 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from pages import widgets
 from playground import autoencoder_lessons as lessons
 from playground.data import Split, cloud_3d, split
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
 from playground.models.autoencoder import (
-    ACTIVATIONS, ARCHITECTURES, MAX_LATENT_DIM, NOISES, Autoencoder, AutoencoderConfig,
+    ACTIVATIONS,
+    ARCHITECTURES,
+    MAX_LATENT_DIM,
+    NOISES,
+    Autoencoder,
+    AutoencoderConfig,
 )
 from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
+from ui import routing, widgets
 
-widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
 GRID_COLUMNS = 10  # test digits in the reconstruction grid

@@ -6,20 +6,27 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages import widgets
 from playground import benchmarks_words as bench
+from playground import word2vec_lessons as w2v
 from playground.embeddings import (
-    ANALOGY_METHODS, ANALOGY_PRESETS, PROJECTION_METHODS, PROJECTION_PRESETS, WordVectors, load_glove,
-    offset_alignment, parse_pairs, project,
+    ANALOGY_METHODS,
+    ANALOGY_PRESETS,
+    PROJECTION_METHODS,
+    PROJECTION_PRESETS,
+    WordVectors,
+    load_glove,
+    offset_alignment,
+    parse_pairs,
+    project,
 )
 from playground.figures import heatmap, loss_curves
 from playground.figures.embeddings import answer_scores, section_accuracy, similarity_scatter, word_map
-from playground import word2vec_lessons as w2v
 from playground.models.word2vec import ARCHITECTURES
 from playground.trainer import TrainConfig
 from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecDataConfig, lee_text
+from ui import routing, widgets
 
-widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 RESTRICTIONS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 400_000)  # most frequent words searched
 COSINE_FORMULA = (r"\cos(\mathbf a, \mathbf b) = "

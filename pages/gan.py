@@ -4,7 +4,6 @@ import numpy as np
 import streamlit as st
 import torch
 
-from pages import widgets
 from playground import gan_lessons as lessons
 from playground.data import DISTRIBUTIONS_2D, MODE_STD, mode_centres, sample_2d
 from playground.figures import image_grid, loss_curves, png_grid
@@ -14,8 +13,9 @@ from playground.models.dcgan import DCGAN
 from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
 from playground.trainer import OPTIMIZERS
+from ui import routing, widgets
 
-widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 PLOT_POINTS = 500  # real and fake points on the plane
 ARROWS = 150  # fake points that get a gradient arrow

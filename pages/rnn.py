@@ -4,17 +4,31 @@ import numpy as np
 import streamlit as st
 import torch
 
-from pages import widgets
 from playground import rnn_lessons as lessons
 from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
 from playground.models.rnn import CELLS, SequenceModel
 from playground.seeding import seeded
-from playground.sequences import (MAX_PASTED_CHARS, MOTIFS, PATTERNS, SERIES, TEST_STREAM, CharTask, ForecastTask,
-                                  MemoryTask, PatternTask, Task, clean_pasted, decode, evaluation_batch, lee_corpus,
-                                  series)
+from playground.sequences import (
+    MAX_PASTED_CHARS,
+    MOTIFS,
+    PATTERNS,
+    SERIES,
+    TEST_STREAM,
+    CharTask,
+    ForecastTask,
+    MemoryTask,
+    PatternTask,
+    Task,
+    clean_pasted,
+    decode,
+    evaluation_batch,
+    lee_corpus,
+    series,
+)
 from playground.trainer import TrainConfig, Trainer
+from ui import routing, widgets
 
-widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 TASKS = {"forecast": "Forecasting", "classify": "Classification", "char": "Character LM", "memory": "Long memory"}
 DEFAULTS = {  # per task: cell, hidden units, learning rate, keep-gate bias, train the three cells side by side

@@ -7,15 +7,15 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pages import widgets
 from playground import vae_lessons as lessons
 from playground.data import Split, split
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.vae import add_click_grid, ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
+from ui import routing, widgets
 
-widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
+routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 PRETRAINED = {"Pretrained · MNIST 28×28": ("vae_mnist_2d", "MNIST 28×28"),
               "Pretrained · Digits 8×8": ("vae_digits_2d", "Digits 8×8")}

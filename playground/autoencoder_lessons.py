@@ -19,8 +19,8 @@ from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from playground.data import ShuffledBatches, Split
-from playground.models.autoencoder import Autoencoder, AutoencoderConfig
 from playground.inference import device_of, evaluating
+from playground.models.autoencoder import Autoencoder, AutoencoderConfig
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 

@@ -17,11 +17,11 @@ import numpy as np
 import torch
 
 from playground.data import MODE_STD, Distribution2DBatches, ShuffledBatches, mode_centres, split
+from playground.inference import device_of, evaluating
 from playground.models.dcgan import DCGAN, DCGANConfig
 from playground.models.gan import GAN, PROBABILITY_LOSSES, AdversarialGame, GANConfig, generator_loss
-from playground.inference import device_of, evaluating
 from playground.seeding import seeded
-from playground.trainer import Trainer, TrainConfig
+from playground.trainer import TrainConfig, Trainer
 
 EXTENT = 3.0  # the plotted plane is [-EXTENT, EXTENT]²
 EVALUATION_SAMPLES = 1000  # fakes drawn from a fixed noise batch to count modes

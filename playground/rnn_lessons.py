@@ -15,12 +15,21 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from playground.models.rnn import CELL_STEPS, RNNConfig, SequenceModel, State
-from playground.sequences import (PATTERNS, ForecastTask, MemoryTask, PatternTask, Task, TaskBatches, decode, encode,
-                                  evaluation_batch)
 from playground.inference import device_of
+from playground.models.rnn import CELL_STEPS, RNNConfig, SequenceModel, State
 from playground.seeding import seeded
-from playground.trainer import Trainer, TrainConfig
+from playground.sequences import (
+    PATTERNS,
+    ForecastTask,
+    MemoryTask,
+    PatternTask,
+    Task,
+    TaskBatches,
+    decode,
+    encode,
+    evaluation_batch,
+)
+from playground.trainer import TrainConfig, Trainer
 
 CHAR_EMBEDDING = 32  # width of the character embedding, the char model's input_size
 TEST_SEQUENCES = 128  # sequences in each task's fixed test batch

@@ -10,8 +10,8 @@ from torch import nn
 
 from playground import interpolation
 from playground.data import ShuffledBatches, Split
-from playground.models.vae import VAE, VAEConfig, kl_divergence, reconstruction_loss
 from playground.inference import device_of, evaluating
+from playground.models.vae import VAE, VAEConfig, kl_divergence, reconstruction_loss
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 

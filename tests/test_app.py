@@ -1,6 +1,7 @@
 """The entry file: home page, navigation and sidebar."""
 
 from playground.device import describe, pick_device
+from tests.conftest import open_page
 
 LESSON_FILES = {"autoencoder", "vae", "gan", "rnn", "embeddings"}
 
@@ -23,3 +24,11 @@ def test_sidebar_shows_device_and_seed(home):
 def test_every_lesson_card_has_its_thumbnail(home):
     charts = [chart for chart in home.get("plotly_chart")]
     assert len(charts) == len(home.subheader) == len(LESSON_FILES)
+
+
+def test_a_lesson_runs_inside_app_py():
+    """AppTest starts every run in Streamlit's legacy pages/ mode; the lesson must still get app.py's frame."""
+    lesson = open_page("vae")
+    assert not lesson.exception
+    assert lesson.number_input(key="seed").value == 0  # the sidebar app.py draws
+    assert lesson.title[0].value != "Deep-learning playground"  # and the lesson, not the home page

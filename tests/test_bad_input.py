@@ -195,8 +195,8 @@ def upload_page():
     """A page with the shared upload widget for the GAN, saying what it loaded."""
     import streamlit as st
 
-    from pages import widgets
     from playground.models.gan import GAN, GANConfig
+    from ui import widgets
 
     model = widgets.upload_model("upload", GAN, GANConfig)
     if model is not None:

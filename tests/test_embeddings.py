@@ -9,7 +9,13 @@ from gensim.models import KeyedVectors
 
 from playground import benchmarks_words as bench
 from playground.embeddings import (
-    PROJECTION_PRESETS, UnknownWordError, WordVectors, load_glove, package_folder, parse_expression, parse_pairs,
+    PROJECTION_PRESETS,
+    UnknownWordError,
+    WordVectors,
+    load_glove,
+    package_folder,
+    parse_expression,
+    parse_pairs,
     project,
 )
 from playground.figures.embeddings import answer_scores, word_map

@@ -1,8 +1,9 @@
 """Shared figure builders, tested without Streamlit."""
 
+import io
+
 import numpy as np
 from PIL import Image
-import io
 
 from playground import figures
 from playground.trainer import History

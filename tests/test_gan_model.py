@@ -9,7 +9,13 @@ from scipy.stats import multivariate_normal, norm
 
 from playground.data import MODE_STD, Distribution2DBatches, digits8, mode_centres, sample_2d
 from playground.gan_lessons import (
-    PRESETS, GANSettings, equilibrium_lines, generator_gradients, generator_mapping, make_trainer, mode_quality,
+    PRESETS,
+    GANSettings,
+    equilibrium_lines,
+    generator_gradients,
+    generator_mapping,
+    make_trainer,
+    mode_quality,
     optimal_discriminator,
 )
 from playground.models.dcgan import DCGAN, DCGANConfig

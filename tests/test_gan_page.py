@@ -1,6 +1,7 @@
 """The GAN page (pages/gan.py) through the entry file, widgets found by key."""
 
 import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from playground import pretrain
-from playground.seeding import seeded
 from playground.data import ShuffledBatches
 from playground.pretrain import Recipe, all_recipes, load_pretrained
+from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 from tests.test_checkpoints import Tiny, TinyConfig
 

@@ -9,10 +9,28 @@ from torch import nn
 
 from playground.checkpoints import from_bytes, to_bytes
 from playground.models.rnn import CELLS, RNNConfig, SequenceModel, gru_cell, lstm_cell, rnn_cell
-from playground.rnn_lessons import (build_trainer, gradient_norms, hidden_states, model_config, one_step_predictions,
-                                    perplexity, rollout, sample_text, unroll)
-from playground.sequences import (MOTIFS, CharTask, ForecastTask, MemoryTask, PatternTask, clean_pasted, lee_corpus,
-                                  series, evaluation_batch)
+from playground.rnn_lessons import (
+    build_trainer,
+    gradient_norms,
+    hidden_states,
+    model_config,
+    one_step_predictions,
+    perplexity,
+    rollout,
+    sample_text,
+    unroll,
+)
+from playground.sequences import (
+    MOTIFS,
+    CharTask,
+    ForecastTask,
+    MemoryTask,
+    PatternTask,
+    clean_pasted,
+    evaluation_batch,
+    lee_corpus,
+    series,
+)
 from playground.trainer import TrainConfig
 
 TEXT = "the cat sat on the mat. " * 40

@@ -11,7 +11,15 @@ from playground.models.vae import VAE, VAEConfig, kl_divergence, reconstruction_
 from playground.pretrain import load_pretrained
 from playground.trainer import TrainConfig
 from playground.vae_lessons import (
-    decode, encode, grid_codes, interpolate, latent_grid, lerp, make_trainer, prior_samples, slerp,
+    decode,
+    encode,
+    grid_codes,
+    interpolate,
+    latent_grid,
+    lerp,
+    make_trainer,
+    prior_samples,
+    slerp,
 )
 
 DIGITS = VAEConfig(image_size=8, latent_dim=2, hidden=64)

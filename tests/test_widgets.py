@@ -1,4 +1,4 @@
-"""The shared training panel (pages/widgets.py) on a tiny model, through AppTest."""
+"""The shared training panel (ui/widgets.py) on a tiny model, through AppTest."""
 
 from streamlit.testing.v1 import AppTest
 
@@ -9,11 +9,11 @@ def panel_page():
     import torch
     from torch import nn
 
-    from pages import widgets
     from playground.data import ShuffledBatches
     from playground.figures import loss_curves
     from playground.seeding import seeded
     from playground.trainer import TrainConfig, Trainer
+    from ui import widgets
 
     class Line(nn.Module):
         def __init__(self, config=None):

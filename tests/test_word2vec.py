@@ -7,13 +7,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground.seeding import seeded
 from playground.embeddings import WordVectors
 from playground.models.word2vec import Word2Vec, Word2VecConfig, negative_sampling_loss
+from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 from playground.word2vec_data import (
-    MAX_TEXT_CHARACTERS, Word2VecBatches, Word2VecDataConfig, build_vocabulary, keep_probabilities, lee_text,
-    noise_distribution, tokenize,
+    MAX_TEXT_CHARACTERS,
+    Word2VecBatches,
+    Word2VecDataConfig,
+    build_vocabulary,
+    keep_probabilities,
+    lee_text,
+    noise_distribution,
+    tokenize,
 )
 
 ANIMALS = ("cat", "dog", "pet", "fur", "paw", "kitten", "puppy", "leash")

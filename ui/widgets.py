@@ -11,7 +11,6 @@ from dataclasses import replace
 
 import streamlit as st
 import torch
-from streamlit.runtime.pages_manager import PagesManager
 from torch import nn
 
 from playground.checkpoints import from_bytes, to_bytes
@@ -25,19 +24,6 @@ TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 MAX_UPLOAD_MEGABYTES = 20
-
-
-def route_through_app() -> None:
-    """Make a direct link (e.g. /vae) run through app.py, with its sidebar and navigation.
-
-    Streamlit treats a folder named `pages/` as its older automatic navigation until the
-    first run of `st.navigation`; a student who opens a lesson's link on a freshly started
-    server would get that page alone. Switching the flag off and re-running routes the
-    request through app.py, which then opens the same page. Every lesson page calls it first.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 @st.cache_resource
