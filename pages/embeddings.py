@@ -31,15 +31,17 @@ routing.through_app()  # a direct link on a fresh server still runs through app.
 RESTRICTIONS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 400_000)  # most frequent words searched
 COSINE_FORMULA = (r"\cos(\mathbf a, \mathbf b) = "
                   r"\frac{\mathbf a \cdot \mathbf b}{\lVert \mathbf a \rVert\,\lVert \mathbf b \rVert}")
-SGNS_FORMULA = (r"\mathcal L = -\log \sigma(\mathbf u_o^{\top} \mathbf h)"
+SGNS_FORMULA = (r"\mathcal L = -\log \sigma(\mathbf u_c^{\top} \mathbf h)"
                 r" - \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h),"
                 r" \qquad n_k \sim P_n(w) \propto \mathrm{count}(w)^{3/4}")
 HIDDEN_FORMULAS = {
-    "skip-gram": r"\mathbf h = \mathbf v_c \quad \text{(the centre word predicts each context word } o\text{)}",
-    "CBOW": r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}, \;"
-            r" C_t = \{j : 0 < |j| \le W,\ t + j \text{ in the same text}\}"
-            r" \quad \text{(the context predicts the centre word } o\text{)}",
+    "skip-gram": r"\mathbf h = \mathbf v_{w_{t+j}} \text{ for each } j \in C_t"
+                 r" \quad \text{(each context word on its own predicts the centre word } c = w_t\text{)}",
+    "CBOW": r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}"
+            r" \quad \text{(the whole context predicts the centre word } c = w_t\text{)}",
 }
+CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\}, \quad b \sim U\{1, \dots, W\}"
+                   r" \quad \text{(a shrinking window: near words count more)}")
 ONE_HOT_WORDS = "king, queen, man, woman, apple, orange"
 
 
@@ -278,6 +280,7 @@ with train_tab:
     architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture")
     st.latex(SGNS_FORMULA)
     st.latex(HIDDEN_FORMULAS[architecture])
+    st.latex(CONTEXT_FORMULA)
     c1, c2, c3, c4 = st.columns(4)
     window = c1.slider("Window W", 1, 10, 5, key="emb_w2v_window", help="context words on each side")
     dim = c2.select_slider("Dimension", (10, 20, 50, 100), value=50, key="emb_w2v_dim")
@@ -286,7 +289,7 @@ with train_tab:
     subsample = st.select_slider("Subsampling t", (0.0, 1e-4, 1e-3, 1e-2), value=1e-3, key="emb_w2v_subsample",
                                  format_func=lambda t: "off" if t == 0 else f"{t:g}")
     st.latex(r"P(\text{drop } w) = 1 - \sqrt{t / f(w)}")
-    rate, batch_size = widgets.learning_controls("emb_w2v", learning_rate=0.01, batch_size=256)
+    rate, batch_size = widgets.learning_controls("emb_w2v", learning_rate=0.01, batch_size=1024)
 
     learned: WordVectors | None = None
     try:
@@ -301,7 +304,8 @@ with train_tab:
     else:
         trainer.configure(learning_rate=rate, batch_size=batch_size)
         st.caption(f"{len(trainer.data.vocabulary):,} words in the vocabulary, {len(trainer.data.tokens):,} tokens "
-                   "after subsampling.")
+                   "after subsampling. A batch is that many centre words, each with its window; the K noise words "
+                   "are drawn once per centre and shared by its context words.")
 
         def render() -> None:
             st.plotly_chart(loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
