@@ -35,7 +35,7 @@ DEFAULTS = {  # per task: cell, hidden units, learning rate, keep-gate bias, tra
     "forecast": dict(cell="LSTM", hidden=32, learning_rate=3e-3, bias=1.0, compare=False),
     "classify": dict(cell="LSTM", hidden=32, learning_rate=3e-3, bias=1.0, compare=False),
     "char": dict(cell="LSTM", hidden=128, learning_rate=1e-2, bias=1.0, compare=False),
-    "memory": dict(cell="LSTM", hidden=32, learning_rate=1e-2, bias=4.0, compare=True),
+    "memory": dict(cell="LSTM", hidden=16, learning_rate=1e-2, bias=5.0, compare=True),
 }
 PRETRAINED_CHAR = "rnn_char_lee"
 LEE, PASTED = "Lee news corpus (gensim, 360,000 characters)", "Text pasted below"
@@ -137,10 +137,12 @@ def char_controls() -> CharTask | None:
 def memory_controls() -> MemoryTask:
     controls, formula = st.columns([2, 3])
     length = controls.slider("Sequence length T", 5, 200, 50, key="rnn_memory_length")
-    formula.latex(r"x_1 = s \in \{1, \dots, 4\},\qquad x_2, \dots, x_T = \text{distractors}")
+    formula.latex(r"x_1 = (s, \text{marker}),\quad s \in \{1, \dots, 4\},\qquad "
+                  r"x_2, \dots, x_T = \text{random symbols}")
     formula.latex(r"\hat y = \operatorname{softmax}(W h_T + b) \overset{?}{=} s")
-    formula.caption("A one-symbol copy task: the answer was shown T − 1 steps ago. Chance is 25 %. The "
-                    "gradient that could teach the network to keep it must travel back through all T steps.")
+    formula.caption("A one-symbol copy task: the answer was shown T − 1 steps ago, marked, and every later step "
+                    "shows one of the same four symbols. Chance is 25 %. The gradient that could teach the network "
+                    "to keep it must travel back through all T steps.")
     return MemoryTask(length)
 
 
@@ -270,11 +272,11 @@ def data_view(task: Task) -> None:
         right.plotly_chart(sequences_by_class(x[:, :, 0], y, PATTERNS, per_class=1, title="A test sequence of each"),
                            key="rnn_data_chart")
     elif isinstance(task, MemoryTask):
-        rows = [f"answer {label + 1}:  " + " ".join(str(s + 1) for s in sequence.argmax(1)[:40] % task.symbols)
+        rows = [f"answer {label + 1}:  *" + " ".join(str(s + 1) for s in sequence[:40, : task.symbols].argmax(1))
                 for sequence, label in zip(x[:4], y[:4])]
         st.code("\n".join(rows), language=None)
-        st.caption("Symbols as numbers 1–4 (first 40 steps shown); distractors use separate input channels, "
-                   "so the network can tell them from the answer but must keep the answer in mind.")
+        st.caption("Symbols as numbers 1–4 (first 40 steps shown), * the marker at step 1. The distractors are "
+                   "the same symbols on the same input channels: only the marker says which one to keep.")
     else:
         st.code(decode(x[0], task.vocabulary), language=None, wrap_lines=True)
         st.caption(f"Vocabulary of V = {len(task.vocabulary)} characters; 90 % of the text trains, 10 % tests.")
