@@ -24,16 +24,16 @@ CONTENDERS = {"attention": "attention", "no attention": "plain"}  # race name ->
 HIDDEN_SIZES = (32, 64, 128)  # with BATCH_SIZES: one step ≤ ~0.2 s and ≤ ~100 MB on one CPU thread
 BATCH_SIZES = (16, 32, 64, 128)
 STEPS_PER_CLICK = (1, 5, 10, 20)
-EVAL_EVERY = 25  # steps between scores on the held-out test set
 PRETRAINED_LABELS = {"pretrained · attention": PRETRAINED["additive"],
                      "pretrained · no attention": PRETRAINED["none"]}
 
 ENCODER = (r"h_j = \mathrm{CELL}\big(E\,x_j,\ h_{j-1}\big),\qquad "
            r"h_j = \big[\overrightarrow{h}_j\,;\,\overleftarrow{h}_j\big]\ \text{(bidirectional)}")
 DECODER = (r"s_t = \mathrm{CELL}\big([E\,y_{t-1}\,;\,c_t],\ s_{t-1}\big),\qquad "
-           r"p(y_t \mid y_{<t}, x) = \operatorname{softmax}\big(W_o [s_t\,;\,c_t] + b_o\big)")
-NO_ATTENTION = (r"\text{without attention: } c_t = c = \big[\overrightarrow{h}_S\,;\,\overleftarrow{h}_1\big]"
-                r"\ \text{ at every step}")
+           r"s_0 = \tanh\big(W_b\, c + b_b\big)")
+OUTPUT = r"p(y_t \mid y_{<t}, x) = \operatorname{softmax}\big(W_o\,[s_t\,;\,c_t] + b_o\big)"
+NO_ATTENTION = (r"c = \big[\overrightarrow{h}_S\,;\,\overleftarrow{h}_1\big],\qquad"
+                r"\text{without attention: } c_t = c \text{ at every step}")
 ATTENTION = (r"e_{tj} = \operatorname{score}(s_{t-1}, h_j),\qquad \alpha_t = \operatorname{softmax}(e_t),"
              r"\qquad c_t = \sum_{j=1}^{S} \alpha_{tj}\, h_j")
 SCORES = {"additive": r"\operatorname{score}(s, h) = v^\top \tanh(W_s\, s + W_h\, h)",
@@ -68,9 +68,10 @@ def architecture_controls() -> tuple[dict, str]:
                           key="s2s_score")
     bidirectional = controls.toggle("Bidirectional encoder", value=True, key="s2s_bidirectional",
                                     help="Each direction gets H/2 units, so h_j has H numbers either way.")
-    hidden = controls.select_slider("Hidden units H", HIDDEN_SIZES, value=64, key="s2s_hidden_size")
+    hidden = controls.select_slider("Hidden units H", HIDDEN_SIZES, value=lessons.HIDDEN_SIZE, key="s2s_hidden_size")
     formulas.latex(ENCODER.replace("CELL", cell))
     formulas.latex(DECODER.replace("CELL", cell))
+    formulas.latex(OUTPUT)
     formulas.latex(NO_ATTENTION)
     formulas.latex(ATTENTION)
     formulas.latex(SCORES[kind])
@@ -108,7 +109,7 @@ def session_trainers(task_id: str, task: Task, settings: dict, kind: str, teache
                      learning_rate: float, batch_size: int) -> dict[str, Trainer]:
     """With and without attention: the same task, batches, seed and settings; rebuilt when those change."""
     seed, trainers = widgets.seed(), {}
-    train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, eval_every=EVAL_EVERY)
+    train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, eval_every=lessons.EVAL_EVERY)
     for name, part in CONTENDERS.items():
         config = lessons.model_config(task, attention=kind if name == "attention" else "none", **settings)
         trainers[name] = widgets.session_trainer(
@@ -158,7 +159,9 @@ def beam_view(task_id: str, trainers: dict[str, Trainer], source: str | None) ->
     greedy, candidates = lessons.translate(model, source), lessons.beam_search(model, source, width)
     st.markdown(f"Greedy: `{greedy.output or ' '}` with log p = {greedy.log_prob:.3f}")
     table = pd.DataFrame({"output": [c.output for c in candidates], "log p": [c.log_prob for c in candidates],
-                          "p": [math.exp(c.log_prob) for c in candidates]}, index=range(1, len(candidates) + 1))
+                          "p": [math.exp(c.log_prob) for c in candidates],
+                          "ended": ["yes" if c.ended else "cut off" for c in candidates]},
+                         index=range(1, len(candidates) + 1))
     left, right = st.columns([2, 3])
     left.dataframe(table, key="s2s_candidates", column_config={"log p": st.column_config.NumberColumn(format="%.3f"),
                                                               "p": st.column_config.NumberColumn(format="%.4f")})
@@ -234,7 +237,8 @@ task_id = task_id or "dates"  # clicking the selected task again clears the choi
 task = task_controls(task_id)
 settings, kind = architecture_controls()
 teacher_forcing = teacher_forcing_control()
-learning_rate, batch_size = widgets.learning_controls("s2s", 3e-3, 64, batch_sizes=BATCH_SIZES)
+learning_rate, batch_size = widgets.learning_controls("s2s", lessons.LEARNING_RATE, lessons.BATCH_SIZE,
+                                                     batch_sizes=BATCH_SIZES)
 trainers = session_trainers(task_id, task, settings, kind, teacher_forcing, learning_rate, batch_size)
 widgets.pause_other_trainers("s2s_", keep=trainers.values())  # only the task on screen trains
 source = typed_source(task_id, task)

@@ -20,13 +20,15 @@ from playground.seq2seq_data import (BOS, EOS, PAD, Example, Seq2SeqBatches, Tas
                                      test_examples)
 from playground.trainer import TrainConfig, Trainer
 
+LEARNING_RATE, BATCH_SIZE, HIDDEN_SIZE = 3e-3, 64, 64  # the page's defaults: dates learnt in ~200 steps
+EVAL_EVERY = 25  # steps between scores on the held-out test set while training
 TEST_EXAMPLES = 256  # held-out examples scored while training: exact match moves in steps of 0.4 %
 MAX_TYPED_CHARS = 60  # longer typed text is refused (every task's sources are shorter)
 MAX_BEAM_WIDTH = 10  # a beam of 10 over ≤ 21 steps: a few milliseconds per search
 
 
 def model_config(task: Task, cell: str = "GRU", attention: str = "additive", bidirectional: bool = True,
-                 hidden_size: int = 128, teacher_forcing: float = 1.0) -> Seq2SeqConfig:
+                 hidden_size: int = HIDDEN_SIZE, teacher_forcing: float = 1.0) -> Seq2SeqConfig:
     """The network a task needs: its two vocabularies and its longest output, plus the chosen architecture."""
     return Seq2SeqConfig(task.source_characters, task.target_characters, cell=cell, attention=attention,
                          bidirectional=bidirectional, hidden_size=hidden_size,
@@ -67,8 +69,9 @@ def check_source(text: str, characters: str) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Translation:
     output: str  # the decoded characters, without the end symbol
-    log_prob: float  # log p(output, end | source) under the model
-    attention: np.ndarray | None  # (len(output) + 1, len(source)): α of every written token, the end included
+    log_prob: float  # log p(output, end | source) under the model; without the end when cut off
+    attention: np.ndarray | None  # (tokens, len(source)): α of every written token, the end included if written
+    ended: bool = True  # False: cut off at max_output_length before writing the end symbol
 
 
 def _source(model: Seq2Seq, text: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -87,6 +90,7 @@ def beam_search(model: Seq2Seq, text: str, width: int) -> list[Translation]:
     Each step extends every kept prefix by every character, and keeps the `width` extensions with
     the highest total log-probability; a prefix that writes the end symbol is finished. The search
     stops when no unfinished prefix can beat the `width`-th finished one (log-probabilities only fall).
+    Prefixes still unfinished at max_output_length come after every finished one, marked `ended=False`.
     """
     if not 1 <= width <= MAX_BEAM_WIDTH:
         raise ValueError(f"beam width must be between 1 and {MAX_BEAM_WIDTH}")
@@ -116,15 +120,16 @@ def beam_search(model: Seq2Seq, text: str, width: int) -> list[Translation]:
             best = sorted((t.log_prob for t in finished), reverse=True)
             if not len(scores) or (len(best) >= width and float(scores.max()) <= best[width - 1]):
                 break
-        finished += [_translation(model, tokens[i], scores[i], attention[i], weights is not None)
-                     for i in range(len(scores))]  # cut off at max_output_length
-    return sorted(finished, key=lambda t: -t.log_prob)[:width]
+        cut_off = [_translation(model, tokens[i], scores[i], attention[i], weights is not None, ended=False)
+                   for i in range(len(scores))]
+    ranked = sorted(finished, key=lambda t: -t.log_prob) + sorted(cut_off, key=lambda t: -t.log_prob)
+    return ranked[:width]
 
 
 def _translation(model: Seq2Seq, tokens: torch.Tensor, log_prob: torch.Tensor, attention: torch.Tensor,
-                 attends: bool) -> Translation:
+                 attends: bool, ended: bool = True) -> Translation:
     return Translation(decode(tokens[1:], model.config.target_characters), float(log_prob),
-                       attention.cpu().numpy() if attends else None)
+                       attention.cpu().numpy() if attends else None, ended)
 
 
 def translate_all(model: Seq2Seq, examples: list[Example], batch_size: int = 512) -> list[str]:

@@ -185,17 +185,22 @@ def test_beam_search_ranks_candidates_by_their_true_log_probability(trained):
     text = "24-FEB-75"
     candidates = beam_search(model, text, 5)
     assert len(candidates) == 5 and len({c.output for c in candidates}) == 5
-    assert [c.log_prob for c in candidates] == sorted((c.log_prob for c in candidates), reverse=True)
-    assert candidates[0].log_prob >= translate(model, text).log_prob - 1e-5  # a wider beam never finds worse
+    ended = [c.ended for c in candidates]
+    assert ended == sorted(ended, reverse=True)  # every finished candidate before those cut off
+    for group in (True, False):
+        log_probs = [c.log_prob for c in candidates if c.ended == group]
+        assert log_probs == sorted(log_probs, reverse=True)
     for candidate in candidates:  # the log p a candidate carries = the teacher-forced sum over its tokens
         batch = as_batch([Example(text, candidate.output)], DATES.source_characters, DATES.target_characters)
-        log_probs, _ = model(*batch)
+        with torch.no_grad():
+            log_probs, _ = model(*batch)
         steps = len(candidate.attention)  # the output's characters, and the end symbol unless it was cut off
         chosen = log_probs[0, :steps].gather(1, batch[2][0, :steps, None]).sum()
         assert candidate.log_prob == pytest.approx(float(chosen), abs=1e-4)
         assert steps - len(candidate.output) in (0, 1) and candidate.attention.shape[1] == len(text)
     if trained:
-        assert candidates[0].output == "1975-02-24" and candidates[0].log_prob > -0.1
+        assert candidates[0].output == translate(model, text).output == "1975-02-24"
+        assert candidates[0].log_prob > -0.1 and candidates[0].ended
 
 
 def test_greedy_is_a_beam_of_one_and_batched_greedy_agrees():
