@@ -9,7 +9,7 @@ from pages import widgets
 from playground import seq2seq_lessons as lessons
 from playground import seq2seq_scores as scores
 from playground.figures.seq2seq import attention_map, race
-from playground.models.seq2seq import CELLS, Seq2Seq
+from playground.models.seq2seq import CELLS
 from playground.recipes.seq2seq import NAMES as PRETRAINED
 from playground.seq2seq_data import AdditionTask, DateTask, DigitTask, Task, test_examples
 from playground.trainer import TrainConfig, Trainer
@@ -20,7 +20,7 @@ TASKS = {"dates": "Spanish dates → ISO", "reverse": "Reverse digits", "sort": 
 EXAMPLE_SOURCES = {"dates": "jueves, 4 de agosto de 1972", "reverse": "3141592653", "sort": "3141592653",
                    "addition": "123+45"}
 SCORE_NAMES = {"additive": "additive (Bahdanau)", "dot": "dot (Luong)"}
-CONTENDERS = {"attention": "attention", "no attention": "plain"}  # race name -> trainer key part
+CONTENDERS = {"attention": "attention", "no attention": "plain", "transformer": "transformer"}  # name -> key part
 HIDDEN_SIZES = (32, 64, 128)  # with BATCH_SIZES: one step ≤ ~0.2 s and ≤ ~100 MB on one CPU thread
 BATCH_SIZES = (16, 32, 64, 128)
 STEPS_PER_CLICK = (1, 5, 10, 20)
@@ -38,6 +38,8 @@ ATTENTION = (r"e_{tj} = \operatorname{score}(s_{t-1}, h_j),\qquad \alpha_t = \op
              r"\qquad c_t = \sum_{j=1}^{S} \alpha_{tj}\, h_j")
 SCORES = {"additive": r"\operatorname{score}(s, h) = v^\top \tanh(W_s\, s + W_h\, h)",
           "dot": r"\operatorname{score}(s, h) = s^\top W\, h"}
+TRANSFORMER = (r"\text{Transformer: } \operatorname{Attention}(Q, K, V) = "
+               r"\operatorname{softmax}\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")
 TEACHER_FORCING = (r"\text{input at step } t = \begin{cases} y_{t-1} & \text{with probability } p "
                    r"\text{ (teacher forcing)} \\ \hat y_{t-1} & \text{otherwise (its own guess)} \end{cases}")
 BLEU_FORMULA = (r"\mathrm{BLEU} = \mathrm{BP}\cdot\exp\Big(\sum_{n=1}^{4} \tfrac14 \log p_n\Big),\qquad "
@@ -60,8 +62,8 @@ def task_controls(task_id: str) -> Task:
     return AdditionTask(st.slider("Digits per number", 1, 8, 3, key="s2s_addition_digits"))
 
 
-def architecture_controls() -> tuple[dict, str]:
-    """Cell, attention score, encoder and width, with the equations they change beside them."""
+def architecture_controls() -> tuple[dict, str, bool]:
+    """Cell, attention score, encoder, width and a third contender, with the equations they change beside them."""
     controls, formulas = st.columns([2, 3])
     cell = controls.radio("Cell (encoder and decoder)", CELLS, horizontal=True, key="s2s_cell")
     kind = controls.radio("Attention score", tuple(SCORE_NAMES), format_func=SCORE_NAMES.get, horizontal=True,
@@ -69,13 +71,18 @@ def architecture_controls() -> tuple[dict, str]:
     bidirectional = controls.toggle("Bidirectional encoder", value=True, key="s2s_bidirectional",
                                     help="Each direction gets H/2 units, so h_j has H numbers either way.")
     hidden = controls.select_slider("Hidden units H", HIDDEN_SIZES, value=lessons.HIDDEN_SIZE, key="s2s_hidden_size")
+    transformer = controls.toggle("Add a one-layer Transformer (third contender)", key="s2s_transformer",
+                                  help="No recurrence: self-attention in the encoder and decoder, cross-attention "
+                                       "between them, d_model = H, 4 heads, learned positions.")
     formulas.latex(ENCODER.replace("CELL", cell))
     formulas.latex(DECODER.replace("CELL", cell))
     formulas.latex(OUTPUT)
     formulas.latex(NO_ATTENTION)
     formulas.latex(ATTENTION)
     formulas.latex(SCORES[kind])
-    return dict(cell=cell, bidirectional=bidirectional, hidden_size=hidden), kind
+    if transformer:
+        formulas.latex(TRANSFORMER)
+    return dict(cell=cell, bidirectional=bidirectional, hidden_size=hidden), kind, transformer
 
 
 def teacher_forcing_control() -> float:
@@ -105,21 +112,28 @@ def typed_source(task_id: str, task: Task) -> str | None:
 
 # ---- trainers ------------------------------------------------------------------------------------
 
-def session_trainers(task_id: str, task: Task, settings: dict, kind: str, teacher_forcing: float,
+def contender_configs(task: Task, settings: dict, kind: str, transformer: bool) -> dict[str, lessons.Config]:
+    configs = {"attention": lessons.model_config(task, attention=kind, **settings),
+               "no attention": lessons.model_config(task, attention="none", **settings)}
+    if transformer:
+        configs["transformer"] = lessons.transformer_config(task, d_model=settings["hidden_size"])
+    return configs
+
+
+def session_trainers(task_id: str, task: Task, configs: dict[str, lessons.Config], teacher_forcing: float,
                      learning_rate: float, batch_size: int) -> dict[str, Trainer]:
-    """With and without attention: the same task, batches, seed and settings; rebuilt when those change."""
+    """The contenders: the same task, batches, seed and settings; each rebuilt when its own config changes."""
     seed, trainers = widgets.seed(), {}
     train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, eval_every=lessons.EVAL_EVERY)
-    for name, part in CONTENDERS.items():
-        config = lessons.model_config(task, attention=kind if name == "attention" else "none", **settings)
+    for name, config in configs.items():
         trainers[name] = widgets.session_trainer(
-            f"s2s_{task_id}_{part}", (task, config, seed),
+            f"s2s_{task_id}_{CONTENDERS[name]}", (task, config, seed),
             lambda config=config: lessons.build_trainer(task, config, train, seed, widgets.device()))
         trainers[name].configure(learning_rate=learning_rate, batch_size=batch_size, teacher_forcing=teacher_forcing)
     return trainers
 
 
-def model_choice(key: str, task_id: str, trainers: dict[str, Trainer]) -> tuple[str, Seq2Seq]:
+def model_choice(key: str, task_id: str, trainers: dict[str, Trainer]) -> tuple[str, lessons.Model]:
     """A racing model, or (dates) a pretrained one, the default: the page translates before any training."""
     options = [f"{name} · trained here" for name in trainers]
     if task_id == "dates":
@@ -235,11 +249,12 @@ st.write(
 task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="dates", key="s2s_task")
 task_id = task_id or "dates"  # clicking the selected task again clears the choice
 task = task_controls(task_id)
-settings, kind = architecture_controls()
+settings, kind, transformer = architecture_controls()
 teacher_forcing = teacher_forcing_control()
 learning_rate, batch_size = widgets.learning_controls("s2s", lessons.LEARNING_RATE, lessons.BATCH_SIZE,
                                                      batch_sizes=BATCH_SIZES)
-trainers = session_trainers(task_id, task, settings, kind, teacher_forcing, learning_rate, batch_size)
+trainers = session_trainers(task_id, task, contender_configs(task, settings, kind, transformer), teacher_forcing,
+                            learning_rate, batch_size)
 widgets.pause_other_trainers("s2s_", keep=trainers.values())  # only the task on screen trains
 source = typed_source(task_id, task)
 widgets.training_panel("s2s", list(trainers.values()), lambda: live_view(trainers, source),

@@ -15,6 +15,7 @@ import torch
 
 from playground.inference import device_of, evaluating
 from playground.models.seq2seq import Memory, Seq2Seq, Seq2SeqConfig
+from playground.models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
 from playground.seeding import seeded
 from playground.seq2seq_data import (BOS, EOS, PAD, Example, Seq2SeqBatches, Task, as_batch, decode, encode,
                                      test_examples)
@@ -25,6 +26,9 @@ EVAL_EVERY = 25  # steps between scores on the held-out test set while training
 TEST_EXAMPLES = 256  # held-out examples scored while training: exact match moves in steps of 0.4 %
 MAX_TYPED_CHARS = 60  # longer typed text is refused (every task's sources are shorter)
 MAX_BEAM_WIDTH = 10  # a beam of 10 over ≤ 21 steps: a few milliseconds per search
+MODELS = {Seq2SeqConfig: Seq2Seq, TransformerSeq2SeqConfig: TransformerSeq2Seq}  # every contender, by its config
+Config = Seq2SeqConfig | TransformerSeq2SeqConfig
+Model = Seq2Seq | TransformerSeq2Seq
 
 
 def model_config(task: Task, cell: str = "GRU", attention: str = "additive", bidirectional: bool = True,
@@ -35,20 +39,28 @@ def model_config(task: Task, cell: str = "GRU", attention: str = "additive", bid
                          max_output_length=task.max_target_length + 1, teacher_forcing=teacher_forcing)
 
 
-def build_trainer(task: Task, config: Seq2SeqConfig, train_config: TrainConfig, seed: int = 0,
+def transformer_config(task: Task, d_model: int = HIDDEN_SIZE, teacher_forcing: float = 1.0
+                       ) -> TransformerSeq2SeqConfig:
+    """The one-layer Transformer for a task, as wide as the recurrent contenders' states."""
+    return TransformerSeq2SeqConfig(task.source_characters, task.target_characters, d_model=d_model,
+                                    feedforward=2 * d_model, max_source_length=MAX_TYPED_CHARS,
+                                    max_output_length=task.max_target_length + 1, teacher_forcing=teacher_forcing)
+
+
+def build_trainer(task: Task, config: Config, train_config: TrainConfig, seed: int = 0,
                   device: torch.device | str = "cpu") -> Trainer:
     """A trainer on fresh batches of `task`, scored on TEST_EXAMPLES held-out examples (greedy exact match)."""
     examples = test_examples(task, TEST_EXAMPLES, seed)
     source, lengths, target = as_batch(examples, task.source_characters, task.target_characters, device)
 
-    def evaluate(model: Seq2Seq) -> dict[str, float]:
+    def evaluate(model: Model) -> dict[str, float]:
         log_probs, _ = model(source, lengths, target)
         loss = float(torch.nn.functional.nll_loss(log_probs.flatten(0, 1), target.flatten(), ignore_index=PAD))
         outputs = [decode(row, task.target_characters) for row in model.greedy(source, lengths)[0]]
         exact = np.mean([output == example.target for output, example in zip(outputs, examples)])
         return {"test loss": loss, "test exact match": float(exact)}
 
-    return Trainer(seeded(Seq2Seq, config), Seq2SeqBatches(task, device), train_config, evaluate=evaluate,
+    return Trainer(seeded(MODELS[type(config)], config), Seq2SeqBatches(task, device), train_config, evaluate=evaluate,
                    seed=seed, device=device)
 
 
@@ -74,17 +86,17 @@ class Translation:
     ended: bool = True  # False: cut off at max_output_length before writing the end symbol
 
 
-def _source(model: Seq2Seq, text: str) -> tuple[torch.Tensor, torch.Tensor]:
+def _source(model: Model, text: str) -> tuple[torch.Tensor, torch.Tensor]:
     device = device_of(model)
     return encode([text], model.config.source_characters).to(device), torch.tensor([len(text)], device=device)
 
 
-def translate(model: Seq2Seq, text: str) -> Translation:
+def translate(model: Model, text: str) -> Translation:
     """Greedy decoding of one source text (already checked by `check_source`)."""
     return beam_search(model, text, width=1)[0]
 
 
-def beam_search(model: Seq2Seq, text: str, width: int) -> list[Translation]:
+def beam_search(model: Model, text: str, width: int) -> list[Translation]:
     """The `width` most likely outputs found by beam search, best first; width 1 is greedy decoding.
 
     Each step extends every kept prefix by every character, and keeps the `width` extensions with
@@ -126,13 +138,13 @@ def beam_search(model: Seq2Seq, text: str, width: int) -> list[Translation]:
     return ranked[:width]
 
 
-def _translation(model: Seq2Seq, tokens: torch.Tensor, log_prob: torch.Tensor, attention: torch.Tensor,
+def _translation(model: Model, tokens: torch.Tensor, log_prob: torch.Tensor, attention: torch.Tensor,
                  attends: bool, ended: bool = True) -> Translation:
     return Translation(decode(tokens[1:], model.config.target_characters), float(log_prob),
                        attention.cpu().numpy() if attends else None, ended)
 
 
-def translate_all(model: Seq2Seq, examples: list[Example], batch_size: int = 512) -> list[str]:
+def translate_all(model: Model, examples: list[Example], batch_size: int = 512) -> list[str]:
     """Greedy outputs for many sources at once (batched), e.g. a whole test set."""
     outputs: list[str] = []
     with evaluating(model):

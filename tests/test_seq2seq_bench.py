@@ -1,21 +1,17 @@
-"""The seq2seq bench family: its bare loops do exactly the race's work, and it measures."""
+"""The seq2seq bench family: its bare loops do exactly the race's work, and it measures both rows."""
 
 import pytest
 import torch
 
 from bench import seq2seq
+from tests import test_bench as engine_tests
 
 CPU = torch.device("cpu")
 
 
 @pytest.mark.parametrize("workload", seq2seq.RACE, ids=lambda w: w.name)
 def test_bare_loop_does_exactly_the_trainers_work(workload):
-    trainer = workload.trainer(CPU)
-    trainer.step(2)
-    model, bare = workload.bare(CPU)
-    bare(2)
-    for ours, theirs in zip(trainer.model.parameters(), model.parameters(), strict=True):
-        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    engine_tests.test_bare_loop_does_exactly_the_trainers_work(workload)  # the engine family's proof, on the race
 
 
 def test_the_family_measures_both_rows():

@@ -11,13 +11,14 @@ import torch.nn.functional as F
 
 from playground.checkpoints import from_bytes, to_bytes
 from playground.models.seq2seq import ATTENTIONS, CELLS, Seq2Seq, Seq2SeqConfig
+from playground.models.transformer_seq2seq import TransformerSeq2Seq
 from playground.pretrain import load_pretrained
 from playground.recipes.seq2seq import NAMES
 from playground.seeding import seeded
-from playground.seq2seq_data import (DATE_FORMATS, MAX_DATE_CHARS, MONTHS, AdditionTask, DateTask, DigitTask, Example,
-                                     as_batch, decode, encode, is_test_date, test_examples)
+from playground.seq2seq_data import (BOS, DATE_FORMATS, MAX_DATE_CHARS, MONTHS, AdditionTask, DateTask, DigitTask,
+                                     Example, as_batch, decode, encode, is_test_date, test_examples)
 from playground.seq2seq_lessons import (MAX_TYPED_CHARS, beam_search, build_trainer, check_source, model_config,
-                                        translate, translate_all)
+                                        transformer_config, translate, translate_all)
 from playground.seq2seq_scores import TOKENISERS, attention_hits, bleu, character_accuracy, perplexity, score
 from playground.trainer import TrainConfig
 
@@ -28,6 +29,15 @@ RNG = np.random.default_rng(0)
 def tiny(task=DATES, **changes) -> Seq2Seq:
     config = model_config(task, hidden_size=changes.pop("hidden_size", 16), **changes)
     return seeded(Seq2Seq, config)(torch.Generator().manual_seed(0)).eval()
+
+
+def tiny_transformer(task=DATES, **changes) -> TransformerSeq2Seq:
+    config = transformer_config(task, d_model=16, **changes)
+    return seeded(TransformerSeq2Seq, config)(torch.Generator().manual_seed(0)).eval()
+
+
+CONTENDERS = {"additive": lambda **kw: tiny(attention="additive", **kw), "dot": lambda **kw: tiny(attention="dot", **kw),
+              "none": lambda **kw: tiny(attention="none", cell="LSTM", **kw), "transformer": tiny_transformer}
 
 
 # ---- tasks ---------------------------------------------------------------------------------------
@@ -115,10 +125,10 @@ def test_shapes_and_attention_rows_over_the_real_characters(cell, attention, bid
     assert weights.masked_select(source[:, None, :].expand_as(weights) == 0).eq(0).all()  # padding gets nothing
 
 
-@pytest.mark.parametrize("attention", ["none", "additive", "dot"])
-def test_padding_changes_nothing(attention):
+@pytest.mark.parametrize("contender", CONTENDERS)
+def test_padding_changes_nothing(contender):
     """Packed encoder and masked attention: a source decodes the same alone and beside a longer one."""
-    model = tiny(attention=attention, cell="LSTM")
+    model = CONTENDERS[contender]()
     examples = test_examples(DATES, 2)
     examples = sorted(examples, key=lambda e: len(e.source))
     batch = as_batch(examples, DATES.source_characters, DATES.target_characters)
@@ -152,14 +162,33 @@ def test_additive_attention_is_bahdanaus_formula_written_out():
         torch.testing.assert_close(context[b], alpha @ memory.values[b, : len(alpha)])
 
 
-def test_teacher_forcing_draws_only_from_the_given_generator():
-    model = tiny(teacher_forcing=0.5)
+@pytest.mark.parametrize("contender", CONTENDERS)
+def test_teacher_forcing_draws_only_from_the_given_generator(contender):
+    model = CONTENDERS[contender](teacher_forcing=0.5)
     batch = as_batch(DATES.generate(8, RNG), DATES.source_characters, DATES.target_characters)
     before = torch.random.get_rng_state()
     first, _ = model.loss(batch, torch.Generator().manual_seed(1))
     again, _ = model.loss(batch, torch.Generator().manual_seed(1))
+    forced, _ = model(*batch)  # full teacher forcing: no coins at all
     assert torch.equal(torch.random.get_rng_state(), before)
-    assert first == again
+    assert first == again and not torch.equal(model(*batch, 0.0, torch.Generator())[0], forced)
+
+
+def test_the_transformer_shapes_and_its_cross_attention():
+    model = tiny_transformer()
+    source, lengths, target = as_batch(DATES.generate(4, RNG), DATES.source_characters, DATES.target_characters)
+    log_probs, weights = model(source, lengths, target)
+    assert log_probs.shape == (*target.shape, 3 + len(DATES.target_characters))
+    torch.testing.assert_close(weights.sum(2), torch.ones(target.shape))
+    assert weights.masked_select(source[:, None, :].expand_as(weights) == 0).eq(0).all()
+    memory, state = model.encode(source, lengths)  # step by step equals the parallel pass
+    previous = torch.full((4,), BOS)
+    for t in range(target.shape[1]):
+        step, state, _ = model.decode_step(previous, state, memory)
+        torch.testing.assert_close(step, log_probs[:, t])
+        previous = target[:, t]
+    with pytest.raises(ValueError, match="multiple of heads"):
+        transformer_config(DATES, d_model=30)
 
 
 def test_checkpoint_round_trip_and_reset_replays_the_run():
@@ -179,9 +208,10 @@ def test_checkpoint_round_trip_and_reset_replays_the_run():
 
 # ---- decoding ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("trained", [False, True])
+@pytest.mark.parametrize("trained", [False, True, "transformer"])
 def test_beam_search_ranks_candidates_by_their_true_log_probability(trained):
-    model = load_pretrained(NAMES["additive"]) if trained else tiny(attention="additive")
+    model = {False: tiny(attention="additive"), "transformer": tiny_transformer()}.get(trained) or \
+        load_pretrained(NAMES["additive"])
     text = "24-FEB-75"
     candidates = beam_search(model, text, 5)
     assert len(candidates) == 5 and len({c.output for c in candidates}) == 5
@@ -198,13 +228,14 @@ def test_beam_search_ranks_candidates_by_their_true_log_probability(trained):
         chosen = log_probs[0, :steps].gather(1, batch[2][0, :steps, None]).sum()
         assert candidate.log_prob == pytest.approx(float(chosen), abs=1e-4)
         assert steps - len(candidate.output) in (0, 1) and candidate.attention.shape[1] == len(text)
-    if trained:
+    if trained is True:
         assert candidates[0].output == translate(model, text).output == "1975-02-24"
         assert candidates[0].log_prob > -0.1 and candidates[0].ended
 
 
-def test_greedy_is_a_beam_of_one_and_batched_greedy_agrees():
-    model = tiny(attention="dot")
+@pytest.mark.parametrize("contender", ["dot", "transformer"])
+def test_greedy_is_a_beam_of_one_and_batched_greedy_agrees(contender):
+    model = CONTENDERS[contender]()
     examples = test_examples(DATES, 6)
     assert translate_all(model, examples) == [translate(model, e.source).output for e in examples]
     tokens, _ = model.greedy(*as_batch(examples, DATES.source_characters, DATES.target_characters)[:2])

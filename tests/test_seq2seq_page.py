@@ -60,6 +60,12 @@ def test_page_races_both_models_translates_typed_dates_and_searches_beams():
     last = widest["output"].iloc[7]
     assert chart(app, "s2s_beam_attention")["layout"]["yaxis"]["ticktext"][: len(last)] == list(last)
 
+    app.toggle(key="s2s_transformer").set_value(True).run()  # a third contender joins the race at step 0
+    app.button(key="s2s_step").click().run()
+    joined = app.session_state["s2s_dates_transformer_trainer"]
+    assert not app.exception and [t.step_count for t in trainers(app)] + [joined.step_count] == [2, 2, 1]
+    assert "transformer · exact match" in {trace["name"] for trace in chart(app, "s2s_race")["data"]}
+
 
 def test_displayed_bleu_and_chrf_are_sacrebleus_on_the_pages_own_corpus():
     app = open_page("seq2seq")

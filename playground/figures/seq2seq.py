@@ -9,7 +9,7 @@ from playground.figures import COLOURS, layout, thinned
 from playground.figures.rnn import smooth
 from playground.trainer import History
 
-CONTENDER_COLOURS = {"attention": COLOURS[0], "no attention": COLOURS[3]}  # the same on every chart
+CONTENDER_COLOURS = {"attention": COLOURS[0], "no attention": COLOURS[3], "transformer": COLOURS[2]}  # everywhere
 END_SYMBOL = "⟨end⟩"
 
 

@@ -91,7 +91,35 @@ class Attention(nn.Module):
         return (weights[:, None] @ memory.values)[:, 0], weights
 
 
-class Seq2Seq(nn.Module):
+class Decoding(nn.Module):
+    """What every contender of the race shares, given its `encode`, `decode_step` and `forward`."""
+
+    def loss(self, batch: tuple[Tensor, Tensor, Tensor], generator: torch.Generator) -> tuple[Tensor, dict[str, Tensor]]:
+        """Mean −log p(y_t | y_<t, x) over the real target tokens (end symbol included, padding not)."""
+        source, lengths, target = batch
+        log_probs, _ = self(source, lengths, target, self.config.teacher_forcing, generator)
+        loss = F.nll_loss(log_probs.flatten(0, 1), target.flatten(), ignore_index=PAD)
+        real, hits = target != PAD, log_probs.argmax(2) == target  # (B, T) each
+        return loss, {"loss": loss, "token accuracy": (hits & real).sum() / real.sum(),
+                      "exact match": (hits | ~real).all(1).float().mean()}
+
+    @torch.no_grad()
+    def greedy(self, source: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | None]:
+        """The most likely token at every step: ids (B, T) and attention (B, T, S) or None; T ≤ max_output_length."""
+        memory, state = self.encode(source, lengths)
+        previous = torch.full_like(source[:, 0], BOS)
+        tokens, attention = [], []
+        for _ in range(self.config.max_output_length):
+            log_probs, state, weights = self.decode_step(previous, state, memory)
+            previous = log_probs.argmax(1)
+            tokens.append(previous)
+            attention.append(weights)
+            if bool((torch.stack(tokens, 1) == EOS).any(1).all()):
+                break
+        return torch.stack(tokens, 1), None if attention[0] is None else torch.stack(attention, 1)
+
+
+class Seq2Seq(Decoding):
     """Source ids (B, S) and lengths (B,) -> log-probabilities of the target, and the attention matrix."""
 
     live_settings = ("teacher_forcing",)  # may change while training runs (Trainer.configure)
@@ -153,27 +181,3 @@ class Seq2Seq(nn.Module):
                 previous = torch.where(coins < teacher_forcing, previous, log_probs.argmax(1))
         weights = None if self.attention is None else torch.stack(attention, dim=1)
         return torch.stack(outputs, dim=1), weights
-
-    def loss(self, batch: tuple[Tensor, Tensor, Tensor], generator: torch.Generator) -> tuple[Tensor, dict[str, Tensor]]:
-        """Mean −log p(y_t | y_<t, x) over the real target tokens (end symbol included, padding not)."""
-        source, lengths, target = batch
-        log_probs, _ = self(source, lengths, target, self.config.teacher_forcing, generator)
-        loss = F.nll_loss(log_probs.flatten(0, 1), target.flatten(), ignore_index=PAD)
-        real, hits = target != PAD, log_probs.argmax(2) == target  # (B, T) each
-        return loss, {"loss": loss, "token accuracy": (hits & real).sum() / real.sum(),
-                      "exact match": (hits | ~real).all(1).float().mean()}
-
-    @torch.no_grad()
-    def greedy(self, source: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | None]:
-        """The most likely token at every step: ids (B, T) and attention (B, T, S) or None; T ≤ max_output_length."""
-        memory, state = self.encode(source, lengths)
-        previous = torch.full_like(source[:, 0], BOS)
-        tokens, attention = [], []
-        for _ in range(self.config.max_output_length):
-            log_probs, state, weights = self.decode_step(previous, state, memory)
-            previous = log_probs.argmax(1)
-            tokens.append(previous)
-            attention.append(weights)
-            if bool((torch.stack(tokens, 1) == EOS).any(1).all()):
-                break
-        return torch.stack(tokens, 1), None if self.attention is None else torch.stack(attention, 1)
