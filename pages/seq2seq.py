@@ -11,7 +11,7 @@ from playground import seq2seq_scores as scores
 from playground.figures.seq2seq import attention_map, race
 from playground.models.seq2seq import CELLS
 from playground.recipes.seq2seq import NAMES as PRETRAINED
-from playground.seq2seq_data import AdditionTask, DateTask, DigitTask, Task, test_examples
+from playground.seq2seq_data import AdditionTask, DateTask, DigitTask, Task, held_out_examples
 from playground.trainer import TrainConfig, Trainer
 
 widgets.route_through_app()  # a direct link on a fresh server still runs through app.py
@@ -21,9 +21,9 @@ EXAMPLE_SOURCES = {"dates": "jueves, 4 de agosto de 1972", "reverse": "314159265
                    "addition": "123+45"}
 SCORE_NAMES = {"additive": "additive (Bahdanau)", "dot": "dot (Luong)"}
 CONTENDERS = {"attention": "attention", "no attention": "plain", "transformer": "transformer"}  # name -> key part
-HIDDEN_SIZES = (32, 64, 128)  # with BATCH_SIZES: one step ≤ ~0.2 s and ≤ ~100 MB on one CPU thread
+HIDDEN_SIZES = (32, 64, 128)  # at most 128 units and 128 examples: a race step of all three contenders ≤ 0.3 s
 BATCH_SIZES = (16, 32, 64, 128)
-STEPS_PER_CLICK = (1, 5, 10, 20)
+STEPS_PER_CLICK = (1, 2, 5)  # so that one ⏭ costs at most ~1.5 s of CPU (~0.3 s at the defaults)
 PRETRAINED_LABELS = {"pretrained · attention": PRETRAINED["additive"],
                      "pretrained · no attention": PRETRAINED["none"]}
 
@@ -199,7 +199,7 @@ def scores_view(task_id: str, task: Task, trainers: dict[str, Trainer]) -> None:
     formulas.latex(BLEU_FORMULA)
     formulas.latex(PRECISION)
     formulas.latex(PERPLEXITY)
-    examples = test_examples(task, lessons.TEST_EXAMPLES, widgets.seed())
+    examples = held_out_examples(task, lessons.TEST_EXAMPLES, widgets.seed())
     result = scores.score(model, examples, tokeniser)
     bleu = result.bleu
     columns = st.columns(5)
@@ -228,7 +228,7 @@ def scores_view(task_id: str, task: Task, trainers: dict[str, Trainer]) -> None:
 
 
 def data_view(task: Task) -> None:
-    examples = test_examples(task, 12, widgets.seed())
+    examples = held_out_examples(task, 12, widgets.seed())
     st.dataframe(pd.DataFrame({"source": [e.source for e in examples], "target": [e.target for e in examples]}),
                  key="s2s_data")
     st.caption(f"Source vocabulary: {len(task.source_characters)} characters "
@@ -258,7 +258,7 @@ trainers = session_trainers(task_id, task, contender_configs(task, settings, kin
 widgets.pause_other_trainers("s2s_", keep=trainers.values())  # only the task on screen trains
 source = typed_source(task_id, task)
 widgets.training_panel("s2s", list(trainers.values()), lambda: live_view(trainers, source),
-                       steps_per_click=STEPS_PER_CLICK, default_steps=10)
+                       steps_per_click=STEPS_PER_CLICK, default_steps=5)
 if any(trainer.diverged for trainer in trainers.values()):
     st.stop()
 beam_tab, scores_tab, data_tab = st.tabs(["Greedy vs beam search", "Scores: exact match, BLEU, chrF", "Data"])

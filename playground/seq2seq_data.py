@@ -194,12 +194,9 @@ class AdditionTask:
 Task = DateTask | DigitTask | AdditionTask
 
 
-def test_examples(task: Task, n: int, seed: int = 0) -> list[Example]:
+def held_out_examples(task: Task, n: int, seed: int = 0) -> list[Example]:
     """A fixed test set: its own random stream and, for dates, the held-out days."""
     return task.generate(n, np.random.default_rng(seed + TEST_STREAM), part="test")
-
-
-test_examples.__test__ = False  # a library function, not a pytest test
 
 
 def encode(texts: list[str], characters: str, end: bool = False) -> torch.Tensor:

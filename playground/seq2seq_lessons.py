@@ -18,7 +18,7 @@ from playground.models.seq2seq import Memory, Seq2Seq, Seq2SeqConfig
 from playground.models.transformer_seq2seq import TransformerSeq2Seq, TransformerSeq2SeqConfig
 from playground.seeding import seeded
 from playground.seq2seq_data import (BOS, EOS, PAD, Example, Seq2SeqBatches, Task, as_batch, decode, encode,
-                                     test_examples)
+                                     held_out_examples)
 from playground.trainer import TrainConfig, Trainer
 
 LEARNING_RATE, BATCH_SIZE, HIDDEN_SIZE = 3e-3, 64, 64  # the page's defaults: dates learnt in ~200 steps
@@ -50,7 +50,7 @@ def transformer_config(task: Task, d_model: int = HIDDEN_SIZE, teacher_forcing: 
 def build_trainer(task: Task, config: Config, train_config: TrainConfig, seed: int = 0,
                   device: torch.device | str = "cpu") -> Trainer:
     """A trainer on fresh batches of `task`, scored on TEST_EXAMPLES held-out examples (greedy exact match)."""
-    examples = test_examples(task, TEST_EXAMPLES, seed)
+    examples = held_out_examples(task, TEST_EXAMPLES, seed)
     source, lengths, target = as_batch(examples, task.source_characters, task.target_characters, device)
 
     def evaluate(model: Model) -> dict[str, float]:

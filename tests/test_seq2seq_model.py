@@ -16,7 +16,7 @@ from playground.pretrain import load_pretrained
 from playground.recipes.seq2seq import NAMES
 from playground.seeding import seeded
 from playground.seq2seq_data import (BOS, DATE_FORMATS, MAX_DATE_CHARS, MONTHS, AdditionTask, DateTask, DigitTask,
-                                     Example, as_batch, decode, encode, is_test_date, test_examples)
+                                     Example, as_batch, decode, encode, is_test_date, held_out_examples)
 from playground.seq2seq_lessons import (MAX_TYPED_CHARS, beam_search, build_trainer, check_source, model_config,
                                         transformer_config, translate, translate_all)
 from playground.seq2seq_scores import TOKENISERS, attention_hits, bleu, character_accuracy, perplexity, score
@@ -36,7 +36,8 @@ def tiny_transformer(task=DATES, **changes) -> TransformerSeq2Seq:
     return seeded(TransformerSeq2Seq, config)(torch.Generator().manual_seed(0)).eval()
 
 
-CONTENDERS = {"additive": lambda **kw: tiny(attention="additive", **kw), "dot": lambda **kw: tiny(attention="dot", **kw),
+CONTENDERS = {"additive": lambda **kw: tiny(attention="additive", **kw),
+              "dot": lambda **kw: tiny(attention="dot", **kw),
               "none": lambda **kw: tiny(attention="none", cell="LSTM", **kw), "transformer": tiny_transformer}
 
 
@@ -68,11 +69,11 @@ def test_the_lessons_examples_are_written_as_the_issue_asks():
 
 def test_held_out_dates_are_never_trained_on():
     train = {e.target for e in DATES.generate(2000, RNG)}
-    test = {e.target for e in test_examples(DATES, 500)}
+    test = {e.target for e in held_out_examples(DATES, 500)}
     assert not train & test
     ordinals = [datetime.date.fromisoformat(day).toordinal() for day in test]
     assert is_test_date(np.array(ordinals)).all()
-    assert test_examples(DATES, 5) == test_examples(DATES, 5)  # a fixed test set
+    assert held_out_examples(DATES, 5) == held_out_examples(DATES, 5)  # a fixed test set
 
 
 def test_digit_and_addition_tasks():
@@ -129,7 +130,7 @@ def test_shapes_and_attention_rows_over_the_real_characters(cell, attention, bid
 def test_padding_changes_nothing(contender):
     """Packed encoder and masked attention: a source decodes the same alone and beside a longer one."""
     model = CONTENDERS[contender]()
-    examples = test_examples(DATES, 2)
+    examples = held_out_examples(DATES, 2)
     examples = sorted(examples, key=lambda e: len(e.source))
     batch = as_batch(examples, DATES.source_characters, DATES.target_characters)
     alone = as_batch(examples[:1], DATES.source_characters, DATES.target_characters)
@@ -199,7 +200,7 @@ def test_checkpoint_round_trip_and_reset_replays_the_run():
     losses = trainer.history.series("loss")[1]
     rebuilt = from_bytes(to_bytes(trainer.model), Seq2Seq, Seq2SeqConfig)
     assert rebuilt.config == trainer.model.config
-    batch = as_batch(test_examples(task, 4), task.source_characters, task.target_characters)
+    batch = as_batch(held_out_examples(task, 4), task.source_characters, task.target_characters)
     torch.testing.assert_close(rebuilt(*batch)[0], trainer.model.eval()(*batch)[0], rtol=0, atol=0)
     trainer.reset()
     trainer.step(6)
@@ -236,7 +237,7 @@ def test_beam_search_ranks_candidates_by_their_true_log_probability(trained):
 @pytest.mark.parametrize("contender", ["dot", "transformer"])
 def test_greedy_is_a_beam_of_one_and_batched_greedy_agrees(contender):
     model = CONTENDERS[contender]()
-    examples = test_examples(DATES, 6)
+    examples = held_out_examples(DATES, 6)
     assert translate_all(model, examples) == [translate(model, e.source).output for e in examples]
     tokens, _ = model.greedy(*as_batch(examples, DATES.source_characters, DATES.target_characters)[:2])
     assert tokens.shape[1] <= model.config.max_output_length
@@ -280,14 +281,14 @@ def test_character_accuracy_counts_extra_and_missing_characters_as_wrong():
 def test_an_untrained_models_perplexity_is_near_a_uniform_guess():
     model = tiny()
     uniform = 3 + len(DATES.target_characters)
-    assert 0.5 * uniform < perplexity(model, test_examples(DATES, 64)) < 1.5 * uniform
+    assert 0.5 * uniform < perplexity(model, held_out_examples(DATES, 64)) < 1.5 * uniform
 
 
 # ---- quality bars (measured figures in the docstrings) -------------------------------------------
 
 @pytest.fixture(scope="module")
 def held_out():
-    return test_examples(DATES, 1000)
+    return held_out_examples(DATES, 1000)
 
 
 def test_pretrained_attention_model_translates_held_out_dates(held_out):

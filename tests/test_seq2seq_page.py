@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.pretrain import load_pretrained
 from playground.recipes.seq2seq import NAMES
-from playground.seq2seq_data import DateTask, test_examples
+from playground.seq2seq_data import DateTask, held_out_examples
 from playground.seq2seq_lessons import TEST_EXAMPLES, translate_all
 from playground.seq2seq_scores import TOKENISERS
 from tests.conftest import open_page
@@ -70,7 +70,7 @@ def test_page_races_both_models_translates_typed_dates_and_searches_beams():
 def test_displayed_bleu_and_chrf_are_sacrebleus_on_the_pages_own_corpus():
     app = open_page("seq2seq")
     app.radio(key="s2s_scores_model").set_value("pretrained · no attention").run()
-    examples = test_examples(DateTask(), TEST_EXAMPLES, seed=0)
+    examples = held_out_examples(DateTask(), TEST_EXAMPLES, seed=0)
     outputs, references = translate_all(load_pretrained(NAMES["none"]), examples), [e.target for e in examples]
     assert 0.8 < sum(o == r for o, r in zip(outputs, references)) / len(outputs) < 1  # BLEU has something to judge
     for tokeniser in TOKENISERS:

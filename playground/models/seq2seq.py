@@ -15,6 +15,8 @@ everything the decoder will ever know about the source is squeezed into it. With
     additive (Bahdanau):  score(s, h) = v^T tanh(W_s s + W_h h)
     dot (Luong):          score(s, h) = s^T W h
 
+(Luong et al. 2015 call the dot form with W "general" and score s_t after the step; here both
+forms score s_{t-1} as Bahdanau's does, so that the score is the only difference between them.)
 α_t is a distribution over the source characters: the attention matrix the page draws.
 Training uses teacher forcing: with probability `teacher_forcing` a step reads the true
 previous character, otherwise the model's own guess (scheduled sampling, Bengio et al. 2015).
@@ -94,7 +96,8 @@ class Attention(nn.Module):
 class Decoding(nn.Module):
     """What every contender of the race shares, given its `encode`, `decode_step` and `forward`."""
 
-    def loss(self, batch: tuple[Tensor, Tensor, Tensor], generator: torch.Generator) -> tuple[Tensor, dict[str, Tensor]]:
+    def loss(self, batch: tuple[Tensor, Tensor, Tensor],
+             generator: torch.Generator) -> tuple[Tensor, dict[str, Tensor]]:
         """Mean −log p(y_t | y_<t, x) over the real target tokens (end symbol included, padding not)."""
         source, lengths, target = batch
         log_probs, _ = self(source, lengths, target, self.config.teacher_forcing, generator)
