@@ -207,8 +207,9 @@ def scores_view(task_id: str, task: Task, trainers: dict[str, Trainer]) -> None:
     columns[1].metric("Character accuracy", f"{result.character_accuracy:.1%}")
     columns[2].metric("BLEU", f"{bleu.score:.2f}")
     columns[3].metric("chrF", f"{result.chrf.score:.2f}")
-    columns[4].metric("Perplexity", f"{result.perplexity:.3f}", help=f"A uniform guess scores "
-                                                                       f"{len(model.config.target_characters) + 3}.")
+    columns[4].metric("Perplexity", f"{result.perplexity:.3f}",
+                      help=f"Perplejidad of the decoder on the references, teacher forced: 1 is certain, a uniform "
+                           f"guess over its {len(model.config.target_characters) + 3} tokens scores that many.")
     st.caption(f"{label} on {len(examples)} held-out test examples (greedy decoding). "
                f"sacrebleu signature: `{result.bleu_signature}`")
     precisions = pd.DataFrame({"clipped matches": bleu.counts, "output n-grams": bleu.totals,
@@ -240,7 +241,7 @@ def data_view(task: Task) -> None:
 
 st.title("🔀 Seq2seq & attention")
 st.write(
-    "A sequence-to-sequence network (secuencia a secuencia) reads a source with an encoder (codificador) and "
+    "A sequence-to-sequence network (secuencia a secuencia, Seq2Seq) reads a source with an encoder (codificador) and "
     "writes the target with a decoder (decodificador), one character at a time. Without attention, everything "
     "the decoder learns about the source must pass through one fixed vector; with attention it looks back at "
     "every source character at every step and chooses where to read. Train both side by side on the same data "
