@@ -24,6 +24,9 @@ LESSONS = (  # file, title, icon, what it teaches
     ("pages/embeddings.py", N_("Embedding analogies"), "🔤",
      N_("GloVe vectors: king − man + woman, neighbours, cosine similarity, projections, benchmarks, "
      "and word2vec trained live.")),
+    ("pages/seq2seq.py", N_("Seq2seq & attention"), "🔀",
+     N_("Translate Spanish dates to ISO with an encoder–decoder; race attention against one squeezed vector, "
+     "see where it looks, compare greedy and beam search, and score with BLEU.")),
 )
 
 

@@ -85,12 +85,16 @@ def discard_trainer(key: str) -> None:
     st.session_state.pop(f"{key}_trainer_spec", None)
 
 
-def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 128) -> tuple[float, int]:
-    """Learning-rate and batch-size sliders; both may change while training runs."""
+def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 128,
+                      batch_sizes: Sequence[int] = BATCH_SIZES) -> tuple[float, int]:
+    """Learning-rate and batch-size sliders; both may change while training runs.
+
+    A page whose steps cost more per example offers fewer `batch_sizes`, to keep one step in its budget.
+    """
     left, right = st.columns(2)
     rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, key=f"{key}_learning_rate",
                               format_func=lambda v: f"{v:g}")
-    size = right.select_slider("Batch size", BATCH_SIZES, value=batch_size, key=f"{key}_batch_size")
+    size = right.select_slider("Batch size", batch_sizes, value=batch_size, key=f"{key}_batch_size")
     return rate, size
 
 
