@@ -24,6 +24,9 @@ LESSONS = (  # file, title, icon, what it teaches
     ("pages/embeddings.py", "Embedding analogies", "🔤",
      "GloVe vectors: king − man + woman, neighbours, cosine similarity, projections, benchmarks, "
      "and word2vec trained live."),
+    ("pages/diffusion.py", "Diffusion lab", "🌫️",
+     "Drown 2-D points and digits in noise step by step, train a network to undo one step, and sample by "
+     "walking back: DDPM vs DDIM, the score field, guidance, and diffusion beside a VAE and a GAN."),
 )
 
 

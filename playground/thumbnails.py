@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from playground import embeddings, gan_lessons, rnn_lessons, vae_lessons
+from playground import diffusion_lessons, embeddings, gan_lessons, rnn_lessons, vae_lessons
 from playground.autoencoder_lessons import reconstructions
 from playground.data import split
 from playground.figures import image_grid
@@ -64,6 +64,17 @@ def embeddings_map() -> go.Figure:
     return _small(word_map(embeddings.project(vectors, dims=2), pairs))
 
 
+def diffusion() -> go.Figure:
+    """Three digits walked back from noise by the diffusion model: each row from x_T (left) to x_0 (right)."""
+    model = load_pretrained("diffusion_digits8")
+    run = diffusion_lessons.reverse_chain(model, 3, torch.Generator().manual_seed(0), labels=torch.tensor([2, 5, 8]),
+                                          clip=1.0)
+    frames = np.linspace(0, len(run.t) - 1, 8).round().astype(int)
+    rows = run.states[frames].transpose(0, 1).reshape(-1, model.config.data_dim)  # (3 · 8, 64), a row per digit
+    return _small(image_grid(diffusion_lessons.digit_images(rows), 8))
+
+
 THUMBNAILS: dict[str, Callable[[], go.Figure]] = {  # by page file name
     "autoencoder": autoencoder, "vae": vae, "gan": gan, "rnn": rnn, "embeddings": embeddings_map,
+    "diffusion": diffusion,
 }

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-LESSON_FILES = {"autoencoder", "vae", "gan", "rnn", "embeddings"}
+LESSON_FILES = {"autoencoder", "vae", "gan", "rnn", "embeddings", "diffusion"}
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 
