@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.thumbnails import THUMBNAILS
-from ui import presentation, routing, widgets
+from ui import heap, presentation, routing, widgets
 from ui.i18n import LANGUAGES, N_, _, browser_language
 
 LESSONS = (  # file, title, icon, what it teaches
@@ -86,3 +86,4 @@ language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
 sidebar()
 routing.run(navigation)
+heap.settle_after_first_run(navigation.url_path)

@@ -25,7 +25,7 @@ from ui import routing, widgets
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
-GRID_COLUMNS = 10  # test digits in the reconstruction grid
+GRID_COLUMNS = 5  # test digits in the reconstruction grid (a square beside the curves)
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
@@ -126,9 +126,9 @@ def render_training(trainer: Trainer, data: Split) -> None:
     model, history = trainer.model, trainer.history
     rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
     noisy = model.config.noise != "none"
-    st.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
-                               else "test originals over their reconstructions"), key="ae_live_grid")
-    curves, latent = st.columns(2)
+    grid, curves, latent = st.columns(3)
+    grid.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
+                                 else "test originals over their reconstructions"), key="ae_live_grid")
     penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
     curves.plotly_chart(loss_curves(history, ["train loss", "test loss", *penalties], log_y=True,
                                     title="Reconstruction error" + (" · penalties (before λ)" if penalties else "")),
@@ -158,7 +158,8 @@ def training_section() -> None:
             return
         learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
         train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
-        start_pretrained = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None and st.toggle(
+        offered = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None
+        start_pretrained = offered and st.toggle(
             "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
             help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.",
             persist_state=widgets.PERSIST)
@@ -218,8 +219,8 @@ def render_pca(trainer: Trainer, points: np.ndarray) -> None:
     space.plotly_chart(planes_3d(points, planes, title="the cloud and the two reconstruction planes"),
                        key="ae_pca_space")
     maps.metric("Principal angle between the two planes", f"{trainer.history.last(lessons.ANGLE):.2f}°")
-    maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)"),
-                      key="ae_pca_angle")
+    maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)")
+                      .update_layout(height=250), key="ae_pca_angle")
     projection = lessons.pca_projection(points, 2)
     sectors = lessons.angular_sectors(projection)
     left, right = st.columns(2)
@@ -230,7 +231,7 @@ def render_pca(trainer: Trainer, points: np.ndarray) -> None:
 
 
 def pca_section() -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     seed = widgets.seed()
     points, test = cloud_3d(CLOUD_POINTS, seed), cloud_3d(CLOUD_POINTS // 3, seed + 1)
     with controls:
@@ -264,7 +265,7 @@ def studied_model() -> tuple[Autoencoder, str, Split] | None:
 
 
 def anomaly_section(model: Autoencoder, data: Split) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("An autoencoder reconstructs well what looks like its training data. A large reconstruction "
                    "error flags an input unlike the rest: a badly written digit, a smudge, or data from elsewhere.")
@@ -290,7 +291,8 @@ def labels_section(model: Autoencoder, dataset: str, data: Split) -> None:
         st.caption("Labels are expensive, images are cheap. The autoencoder learned from the images alone; now fit "
                    "a logistic regression on a few labelled examples, once on its k-number codes and once on the raw "
                    "pixels, and compare on the test set.")
-        st.latex(r"p(y = c \mid z) = \operatorname{softmax}(W z + b)_c, \qquad z = f(x) \ \text{ or } \ z = x")
+        st.latex(r"\begin{gathered}p(y = c \mid z) = \operatorname{softmax}(W z + b)_c \\"
+                 r" z = f(x) \ \text{ or } \ z = x\end{gathered}")
         labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels",
                            persist_state=widgets.PERSIST)
     seed = widgets.seed()

@@ -31,14 +31,14 @@ routing.through_app()  # a direct link on a fresh server still runs through app.
 RESTRICTIONS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 400_000)  # most frequent words searched
 COSINE_FORMULA = (r"\cos(\mathbf a, \mathbf b) = "
                   r"\frac{\mathbf a \cdot \mathbf b}{\lVert \mathbf a \rVert\,\lVert \mathbf b \rVert}")
-SGNS_FORMULA = (r"\mathcal L = -\log \sigma(\mathbf u_c^{\top} \mathbf h)"
-                r" - \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h),"
-                r" \qquad n_k \sim P_n(w) \propto \mathrm{count}(w)^{3/4}")
-HIDDEN_FORMULAS = {
-    "skip-gram": r"\mathbf h = \mathbf v_{w_{t+j}} \text{ for each } j \in C_t"
-                 r" \quad \text{(each context word on its own predicts the centre word } c = w_t\text{)}",
-    "CBOW": r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}"
-            r" \quad \text{(the whole context predicts the centre word } c = w_t\text{)}",
+SGNS_FORMULA = (r"\begin{aligned}\mathcal L = &-\log \sigma(\mathbf u_c^{\top} \mathbf h) \\"
+                r" &- \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h), \\"
+                r" n_k &\sim P_n(w) \propto \mathrm{count}(w)^{3/4}\end{aligned}")
+HIDDEN_FORMULAS = {  # the hidden vector h, and in words what predicts what
+    "skip-gram": (r"\mathbf h = \mathbf v_{w_{t+j}} \text{ for each } j \in C_t",
+                  "Each context word, on its own, predicts the centre word c = wₜ."),
+    "CBOW": (r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}",
+             "The whole context predicts the centre word c = wₜ."),
 }
 CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\}, \quad b \sim U\{1, \dots, W\}"
                    r" \quad \text{(a shrinking window: near words count more)}")
@@ -211,15 +211,13 @@ def analogy_section(vectors: WordVectors) -> None:
 
 
 def neighbour_section(vectors: WordVectors) -> None:
-    left, right = st.columns(2, gap="medium")
-    with left:
-        st.subheader("Nearest neighbours")
+    controls, result = widgets.controls_and_result()
+    with controls:
+        st.markdown("**Nearest neighbours**")
         query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query",
                               persist_state=widgets.PERSIST)
         count = st.slider("Neighbours", 1, 30, 10, key="emb_neighbours_k", persist_state=widgets.PERSIST)
-        show_neighbours(vectors, query, count, "emb_neighbours")
-    with right:
-        st.subheader("Cosine similarity")
+        st.markdown("**Cosine similarity**")
         st.latex(COSINE_FORMULA)
         first, second = word_boxes("emb_similarity", ("word a", "word b"), ("cat", "dog"))
         try:
@@ -230,6 +228,8 @@ def neighbour_section(vectors: WordVectors) -> None:
                        "Vectors are stored at unit length, so the cosine is a dot product.")
         except ValueError as error:
             st.warning(str(error), icon="🔎")
+    with result:
+        show_neighbours(vectors, query, count, "emb_neighbours")
 
 
 def projection_section(vectors: WordVectors) -> None:
@@ -281,7 +281,9 @@ def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, Train
     architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture",
                             persist_state=keep)
     st.latex(SGNS_FORMULA)
-    st.latex(HIDDEN_FORMULAS[architecture])
+    hidden, meaning = HIDDEN_FORMULAS[architecture]
+    st.latex(hidden)
+    st.caption(meaning)
     st.latex(CONTEXT_FORMULA)
     left, right = st.columns(2)
     window = left.slider("Window W", 1, 10, 5, key="emb_w2v_window", help="context words on each side",
@@ -358,33 +360,34 @@ def learned_here() -> WordVectors | None:
 
 
 def benchmark_section(vectors: WordVectors) -> None:
-    st.caption("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a question "
-               "counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine ranks 353 word "
-               "pairs as people did. The 3CosAdd accuracies equal gensim's `evaluate_word_analogies` and the WordSim "
-               "figures its `evaluate_word_pairs`; gensim has no 3CosMul benchmark, so that column is ours alone.")
     learned = learned_here()
-    choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
-    chooser, size, method_column = st.columns([2, 2, 1])
-    which = chooser.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors", persist_state=widgets.PERSIST,
-                          help="Train your own in the last section to compare.")
-    restrict = size.select_slider("Vocabulary restriction: questions must use only the most frequent",
-                                  RESTRICTIONS, value=30_000, key="emb_bench_restrict", format_func=lambda n: f"{n:,}",
-                                  persist_state=widgets.PERSIST,
-                                  help="gensim's default is 300,000; larger is slower and harder.")
-    bench_method = method_column.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method",
-                                       persist_state=widgets.PERSIST)
+    controls, result = widgets.controls_and_result((1, 3))
+    with controls:
+        st.caption("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a "
+                   "question counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine "
+                   "ranks 353 word pairs as people did. The 3CosAdd accuracies equal gensim's "
+                   "`evaluate_word_analogies` and the WordSim figures its `evaluate_word_pairs`; gensim has no "
+                   "3CosMul benchmark, so that column is ours alone.")
+        choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
+        which = st.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors", persist_state=widgets.PERSIST,
+                         help="Train your own in the last section to compare.")
+        restrict = st.select_slider("Vocabulary restriction: questions must use only the most frequent",
+                                    RESTRICTIONS, value=30_000, key="emb_bench_restrict",
+                                    format_func=lambda n: f"{n:,}", persist_state=widgets.PERSIST,
+                                    help="gensim's default is 300,000; larger is slower and harder.")
+        bench_method = st.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method",
+                                persist_state=widgets.PERSIST)
     chosen_vectors = {"GloVe": [vectors], "your word2vec": [learned], "both": [vectors, learned]}[which]
-    pairs, analogies = st.columns(2, gap="medium")
-    with pairs:
-        word_sim(chosen_vectors, restrict)
-    with analogies:
-        google_analogies(chosen_vectors, restrict, bench_method)
+    with result:
+        pairs, analogies = st.columns(2, gap="medium")
+        with pairs:
+            word_sim(chosen_vectors, restrict)
+        with analogies:
+            google_analogies(chosen_vectors, restrict, bench_method)
 
 
 def word_sim(chosen_vectors: list[WordVectors], restrict: int) -> None:
     st.subheader("WordSim353")
-    st.latex(r"\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \quad d_i = \text{rank}_{\text{human}}(i)"
-             r" - \text{rank}_{\cos}(i)")
     for column, side in zip(st.columns(len(chosen_vectors)), chosen_vectors):
         try:
             pairs_report = word_pairs_report(side, restrict)
@@ -396,13 +399,16 @@ def word_sim(chosen_vectors: list[WordVectors], restrict: int) -> None:
         column.plotly_chart(similarity_scatter([p[2] for p in pairs_report.pairs], [p[3] for p in pairs_report.pairs],
                                                [f"{p[0]} – {p[1]}" for p in pairs_report.pairs]),
                             key=f"emb_bench_pairs_{side.name}")
+    st.latex(r"\begin{gathered}\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \\ d_i = \text{rank}_{\text{human}}(i)"
+             r" - \text{rank}_{\cos}(i)\end{gathered}")
 
 
 def google_analogies(chosen_vectors: list[WordVectors], restrict: int, bench_method: str) -> None:
     st.subheader("Google analogies")
-    st.latex(r"a : b :: c : \hat x, \qquad " + analogy_formula(bench_method, "b", "a", "c"))
     if st.button("Run the analogy test", key="emb_bench_run", type="primary"):
         st.session_state["emb_bench_requested"] = True
+    st.latex(r"a : b :: c : \hat x")
+    st.latex(analogy_formula(bench_method, "b", "a", "c"))
     if not st.session_state.get("emb_bench_requested"):
         st.caption("Answering every question takes a few seconds: press the button.")
         return

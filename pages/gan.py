@@ -24,26 +24,30 @@ PRESET_RATES = {rate for preset in lessons.PRESETS.values() for rate in (preset.
 GAN_LEARNING_RATES = tuple(sorted({*widgets.LEARNING_RATES, *PRESET_RATES}))  # every preset's rate is on the slider
 SAMPLE_ROWS = 4  # rows of the live image grid, ten samples each
 
-VALUE = (r"\begin{aligned}\min_G \max_D V(D, G) &= \mathbb E_{x \sim p_r}\big[\log D(x)\big] \\"
+VALUE = (r"\begin{aligned}&\min_G \max_D V(D, G) \\ &= \mathbb E_{x \sim p_r}\big[\log D(x)\big] \\"
          r" &+ \mathbb E_{z \sim \mathcal N(0, I)}\big[\log\big(1 - D(G(z))\big)\big]\end{aligned}")
 D_STAR = (r"\begin{gathered}D^*(x) = \frac{p_r(x)}{p_r(x) + p_g(x)} \\ p_g = p_r \;\Rightarrow\; D^* = \tfrac12,"
-          r"\quad V(D^*, G) = -2\log 2\end{gathered}")
-LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises
-    "saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
-                   r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]"
-                   r" \quad \text{(the minimax game: flat where } D(G(z)) \approx 0)"),
-    "non-saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
-                       r"L_G = -\mathbb E\big[\log D(G(z))\big]"
-                       r" \quad \text{(same fixed point, steep where } D(G(z)) \approx 0)"),
-    "hinge": (r"L_D = \mathbb E\big[\max(0, 1 - D(x))\big] + \mathbb E\big[\max(0, 1 + D(G(z)))\big]",
-              r"L_G = -\mathbb E\big[D(G(z))\big] \quad (D \text{ is an unbounded critic})"),
+          r" \\ V(D^*, G) = -2\log 2\end{gathered}")
+LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises, and what it means for G
+    "saturating": (r"\begin{aligned}L_D = &-\mathbb E\big[\log D(x)\big] \\ &- \mathbb E\big[\log(1 - D(G(z)))\big]"
+                   r"\end{aligned}",
+                   r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]",
+                   "The minimax game itself: flat where D(G(z)) ≈ 0, so a G that D sees through learns slowly."),
+    "non-saturating": (r"\begin{aligned}L_D = &-\mathbb E\big[\log D(x)\big] \\ &- \mathbb E\big[\log(1 - D(G(z)))\big]"
+                       r"\end{aligned}",
+                       r"L_G = -\mathbb E\big[\log D(G(z))\big]",
+                       "The same fixed point, but steep where D(G(z)) ≈ 0: G learns fastest when it is worst."),
+    "hinge": (r"\begin{aligned}L_D = &\;\mathbb E\big[\max(0, 1 - D(x))\big] \\"
+              r" &+ \mathbb E\big[\max(0, 1 + D(G(z)))\big]\end{aligned}",
+              r"L_G = -\mathbb E\big[D(G(z))\big]",
+              "D is an unbounded critic, not a probability."),
 }
 K_STEPS = (r"\begin{aligned}\text{repeat: } &k \times \big[\text{ascend } \nabla_{\theta_D} V\big] \\"
            r" \text{then } &1 \times \big[\text{descend } \nabla_{\theta_G} L_G\big]\end{aligned}")
 QUALITY = (r"\begin{gathered}\text{high quality: } \lVert G(z) - \mu_m \rVert < 3\sigma \\"
-           r"\text{mode } m \text{ covered: } \ge 20\,\% \text{ of its fair share}\end{gathered}")
-CONDITIONAL_VALUE = (r"\begin{aligned}\min_G \max_D \; &\mathbb E_{x, y}\big[\log D(x \mid y)\big] \\"
-                     r" + &\mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]\end{aligned}")
+           r"\text{mode } m \text{ covered: } \ge 20\,\% \\ \text{of its fair share}\end{gathered}")
+CONDITIONAL_VALUE = (r"\begin{aligned}&\min_G \max_D \; \mathbb E_{x, y}\big[\log D(x \mid y)\big] \\"
+                     r" &+ \mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]\end{aligned}")
 PRESET_EXPLANATIONS = {
     "it works": "Equal learning rates, Adam with β₁ = 0.5, one D step per G step: all 8 modes within a few "
     "hundred steps.",
@@ -80,8 +84,10 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
     st.caption(PRESET_EXPLANATIONS[preset])
     st.latex(VALUE)
     loss = st.radio("Loss", LOSSES, key="gan_loss", horizontal=True, persist_state=keep)
-    st.latex(LOSS_FORMULAS[loss][0])
-    st.latex(LOSS_FORMULAS[loss][1])
+    discriminator_loss, generator_loss, meaning = LOSS_FORMULAS[loss]
+    st.latex(discriminator_loss)
+    st.latex(generator_loss)
+    st.caption(meaning)
     g, d = st.columns(2)
     g.markdown("**Generator G**")
     d.markdown("**Discriminator D**")
@@ -164,7 +170,7 @@ def game_section() -> None:
             probability=settings.model.loss in PROBABILITY_LOSSES,
             mapping=lessons.generator_mapping(model) if show_mapping else None,
             arrows=lessons.generator_gradients(model, z[:ARROWS]) if show_arrows else None,
-            title=f"{distribution}: real, fake and D's verdict (blue: real, red: fake)",
+            title=f"{distribution}: real, fake, D's verdict",
         )
         plane, losses = st.columns([3, 2])
         plane.plotly_chart(figure, key="gan_plane")

@@ -9,7 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from playground import vae_lessons as lessons
 from playground.data import Split, split
-from playground.figures import image_grid, loss_curves, png_grid
+from playground.figures import FIGURE_HEIGHT, image_grid, loss_curves, png_grid
 from playground.figures.vae import add_click_grid, ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
@@ -26,13 +26,15 @@ AE_TWIN = "vae_compare_ae_mnist_2d"  # the MNIST VAE's network trained as a plai
 SLIDERS = 8  # latent dimensions with a slider; the rest stay at the chosen base code
 Z_RANGE = 4.0  # sliders and the clickable map cover [−4, 4]: almost all of N(0, 1)
 Z_STEP = 0.05
+COMPARISON_HEIGHT = 360  # two maps side by side under the grid slider
 IMAGE_PIXELS = 196  # the decoded digit's width on screen (28 × 7), beside the sliders
 KL_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 LOSS_NAMES = ("reconstruction", "kl", "total", "test reconstruction", "test kl")
 
 KL_FORMULA = (r"\begin{aligned}D_{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, I)\big)"
               r" \\ = \tfrac12 \sum_j \left(\sigma_j^2 + \mu_j^2 - 1 - \log \sigma_j^2\right)\end{aligned}")
-ELBO_FORMULA = (r"\begin{aligned}\log p_\theta(x) \ge \text{ELBO} &= \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
+ELBO_FORMULA = (r"\begin{aligned}&\log p_\theta(x) \ge \text{ELBO} \\"
+                r" &= \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
                 r" \\ &\quad - D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)\end{aligned}")
 LOSS_FORMULA = (r"\begin{aligned}\text{total} &= \underbrace{-\mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]}"
                 r"_{\text{reconstruction}} \\ &\quad + \beta \cdot"
@@ -43,7 +45,8 @@ DECODER = r"\hat x = \operatorname{decoder}_\theta(z)"
 PRIOR = r"z \sim \mathcal N(0, I) \;\longrightarrow\; \hat x = \operatorname{decoder}_\theta(z)"
 INTERPOLATION = {
     "linear": r"z(t) = (1 - t)\, z_a + t\, z_b",
-    "spherical": r"\begin{gathered}z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
+    "spherical": r"\begin{gathered}z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a"
+                 r" + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
                  r" \\ \cos \Omega = \frac{z_a \cdot z_b}{\lVert z_a \rVert \lVert z_b \rVert}\end{gathered}",
 }
 
@@ -110,7 +113,8 @@ def training_section() -> None:
         names = [name for name in LOSS_NAMES if name in trainer.history.names]
         curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title="Loss per image"), key="vae_curves")
         images = lessons.latent_grid(trainer.model, 10, 3.0)
-        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]"), key="vae_live_grid")
+        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]", height=FIGURE_HEIGHT),
+                          key="vae_live_grid")
 
     with result:
         widgets.training_panel("vae", trainer, render)
@@ -178,7 +182,7 @@ def explorer(model: VAE, data: Split, mu: np.ndarray) -> None:
 
 
 def latent_map_section(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("The encoder gives each image a Gaussian, not a point. The KL term pulls the Gaussians towards "
                    "N(0, I) until they overlap: no gaps are left, so every z between codes decodes to a digit.")
@@ -209,7 +213,7 @@ def latent_map_section(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarra
 
 
 def interpolation_section(model: VAE, data: Split, mu: np.ndarray) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         first_zero, first_one = (int(np.argmax(data.y_test == digit)) for digit in (0, 1))  # far apart on the map
         start = test_image_input(st, "From test image #", "vae_interp_from", first_zero, len(mu))
@@ -227,7 +231,7 @@ def interpolation_section(model: VAE, data: Split, mu: np.ndarray) -> None:
 
 
 def sampling_section(model: VAE) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("A VAE is a generative model: draw z from the prior and decode it. Each click draws new z.")
         count = st.slider("Samples", 4, 64, 32, step=4, key="vae_sample_count", persist_state=widgets.PERSIST)
@@ -250,7 +254,8 @@ def comparison_figure(name: str, title: str, seed: int, n: int) -> go.Figure:
     mu, _ = pretrained_codes(name, "MNIST 28×28", seed)
     extent = float(np.percentile(np.abs(mu), 99))
     figure = latent_map(mu, split("MNIST 28×28", seed).y_test, title=f"{title}: codes within ±{extent:.1f}")
-    return overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
+    overlaid = overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
+    return overlaid.update_layout(height=COMPARISON_HEIGHT)
 
 
 def comparison_section() -> None:

@@ -90,7 +90,8 @@ def test_an_edited_preset_says_custom_and_picking_it_again_fills_the_controls_ag
     assert any("Your own settings" in caption.value for caption in app.caption)
     app.button(key="gan_step").click().run()
     app.selectbox(key="gan_preset").set_value("mode collapse").run()
-    assert app.slider(key="gan_disc_steps_per_gen_step").value == 1 and app.select_slider(key="gan_generator_lr").value == 2e-3
+    assert app.slider(key="gan_disc_steps_per_gen_step").value == 1
+    assert app.select_slider(key="gan_generator_lr").value == 2e-3
     assert game(app).step_count == 0 and game(app).config.updates_of("discriminator") == 1  # a fresh game
     app.select_slider(key="gan_generator_lr").set_value(1e-3).run()
     app.select_slider(key="gan_discriminator_lr").set_value(1e-3).run()
@@ -111,7 +112,7 @@ def test_image_game_steps_and_conditional_row_follows_the_digit():
     app.select_slider(key="gan_digit").set_value(3).run()
     three = digit_row(app)
     assert not app.exception and "y = 3" in three["layout"]["title"]["text"]
-    assert three["data"][0]["z"] != seven["data"][0]["z"]  # the pretrained cGAN draws another digit
+    assert three["data"][0]["source"] != seven["data"][0]["source"]  # the pretrained cGAN draws another digit
     app.slider(key="gan_interp_t").set_value(0.5).run()
     app.toggle(key="gan_conditional").set_value(False).run()
     assert not app.exception and image_game(app).model.config.num_classes == 0

@@ -82,13 +82,14 @@ def open_section(key: str, section: str) -> None:
     st.session_state[key] = section
 
 
-def controls_and_result(ratio: Sequence[float] = (2, 3)) -> tuple[DeltaGenerator, DeltaGenerator]:
+def controls_and_result(ratio: Sequence[float] = (1, 2)) -> tuple[DeltaGenerator, DeltaGenerator]:
     """A section's two halves side by side: its controls, scrolling inside a box of CONTROLS_HEIGHT, and its result.
 
     The result column starts at the top of the section, so at 1280×720 it is in view beside the controls.
+    A page shows one section at a time, so the box's key (a CSS class, see ui/presentation.py) is unique.
     """
     controls, result = st.columns(ratio, gap="medium")
-    return controls.container(height=CONTROLS_HEIGHT, border=False), result
+    return controls.container(height=CONTROLS_HEIGHT, border=False, key="section_controls"), result
 
 
 def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, object]],
@@ -211,7 +212,7 @@ def training_panel(
     """The play / pause / step / reset row, then the live part: counters and `render()`."""
     trainers = _as_list(trainers)
     playing = any(t.playing for t in trainers)
-    play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 2.5], vertical_alignment="bottom")
+    play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 1.6], vertical_alignment="bottom")
     play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
     pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
     step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)

@@ -4,6 +4,7 @@ One palette and one layout everywhere, so a loss curve or a digit colour means t
 thing on each page. Topic-specific builders live beside this file (figures/gan.py, ...).
 """
 
+import base64
 import io
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ COLOURS = (  # ten digit classes, told apart with any colour vision (tests/test_
     "#56B4E9", "#332288", "#000000", "#555555", "#771122",  # O–I sky blue, Tol indigo, black, dark grey, Tol wine
 )
 REAL_COLOUR, FAKE_COLOUR = COLOURS[0], COLOURS[3]
-FIGURE_HEIGHT = 300  # two charts and the training panel fit beside a section's controls at 1280×720
+FIGURE_HEIGHT = 280  # a row of charts under the training panel fits beside a section's controls at 1280×720
 MAX_CURVE_POINTS = 2_000  # a live curve keeps every n-th point beyond this: redrawn twice a second, it must stay small
 WEBGL_POINTS = 2_000  # markers drawn with WebGL beyond this; fewer are SVG (a page may hold only ~16 WebGL charts)
 GRID_COLOUR = "#EBF0F8"
@@ -61,8 +62,8 @@ def loss_curves(
     figure = go.Figure()
     for index, name in enumerate(names):
         steps, values = thinned(*history.series(name))
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=name,  # SVG: one path per curve
-                                    line=dict(color=COLOURS[index % len(COLOURS)])))
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines" if len(steps) > 1 else "markers", name=name,
+                                    line=dict(color=COLOURS[index % len(COLOURS)])))  # SVG: one path per curve
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
     for label, value in (reference_lines or {}).items():  # traces, not shapes: shapes misplace labels on log axes
         figure.add_trace(go.Scatter(x=[0, last_step], y=[value, value], mode="lines", name=label,
@@ -95,24 +96,33 @@ def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
 
 
 def image_grid(images: np.ndarray, columns: int = 10, title: str = "", height: int | None = None) -> go.Figure:
-    """Grey images in [0, 1] as one tiled heat-map (fast to send and to redraw)."""
+    """Grey images in [0, 1] as one tiled PNG: a few kB to send and one <image> to draw, crisp pixels at any size."""
     canvas = tile(images, columns)
-    figure = go.Figure(go.Heatmap(z=canvas[::-1], colorscale="gray_r", zmin=0, zmax=1,
-                                  showscale=False, hoverinfo="skip"))
+    figure = go.Figure(go.Image(source=png_uri(canvas), hoverinfo="skip"))
     figure.update_xaxes(visible=False, constrain="domain")
     figure.update_yaxes(visible=False, scaleanchor="x")
     rows = canvas.shape[0] / max(canvas.shape[1], 1)
     return layout(figure, title, height or int(min(700, max(140, 420 * rows + 40))))
 
 
-def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
-    """The same grid as `image_grid`, as PNG bytes for a download button."""
-    canvas = np.nan_to_num(tile(images, columns), nan=0.0)  # gaps: no ink
-    pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)  # ink dark on white, as on paper
+def png_bytes(canvas: np.ndarray, scale: int = 1) -> bytes:
+    """A canvas in [0, 1] as PNG bytes: ink dark on white paper; NaN (the gaps between images) is paper."""
+    canvas = np.nan_to_num(canvas, nan=0.0)
+    pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)
     image = Image.fromarray(pixels).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def png_uri(canvas: np.ndarray) -> str:
+    """The canvas as a data: URI, what go.Image and layout images take as their source."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(canvas)).decode("ascii")
+
+
+def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
+    """The same grid as `image_grid`, as PNG bytes for a download button."""
+    return png_bytes(tile(images, columns), scale)
 
 
 def scatter_2d(

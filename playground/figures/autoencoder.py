@@ -25,7 +25,7 @@ def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray
     for index, (name, (origin, basis)) in enumerate(planes.items()):
         figure.add_trace(_plane_surface(points, origin, basis, name, COLOURS[index + 1]))
     figure.update_layout(scene=dict(aspectmode="data", xaxis_title="x₁", yaxis_title="x₂", zaxis_title="x₃"))
-    return layout(figure, title, height=460)
+    return layout(figure, title, height=330)
 
 
 def error_histogram(errors: np.ndarray, threshold: float | None = None, title: str = "") -> go.Figure:

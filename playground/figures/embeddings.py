@@ -31,7 +31,7 @@ def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = 
     else:
         _arrows_3d(figure, firsts, seconds)
         figure.update_layout(scene=dict(aspectmode="data"))
-    return layout(figure, title, height=520)
+    return layout(figure, title, height=440)
 
 
 def _labelled_points(spots: np.ndarray, words: list[str], name: str, colour: str) -> go.Scatter | go.Scatter3d:

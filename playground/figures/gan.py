@@ -7,7 +7,7 @@ from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, 
 
 ARROW_LENGTH = 0.35  # the mean arrow's length on the plane; lengths stay proportional to the gradients
 MAPPING_COLOUR = COLOURS[7]
-PLANE_HEIGHT = 380
+PLANE_HEIGHT = 300  # beside the losses, under the training panel
 
 
 def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +43,7 @@ def game_plane(
     centre, scale = (0.5, dict(zmin=0, zmax=1)) if probability else (0.0, {})
     figure = go.Figure(go.Heatmap(
         x=ticks, y=ticks, z=verdict, colorscale="RdBu", zmid=centre, opacity=0.55, name="D(x)", **scale,
-        colorbar=dict(title="D(x)" if probability else "critic", thickness=12),
+        colorbar=dict(title=("D(x)" if probability else "critic") + "<br>blue: real<br>red: fake", thickness=12),
         hovertemplate="D = %{z:.2f}<extra></extra>",
     ))
     if mapping is not None:

@@ -3,7 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, layout, scatter_2d, tile
+from playground.figures import COLOURS, layout, png_uri, scatter_2d, tile
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
@@ -53,29 +53,31 @@ def latent_map(mu: np.ndarray, labels: np.ndarray, sigma: np.ndarray | None = No
     return figure
 
 
-def _manifold_heatmap(images: np.ndarray, n: int, extent: float) -> go.Heatmap:
-    """n×n decoded images (rows top-down, as `grid_codes` makes them) as one heat-map whose
-    axes are latent coordinates: each image is centred on the code it was decoded from."""
-    canvas = tile(images, n, gap=0)[::-1]  # (n·H, n·W), row 0 at the bottom
+def _manifold_image(images: np.ndarray, n: int, extent: float) -> go.Image:
+    """n×n decoded images (rows top-down, as `grid_codes` makes them) as one PNG whose axes are latent
+    coordinates: each image is centred on the code it was decoded from."""
+    canvas = tile(images, n, gap=0)[::-1]  # (n·H, n·W), row 0 at the bottom: the y axis points up
     spacing = 2 * extent / max(n - 1, 1)  # distance between neighbouring codes
     pixel = spacing / images.shape[-1]
-    return go.Heatmap(z=canvas, x0=-extent - spacing / 2 + pixel / 2, dx=pixel, y0=-extent - spacing / 2 + pixel / 2,
-                      dy=pixel, colorscale="gray_r", zmin=0, zmax=1, showscale=False, hoverinfo="skip")
+    return go.Image(source=png_uri(canvas), x0=-extent - spacing / 2 + pixel / 2, dx=pixel,
+                    y0=-extent - spacing / 2 + pixel / 2, dy=pixel, hoverinfo="skip")
 
 
 def manifold_grid(images: np.ndarray, n: int, extent: float, title: str = "") -> go.Figure:
     """The decoded manifold on its own, axes in latent coordinates."""
-    figure = go.Figure(_manifold_heatmap(images, n, extent))
+    figure = go.Figure(_manifold_image(images, n, extent))
     figure.update_xaxes(title="z₁", constrain="domain")
-    figure.update_yaxes(title="z₂", scaleanchor="x")
+    figure.update_yaxes(title="z₂", scaleanchor="x", autorange=True)  # an image would turn the y axis downwards
     return layout(figure, title, height=MAP_HEIGHT)
 
 
 def overlay_manifold(figure: go.Figure, images: np.ndarray, n: int, extent: float) -> go.Figure:
-    """Put the decoded manifold under a latent map's points, so each code sits on what it decodes to."""
-    overlaid = go.Figure(data=[_manifold_heatmap(images, n, extent), *figure.data], layout=figure.layout)
-    overlaid.update_traces(marker=dict(size=4, opacity=0.6), selector=dict(mode="markers"))  # let the digits show
-    return overlaid
+    """Put the decoded manifold under a latent map's points, so each code sits on what it decodes to (in place)."""
+    figure.add_trace(_manifold_image(images, n, extent))
+    figure.data = figure.data[-1:] + figure.data[:-1]  # the image first, under the points (a reorder: no copy)
+    figure.update_yaxes(autorange=True)  # an image would turn the y axis downwards
+    figure.update_traces(marker=dict(size=4, opacity=0.6), selector=dict(mode="markers"))  # let the digits show
+    return figure
 
 
 def add_click_grid(figure: go.Figure, extent: float) -> go.Figure:
