@@ -8,6 +8,14 @@ import streamlit as st
 
 from playground import benchmarks_words as bench
 from playground import word2vec_lessons as w2v
+from playground.budgets import (
+    EXPRESSION_CHARACTERS,
+    ONE_HOT_CHARACTERS,
+    ONE_HOT_WORDS,
+    PAIRS_CHARACTERS,
+    UNKNOWN_WORDS_SHOWN,
+    WORD_CHARACTERS,
+)
 from playground.embeddings import (
     ANALOGY_METHODS,
     ANALOGY_PRESETS,
@@ -25,6 +33,7 @@ from playground.models.word2vec import ARCHITECTURES
 from playground.trainer import TrainConfig
 from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecDataConfig, lee_text
 from ui import routing, widgets
+from ui.text import chart_text, plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -40,39 +49,30 @@ HIDDEN_FORMULAS = {
             r" C_t = \{j : 0 < |j| \le W,\ t + j \text{ in the same text}\}"
             r" \quad \text{(the context predicts the centre word } o\text{)}",
 }
-ONE_HOT_WORDS = "king, queen, man, woman, apple, orange"
+ONE_HOT_EXAMPLE = "king, queen, man, woman, apple, orange"
 
 
-@st.cache_resource(show_spinner="Loading GloVe: 400,000 words × 50 dimensions…")
 def glove() -> WordVectors:
-    """One copy per server process, shared by every session (read-only)."""
-    return load_glove()
-
-
-@st.cache_resource(show_spinner="Answering the Google analogy questions…", max_entries=16)
-def glove_analogies(restrict: int, method: str) -> bench.AnalogyReport:
-    return bench.evaluate_analogies(glove(), restrict_vocab=restrict, method=method)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def glove_word_pairs(restrict: int) -> bench.PairsReport:
-    return bench.evaluate_word_pairs(glove(), restrict_vocab=restrict)
+    """One copy per server process (playground's cache, out of any client's reach), shared read-only."""
+    with st.spinner("Loading GloVe: 400,000 words × 50 dimensions…"):
+        return load_glove()
 
 
 def word_pairs_report(side: WordVectors, restrict: int) -> bench.PairsReport:
-    """GloVe's report is shared by every session; a session's own vectors are scored on the spot."""
-    return glove_word_pairs(restrict) if side is glove() else bench.evaluate_word_pairs(side, None, restrict)
+    """GloVe's report is shared by every session; a session's own vectors are scored on the spot (353 pairs)."""
+    return bench.glove_word_pairs(restrict) if side is glove() else bench.evaluate_word_pairs(side, None, restrict)
 
 
-def analogy_report(side: WordVectors, restrict: int, method: str) -> bench.AnalogyReport:
+def analogy_evaluation(side: WordVectors, step: int, restrict: int, method: str) -> bench.AnalogyEvaluation:
+    """GloVe's evaluation is shared by every session; this session's word2vec gets its own, kept while its
+    vectors (at training step `step`) and the settings stay the same."""
     if side is glove():
-        return glove_analogies(restrict, method)
-    return bench.evaluate_analogies(side, None, restrict, method)
-
-
-@st.cache_data(show_spinner=False)
-def lee() -> str:
-    return lee_text()
+        return bench.glove_analogies(restrict, method)
+    stored = st.session_state.get("emb_bench_ours")
+    if stored is None or stored[0] != (step, restrict, method):
+        stored = ((step, restrict, method), bench.AnalogyEvaluation(side, None, restrict, method))
+        st.session_state["emb_bench_ours"] = stored
+    return stored[1]
 
 
 def analogy_formula(method: str, a: str = "a", b: str = "b", c: str = "c") -> str:
@@ -91,16 +91,19 @@ def fact(where, label: str, value: str, note: str) -> None:
     where.metric(label, value, note, delta_color="off", delta_arrow="off")
 
 
-def all_known(vectors: WordVectors, words: Sequence[str]) -> bool:
-    """True when every word is in the vocabulary; otherwise a message per unknown word, with close spellings."""
-    known = True
-    for word in words:
+def known_words(vectors: WordVectors, words: Sequence[str]) -> set[str]:
+    """The words in the vocabulary; a message with close spellings for the first few unknown ones
+    (each spelling search costs ~50 ms), and a count of the rest."""
+    unknown = [word for word in dict.fromkeys(words) if word.strip() not in vectors]
+    for word in unknown[:UNKNOWN_WORDS_SHOWN]:
         try:
             vectors.index_of(word)
         except ValueError as error:
-            st.warning(str(error), icon="🔎")
-            known = False
-    return known
+            st.warning(plain(error), icon="🔎")
+    if len(unknown) > UNKNOWN_WORDS_SHOWN:
+        st.warning(f"… and {len(unknown) - UNKNOWN_WORDS_SHOWN:,} more words not in the {vectors.name} vocabulary.",
+                   icon="🔎")
+    return set(words) - set(unknown)
 
 
 def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list[str]:
@@ -108,7 +111,7 @@ def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list
     words = []
     for index, (column, label, default) in enumerate(zip(st.columns(len(labels)), labels, defaults)):
         st.session_state.setdefault(f"{key}_{index}", default)
-        words.append(column.text_input(label, key=f"{key}_{index}"))
+        words.append(column.text_input(label, key=f"{key}_{index}", max_chars=WORD_CHARACTERS))
     return words
 
 
@@ -117,14 +120,14 @@ def show_analogy(vectors: WordVectors, words: Sequence[str], method: str, k: int
     try:
         matches = vectors.analogy(*words, k=k, method=method, restrict=restrict)
     except ValueError as error:
-        st.warning(str(error), icon="🔎")
+        st.warning(plain(error), icon="🔎")
         return
-    a, b, c = (w.strip().lower() for w in words)
-    st.success(f"{vectors.name}: {a} − {b} + {c} ≈ **{matches[0].word}**")
+    a, b, c = (plain(w.strip().lower()) for w in words)
+    st.success(f"{vectors.name}: {a} − {b} + {c} ≈ **{plain(matches[0].word)}**")
     if expected and expected != matches[0].word:
         rank = next((i + 1 for i, m in enumerate(matches) if m.word == expected), None)
         place = f"number {rank}" if rank else f"not in the top {k}"
-        st.caption(f"The expected answer “{expected}” is {place}.")
+        st.caption(f"The expected answer “{plain(expected)}” is {place}.")
     st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], expected,
                                   score_name=method), key=f"{key}_chart")
 
@@ -133,14 +136,15 @@ def show_neighbours(vectors: WordVectors, query: str, k: int, key: str, restrict
     try:
         matches = vectors.nearest(query, k=k, restrict=restrict)
     except ValueError as error:
-        st.warning(str(error), icon="🔎")
+        st.warning(plain(error), icon="🔎")
         return
     st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], score_name="cosine",
-                                  title=f"{vectors.name}: nearest to {query.strip()}"), key=f"{key}_chart")
+                                  title=f"{vectors.name}: nearest to {chart_text(query)}"), key=f"{key}_chart")
 
 
 def show_projection(vectors: WordVectors, pairs: Sequence[tuple[str, str]], dims: int, method: str, key: str) -> None:
-    known = [pair for pair in pairs if all_known(vectors, pair)]
+    words = known_words(vectors, [word for pair in pairs for word in pair])
+    known = [pair for pair in pairs if set(pair) <= words]
     if len(known) * 2 <= dims + 1:
         st.info(f"{vectors.name}: a projection needs at least {dims // 2 + 2} known pairs.")
         return
@@ -160,11 +164,12 @@ def pairs_box(key: str) -> list[tuple[str, str]]:
     st.selectbox("Preset", list(PROJECTION_PRESETS), key=f"{key}_preset", on_change=fill)
     if f"{key}_pairs" not in st.session_state:
         fill()
-    text = st.text_area("Pairs (first second, first second, …)", key=f"{key}_pairs", height=80)
+    text = st.text_area("Pairs (first second, first second, …)", key=f"{key}_pairs", height=80,
+                        max_chars=PAIRS_CHARACTERS)
     try:
         return parse_pairs(text)
     except ValueError as error:
-        st.warning(str(error))
+        st.warning(plain(error))
         return []
 
 
@@ -193,6 +198,22 @@ def analogy_controls(key: str) -> tuple[list[str], str, int, str | None]:
     return words, method, k, expected
 
 
+def show_reports(reports: dict[str, bench.AnalogyReport]) -> None:
+    for column, (name, report) in zip(st.columns(max(1, len(reports))), reports.items()):
+        fact(column, f"{name}: overall accuracy", f"{report.overall.accuracy:.1%}",
+             f"{report.overall.correct:,} / {report.overall.total:,}; {report.skipped:,} skipped")
+    if not reports:
+        return
+    sections = [s.section for s in next(iter(reports.values())).sections]
+    accuracies = {name: [s.accuracy for s in report.sections] for name, report in reports.items()}
+    st.plotly_chart(section_accuracy(sections, accuracies, title="Accuracy per section"), key="emb_bench_sections")
+    name, report = next(iter(reports.items()))
+    wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
+    st.caption(f"Some questions {name} got wrong")
+    st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50], columns=["section", "a b c", "expected", "answer"]),
+                 hide_index=True)
+
+
 # ---- the page --------------------------------------------------------------------------------
 
 st.title("🔤 Embedding analogies")
@@ -219,7 +240,8 @@ with neighbour_tab:
     left, right = st.columns(2)
     with left:
         st.subheader("Nearest neighbours")
-        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query")
+        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query",
+                              max_chars=EXPRESSION_CHARACTERS)
         count = st.slider("Neighbours", 1, 30, 10, key="emb_neighbours_k")
         show_neighbours(vectors, query, count, "emb_neighbours")
     with right:
@@ -228,12 +250,12 @@ with neighbour_tab:
         first, second = word_boxes("emb_similarity", ("word a", "word b"), ("cat", "dog"))
         try:
             cosine = vectors.similarity(first, second)
-            st.metric(f"cos({first.strip()}, {second.strip()})", f"{cosine:.3f}",
+            st.metric(f"cos({plain(first.strip())}, {plain(second.strip())})", f"{cosine:.3f}",
                       help=f"angle {np.degrees(np.arccos(np.clip(cosine, -1, 1))):.0f}°")
             st.caption("1: same direction · 0: orthogonal (unrelated) · −1: opposite. "
                        "Vectors are stored at unit length, so the cosine is a dot product.")
         except ValueError as error:
-            st.warning(str(error), icon="🔎")
+            st.warning(plain(error), icon="🔎")
 
 with projection_tab:
     st.write("Fifty dimensions squeezed to two or three. With PCA the arrows from the first to the second word of "
@@ -244,9 +266,13 @@ with projection_tab:
         show_projection(vectors, pairs, dims, projection_method, "emb_projection")
 
 with one_hot_tab:
-    text = st.text_input("A small vocabulary", ONE_HOT_WORDS, key="emb_one_hot_words")
-    typed = dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip())
-    chosen = [w for w in typed if all_known(vectors, [w])]
+    text = st.text_input(f"A small vocabulary (at most {ONE_HOT_WORDS} words)", ONE_HOT_EXAMPLE,
+                         key="emb_one_hot_words", max_chars=ONE_HOT_CHARACTERS)
+    typed = list(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
+    if len(typed) > ONE_HOT_WORDS:
+        st.warning(f"{len(typed)} words: the first {ONE_HOT_WORDS} are shown (the heat-maps grow as N²).")
+    known = known_words(vectors, typed[:ONE_HOT_WORDS])
+    chosen = [w for w in typed[:ONE_HOT_WORDS] if w in known]
     if len(chosen) < 2:
         st.info("Type at least two known words, separated by commas.")
     else:
@@ -274,7 +300,7 @@ with train_tab:
     source = st.radio("Corpus", ("Lee news corpus (gensim)", "Paste a text"), horizontal=True, key="emb_w2v_corpus")
     if source == "Paste a text":
         pasted = st.text_area(f"Your text (up to {MAX_TEXT_CHARACTERS:,} characters; each line is a document)",
-                              key="emb_w2v_text", height=120)
+                              key="emb_w2v_text", height=120, max_chars=MAX_TEXT_CHARACTERS)
     architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture")
     st.latex(SGNS_FORMULA)
     st.latex(HIDDEN_FORMULAS[architecture])
@@ -290,14 +316,14 @@ with train_tab:
 
     learned: WordVectors | None = None
     try:
-        corpus = lee() if source.startswith("Lee") else pasted
+        corpus = lee_text() if source.startswith("Lee") else pasted
         data_config = Word2VecDataConfig(window=window, negatives=negatives, min_count=min_count, subsample=subsample)
         spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
         train = TrainConfig(learning_rate=rate, batch_size=batch_size)
         trainer = widgets.session_trainer("emb_w2v", spec, lambda: w2v.make_trainer(
             corpus, data_config, architecture, dim, train, widgets.seed(), widgets.device()))
-    except ValueError as error:
-        st.error(str(error))
+    except ValueError as error:  # an unusable text, or a model over the budget (OverBudget)
+        st.error(plain(error))
     else:
         trainer.configure(learning_rate=rate, batch_size=batch_size)
         st.caption(f"{len(trainer.data.vocabulary):,} words in the vocabulary, {len(trainer.data.tokens):,} tokens "
@@ -363,24 +389,16 @@ with benchmark_tab:
     if st.button("Run the analogy test", key="emb_bench_run", type="primary"):
         st.session_state["emb_bench_requested"] = True
     if st.session_state.get("emb_bench_requested"):
-        reports = {}
+        evaluations = {}
         for side in chosen_vectors:
             try:
-                reports[side.name] = analogy_report(side, restrict, bench_method)
+                evaluations[side.name] = analogy_evaluation(side, trainer.step_count if side is learned else 0,
+                                                            restrict, bench_method)
             except ValueError as error:
-                st.warning(f"{side.name}: {error}")
-        for column, (name, report) in zip(st.columns(max(1, len(reports))), reports.items()):
-            fact(column, f"{name}: overall accuracy", f"{report.overall.accuracy:.1%}",
-                 f"{report.overall.correct:,} / {report.overall.total:,}; {report.skipped:,} skipped")
-        if reports:
-            sections = [s.section for s in next(iter(reports.values())).sections]
-            accuracies = {name: [s.accuracy for s in report.sections] for name, report in reports.items()}
-            st.plotly_chart(section_accuracy(sections, accuracies, title="Accuracy per section"),
-                            key="emb_bench_sections")
-            name, report = next(iter(reports.items()))
-            wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
-            st.caption(f"Some questions {name} got wrong")
-            st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50],
-                                      columns=["section", "a b c", "expected", "answer"]), hide_index=True)
+                st.warning(f"{side.name}: {plain(error)}")
+        if any(evaluation.progress < 1 for evaluation in evaluations.values()):
+            widgets.run_in_slices("emb_bench", list(evaluations.values()), "Answering the analogy questions")
+        else:
+            show_reports({name: evaluation.report for name, evaluation in evaluations.items()})
     else:
-        st.caption("Answering every question takes a few seconds: press the button.")
+        st.caption("Answering every question takes seconds to minutes of CPU, a slice at a time: press the button.")

@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from playground import rnn_lessons as lessons
+from playground.budgets import SAMPLED_UNITS, OverBudget, check
 from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
 from playground.models.rnn import CELLS, SequenceModel
 from playground.seeding import seeded
@@ -27,6 +28,7 @@ from playground.sequences import (
 )
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.text import plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -125,12 +127,13 @@ def char_controls() -> CharTask | None:
     formula.caption("A uniform guess over V characters has perplexity V; the lower, the better.")
     if corpus == LEE:
         return CharTask(lee_corpus(), length)
-    text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste", height=150)
+    text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste", height=150,
+                        max_chars=MAX_PASTED_CHARS)
     try:
         text = clean_pasted(text)
         return CharTask(text, length)
     except ValueError as error:
-        st.warning(f"Cannot train on this text: {error}. A longer text also needs a window below a tenth of it.")
+        st.warning(f"Cannot train on this text: {plain(error)}. A longer text also needs a window below a tenth of it.")
         return None
 
 
@@ -148,12 +151,19 @@ def memory_controls() -> MemoryTask:
 
 def session_trainers(task_id: str, task: Task, cells: list[str], hidden: int, layers: int, bias: float,
                      learning_rate: float, batch_size: int) -> dict[str, Trainer]:
-    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change."""
+    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change.
+
+    All of them step at every refresh, so their costs together must fit the budget, checked first."""
     seed, trainers = widgets.seed(), {}
     train_config = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, grad_clip=GRAD_CLIP,
                                eval_every=EVAL_EVERY)
-    for cell in cells:
-        config = lessons.model_config(task, cell, hidden, layers, bias)
+    configs = {cell: lessons.model_config(task, cell, hidden, layers, bias) for cell in cells}
+    try:
+        check(lessons.step_cost(task, list(configs.values()), batch_size), lessons.LOWER)
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        st.stop()
+    for cell, config in configs.items():
         trainers[cell] = widgets.session_trainer(
             key(task_id, cell.lower()), (task, config, seed),
             lambda config=config: lessons.build_trainer(task, config, train_config, seed, widgets.device()))
@@ -247,11 +257,16 @@ def generation_view(task: CharTask, trainers: dict[str, Trainer], cell: str) -> 
     temperature = left.slider("Temperature τ", 0.0, 2.0, 0.7, step=0.05, key="rnn_temperature",
                               help="τ = 0 always takes the most likely character (arg-max).")
     length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length")
+    affordable = SAMPLED_UNITS // (model.config.num_layers * model.config.hidden_size) // 20 * 20
+    if length > affordable:  # one model call per character: a big model writes fewer per request
+        left.caption(f"A {model.config.num_layers}-layer model of {model.config.hidden_size} units writes at most "
+                     f"{affordable} characters per request on the class server.")
+        length = affordable
     prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime")
     right.latex(SAMPLING)
     unknown = sorted(set(prime) - set(model.config.vocabulary))
     if unknown:
-        right.warning(f"Characters not in the model's vocabulary are skipped: {' '.join(unknown)}")
+        right.warning(f"Characters not in the model's vocabulary are skipped: {plain(' '.join(unknown))}")
     seed = widgets.seed() + st.session_state.get("rnn_resample", 0)
     right.button("🎲 Sample again", key="rnn_sample_again",
                  on_click=lambda: st.session_state.update(rnn_resample=st.session_state.get("rnn_resample", 0) + 1))
