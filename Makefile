@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test pretrained bench clean
+.PHONY: run test pretrained bench messages clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ test: $(STAMP)
 
 pretrained: $(STAMP)
 	$(PY) -m playground.pretrain
+
+# Re-extract every _() string and merge it into each language's catalogue (then translate the new entries).
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F ui/locale/babel.cfg -k N_ -k ngettext:1,2 --add-location=file --sort-by-file \
+		--omit-header -o ui/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i ui/locale/messages.pot -d ui/locale -D messages --no-wrap --ignore-obsolete
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -18,12 +18,12 @@ LOWER = "the dimension or the batch size, or raise the minimum count (a smaller 
 
 
 def step_cost(config: Word2VecConfig, data: Word2VecDataConfig, batch_size: int) -> budgets.Cost:
-    """One step: each sample reads its hidden vector h (one word, or the mean of a 2W-word context)
-    and scores one real and K noise words against it: (1 + K) dot products of D numbers."""
-    read = 2 * data.window if config.architecture == "CBOW" else 1
-    vectors = read + 1 + data.negatives  # rows of v and u one sample touches
-    per_sample = budgets.Cost(2 * config.vocab_size * config.embedding_dim, vectors * config.embedding_dim,
-                              2 * vectors * config.embedding_dim)
+    """One step on `batch_size` centre words: each reads its 2W context vectors v, makes J inputs h of
+    them (J = 2W for skip-gram, their one mean for CBOW) and scores each against 1 + K output vectors u."""
+    window, outputs, dim = 2 * data.window, 1 + data.negatives, config.embedding_dim
+    inputs = window if config.architecture == "skip-gram" else 1
+    per_sample = budgets.Cost(2 * config.vocab_size * dim, (window + outputs) * dim + inputs * outputs,
+                              2 * inputs * outputs * dim)
     return budgets.training_step(per_sample, batch_size)
 
 
@@ -31,7 +31,7 @@ def make_trainer(text: str, data: Word2VecDataConfig, architecture: str, embeddi
                  seed: int = 0, device: torch.device | str = "cpu") -> Trainer:
     """A word2vec trainer on `text`; ValueError (with a message for the reader) if the text is unusable,
     OverBudget before the model is allocated if a step would cost too much (now or after a change)."""
-    batches = Word2VecBatches(tokenize(text), data, architecture, seed, device)
+    batches = Word2VecBatches(tokenize(text), data, seed, device)
     config = Word2VecConfig(len(batches.vocabulary), embedding_dim, architecture)
 
     def budget(train: TrainConfig, live_settings: dict) -> None:

@@ -111,6 +111,11 @@ def remember(key: str, value) -> Action:
     return set_and_run
 
 
+def show(prefix: str, section: str) -> Action:
+    """Open a section of the page whose widget keys start with `prefix` (its section picker is `<prefix>_section`)."""
+    return remember(f"{prefix}_section", section)
+
+
 def refresh(times: int) -> Action:
     """What the browser's refresh timer does while work goes on in slices (AppTest runs a fragment once a run)."""
     return each(*[lambda probe: probe.run()] * times)
@@ -148,13 +153,16 @@ def trains(prefix: str) -> Action:
 
 
 def answers_king_man_woman(probe: Probe) -> None:
-    each(type_in("emb_analogy_0", "king"), type_in("emb_analogy_1", "man"), type_in("emb_analogy_2", "woman"))(probe)
+    each(show("emb", "Analogies"), type_in("emb_analogy_0", "king"), type_in("emb_analogy_1", "man"),
+         type_in("emb_analogy_2", "woman"))(probe)
     assert any("≈ **queen**" in text for text in messages(probe.app, "success"))
 
 
 PREFIXES = {"autoencoder": "ae", "vae": "vae", "gan": "gan", "rnn": "rnn"}  # each page's training panel
+TRAIN_SECTIONS = {"autoencoder": "Train", "vae": "Train", "gan": "2-D game", "rnn": "Train"}  # where the panel is
 WORKS: dict[str, Action] = {  # each page's main interaction, after the bad input
-    "embeddings": answers_king_man_woman, **{page: trains(prefix) for page, prefix in PREFIXES.items()}}
+    "embeddings": answers_king_man_woman,
+    **{page: each(show(prefix, TRAIN_SECTIONS[page]), trains(prefix)) for page, prefix in PREFIXES.items()}}
 
 
 # ---- uploads that are not what they claim ------------------------------------------------------------
@@ -199,8 +207,11 @@ def case(name: str, *args, **kwargs):
 
 
 LEE = choose("radio", "emb_w2v_corpus", "Lee news corpus (gensim)")
-PASTE = choose("radio", "emb_w2v_corpus", "Paste a text")
+PASTE = each(show("emb", "Train your own"), choose("radio", "emb_w2v_corpus", "Paste a text"))
+NEIGHBOURS, PROJECTION, ONE_HOT = (show("emb", name) for name in ("Neighbours & similarity", "Projection",
+                                                                   "One-hot vs dense"))
 RNN_CHAR = remember("rnn_task", "char")
+RNN_GENERATE = each(RNN_CHAR, show("rnn", "Generate text"))
 RNN_PASTE = each(RNN_CHAR, choose("radio", "rnn_corpus", "Text pasted below"))
 RNN_LEE = choose("radio", "rnn_corpus", "Lee news corpus (gensim, 360,000 characters)")
 SIZES = "whole numbers between 1 and 2048"
@@ -222,38 +233,40 @@ CASES = [
     # words: empty, unknown, numbers, punctuation, Markdown, too long, too many
     case("emb-empty-word", "embeddings", type_in("emb_analogy_0", ""), "warning", "box is empty"),
     case("emb-unknown-word", "embeddings", type_in("emb_analogy_0", "qwzxv"), "warning",
-         "“qwzxv” is not in the GloVe vocabulary"),
+         "“qwzxv” is not in the vocabulary of GloVe"),
     case("emb-punctuated-word", "embeddings", type_in("emb_analogy_0", "king!"), "warning", "Did you mean: king"),
     case("emb-number-is-a-word", "embeddings", type_in("emb_analogy_0", "1984"), "success", "1984 − man \\+ woman ≈"),
     case("emb-markdown-word-is-shown-as-typed", "embeddings", type_in("emb_analogy_0", "[a](http://evil.example)"),
-         "warning", re.escape("“[a](http://evil.example)” is not in the GloVe vocabulary")),
+         "warning", re.escape("“[a](http://evil.example)” is not in the vocabulary of GloVe")),
     case("emb-word-of-100k-characters-is-cut", "embeddings", type_in("emb_analogy_0", "x" * 100_000), "warning",
-         f"“x{{{budgets.WORD_CHARACTERS}}}” is not in the GloVe vocabulary"),
-    case("emb-expression-of-signs", "embeddings", type_in("emb_query", "+ - +"), "warning", "Type a word"),
-    case("emb-expression-of-200-words", "embeddings", type_in("emb_query", " + ".join(["king"] * 200)), "warning",
-         f"at most {budgets.EXPRESSION_TERMS} words"),
-    case("emb-expression-latex", "embeddings", type_in("emb_query", "$\\rule{3000px}{3000px}$"), "warning",
-         re.escape("“$\\rule{3000px}{3000px}$” is not")),
-    case("emb-odd-pairs", "embeddings", write_in("emb_projection_pairs", "king queen, man"), "warning",
-         "exactly two words"),
-    case("emb-1000-pairs", "embeddings", write_in("emb_projection_pairs", ", ".join(["king queen"] * 1000)),
-         "warning", f"at most {budgets.MAX_PAIRS} pairs"),
-    case("emb-projection-of-unknown-words", "embeddings", write_in("emb_projection_pairs", ", ".join(
-        f"zq{index}a zq{index}b" for index in range(budgets.MAX_PAIRS))), "warning", "and 97 more words"),
-    case("emb-vocabulary-of-commas", "embeddings", type_in("emb_one_hot_words", ",,;;"), "info",
+         f"“x{{{budgets.WORD_CHARACTERS}}}” is not in the vocabulary of GloVe"),
+    case("emb-expression-of-signs", "embeddings", each(NEIGHBOURS, type_in("emb_query", "+ - +")), "warning",
+         "Type a word"),
+    case("emb-expression-of-200-words", "embeddings", each(NEIGHBOURS, type_in("emb_query", " + ".join(["king"] * 200))),
+         "warning", f"at most {budgets.EXPRESSION_TERMS} words"),
+    case("emb-expression-latex", "embeddings", each(NEIGHBOURS, type_in("emb_query", "$\\rule{3000px}{3000px}$")),
+         "warning",
+         re.escape("“$\\rule{3000px}{3000px}$” is not in the vocabulary")),
+    case("emb-odd-pairs", "embeddings", each(PROJECTION, write_in("emb_projection_pairs", "king queen, man")),
+         "warning", "exactly two words"),
+    case("emb-1000-pairs", "embeddings", each(PROJECTION, write_in("emb_projection_pairs", ", ".join(
+        ["king queen"] * 1000))), "warning", f"at most {budgets.MAX_PAIRS} pairs"),
+    case("emb-projection-of-unknown-words", "embeddings", each(PROJECTION, write_in("emb_projection_pairs", ", ".join(
+        f"zq{index}a zq{index}b" for index in range(budgets.MAX_PAIRS)))), "warning", "and 97 more words"),
+    case("emb-vocabulary-of-commas", "embeddings", each(ONE_HOT, type_in("emb_one_hot_words", ",,;;")), "info",
          "at least two known words"),
-    case("emb-one-hot-of-3000-words", "embeddings", lambda probe: type_in("emb_one_hot_words", ", ".join(
-        embeddings.load_glove().words[:3000]))(probe), "warning", f"the first {budgets.ONE_HOT_WORDS} are shown"),
+    case("emb-one-hot-of-3000-words", "embeddings", each(ONE_HOT, lambda probe: type_in("emb_one_hot_words", ", ".join(
+        embeddings.load_glove().words[:3000]))(probe)), "warning", f"the first {budgets.ONE_HOT_WORDS} are shown"),
     case("ae-hidden-sizes-letters", "autoencoder", type_in("ae_hidden_sizes", "abc"), "warning", SIZES),
     case("ae-hidden-sizes-out-of-range", "autoencoder", type_in("ae_hidden_sizes", "1e9, -5, 0.5"), "warning", SIZES),
     case("ae-hidden-sizes-2048-times-60", "autoencoder", type_in("ae_hidden_sizes", "2048," * 60), "warning",
          f"at most {budgets.MAX_HIDDEN_LAYERS} of them"),
-    case("rnn-prime-foreign-characters", "rnn", each(RNN_CHAR, type_in("rnn_prime", "日本語 😀")),
+    case("rnn-prime-foreign-characters", "rnn", each(RNN_GENERATE, type_in("rnn_prime", "日本語 😀")),
          "warning", "not in the model's vocabulary"),
-    case("rnn-prime-latex", "rnn", each(RNN_CHAR, type_in("rnn_prime", "$\\rule{3000px}{3000px}$")),
+    case("rnn-prime-latex", "rnn", each(RNN_GENERATE, type_in("rnn_prime", "$\\rule{3000px}{3000px}$")),
          "warning", re.escape("\\ { }")),
-    # pasted corpora: empty, only numbers and punctuation, too short, huge, too many characters
-    case("emb-corpus-empty", "embeddings", each(PASTE, write_in("emb_w2v_text", "")), "error", "no words",
+    # pasted corpora: empty (a hint, not an error), only punctuation, too short, huge, too many characters
+    case("emb-corpus-empty", "embeddings", each(PASTE, write_in("emb_w2v_text", "")), "info", "Paste a text",
          recover=LEE),
     case("emb-corpus-digits-and-punctuation", "embeddings", each(PASTE, write_in("emb_w2v_text", "1 2 3 ... !!! 42")),
          "error", "no words", recover=LEE),
@@ -262,7 +275,9 @@ CASES = [
     case("emb-corpus-500k-characters-20k-words", "embeddings", each(
         PASTE, write_in("emb_w2v_text", WORDS_OF_500K), choose("select_slider", "emb_w2v_dim", 100),
         choose("select_slider", "emb_w2v_batch_size", 1024), click("emb_w2v_step")), None, recover=LEE),
-    case("rnn-corpus-empty", "rnn", RNN_PASTE, "warning", "paste at least \\d+ characters", recover=RNN_LEE),
+    case("rnn-corpus-empty", "rnn", RNN_PASTE, "info", "Paste a text", recover=RNN_LEE),
+    case("rnn-corpus-too-short", "rnn", each(RNN_PASTE, write_in("rnn_paste", "too short")), "warning",
+         "paste at least \\d+ characters", recover=RNN_LEE),
     case("rnn-corpus-shorter-than-ten-windows", "rnn", each(RNN_PASTE, write_in("rnn_paste", "hello world! " * 20)),
          "warning", "below a tenth of the text", recover=RNN_LEE),
     case("rnn-corpus-huge-is-cut", "rnn", each(RNN_PASTE, write_in("rnn_paste", "abc " * 40_000)), "text_area",
@@ -270,7 +285,8 @@ CASES = [
     case("rnn-corpus-of-30000-distinct-characters", "rnn", each(RNN_PASTE, write_in(
         "rnn_paste", many_distinct_characters(30_000))), "warning", "distinct characters", recover=RNN_LEE),
     # a learning rate large enough to diverge: training pauses, says so, and reset recovers
-    case("vae-diverges-while-playing", "vae", diverge_while_playing("vae"), "error", "Training diverged", "diverged",
+    case("vae-diverges-while-playing", "vae", each(show("vae", "Train"), diverge_while_playing("vae")), "error",
+         "Training diverged", "diverged",
          recover=each(choose("select_slider", "vae_learning_rate", 1e-3), click("vae_reset"))),
     # every slider at its end at once: within the budget, or refused by it before anything is built
     case("ae-extremes", "autoencoder", each(
@@ -287,12 +303,13 @@ CASES = [
          "error", "GFLOP", recover=choose("select_slider", "ae_batch_size", 128), refused=True,
          setup=type_in("ae_hidden_sizes", "2048")),
     case("vae-extremes", "vae", each(
-        choose("radio", "vae_architecture", "conv"), choose("slider", "vae_latent_dim", 16),
-        choose("select_slider", "vae_kl_weight", 16.0), choose("slider", "vae_z0", 4.0),
-        choose("slider", "vae_z1", -4.0), choose("slider", "vae_grid_n", 25), click("vae_step")), None),
+        show("vae", "Train"), choose("radio", "vae_architecture", "conv"), choose("slider", "vae_latent_dim", 16),
+        choose("select_slider", "vae_kl_weight", 16.0), click("vae_step"), show("vae", "Explorer"),
+        choose("selectbox", "vae_source", "Trained on this page"), choose("slider", "vae_z0", 4.0),
+        choose("slider", "vae_z1", -4.0), show("vae", "Latent map"), choose("slider", "vae_grid_n", 25)), None),
     case("vae-conv-at-batch-1024", "vae", choose("radio", "vae_architecture", "conv"), "error", BUDGET,
          recover=choose("select_slider", "vae_batch_size", 128), refused=True,
-         setup=choose("select_slider", "vae_batch_size", 1024)),
+         setup=each(show("vae", "Train"), choose("select_slider", "vae_batch_size", 1024))),
     case("gan-extremes", "gan", each(
         choose("slider", "gan_noise_dim", 8), choose("slider", "gan_generator_depth", 4),
         choose("slider", "gan_discriminator_depth", 4), choose("select_slider", "gan_generator_width", 256),
@@ -315,9 +332,9 @@ CASES = [
                       choose("select_slider", "rnn_memory_batch_size", 32)), refused=True,
          setup=each(remember("rnn_task", "memory"), choose("slider", "rnn_memory_length", 200))),
     case("rnn-big-model-writes-1000-characters", "rnn", each(
-        RNN_CHAR, choose("slider", "rnn_char_window", 16), choose("select_slider", "rnn_char_hidden_size", 256),
+        RNN_GENERATE, choose("slider", "rnn_char_window", 16), choose("select_slider", "rnn_char_hidden_size", 256),
         choose("slider", "rnn_char_num_layers", 3), choose("select_slider", "rnn_char_batch_size", 8),
-        choose("radio", "rnn_char_source", "LSTM trained here"), choose("slider", "rnn_sample_length", 1000)),
+        choose("radio", "rnn_char_source", "here"), choose("slider", "rnn_sample_length", 1000)),
          "caption", "writes at most 300 characters per request"),
     # long work: in slices with progress and a pause, never in one callback
     case("ae-greedy-1000-steps-per-layer-pair", "autoencoder", each(
@@ -331,7 +348,7 @@ CASES = [
     case("ae-tsne-of-the-test-codes", "autoencoder", each(choose("slider", "ae_latent_dim", 8), click("ae_tsne")),
          None),
     case("emb-benchmark-400k-words-3cosmul", "embeddings", each(
-        choose("select_slider", "emb_bench_restrict", 400_000), choose("radio", "emb_bench_method", "3CosMul"),
+        show("emb", "Benchmarks"), choose("select_slider", "emb_bench_restrict", 400_000), choose("radio", "emb_bench_method", "3CosMul"),
         click("emb_bench_run"), refresh(2), click("emb_bench_pause_job")), "progress",
          "Answering the analogy questions: \\d+% \\(paused\\)"),
     # uploads: the header, the config, the budget and every tensor are checked before a model is built
@@ -343,7 +360,8 @@ CASES = [
     case("ae-upload-inputs-of-1500x1500", "autoencoder", upload(
         "ae_upload", "big.safetensors", claims(AE, input_shape=[1, 1500, 1500])), "error", BUDGET, refused=True),
     case("vae-upload-hidden-300000", "vae", upload(
-        "vae_upload", "vae.safetensors", claims("VAE", hidden=300_000)), "error", BUDGET, refused=True),
+        "vae_upload", "vae.safetensors", claims("VAE", hidden=300_000)), "error", BUDGET, refused=True,
+         setup=show("vae", "Train")),
     case("ae-upload-header-entry-is-a-list", "autoencoder", upload("ae_upload", "a.safetensors", checkpoint([1, 2])),
          "error", NOT_A_CHECKPOINT, refused=True),
     case("ae-upload-header-entry-is-a-string", "autoencoder", upload("ae_upload", "a.safetensors", checkpoint("x")),
@@ -399,17 +417,21 @@ def test_bad_input_gets_a_clear_message_stays_within_budget_and_the_page_keeps_w
     WORKS[bad.page](probe)
 
 
-def test_a_model_gone_nan_gets_messages_in_every_tab_not_a_traceback():
-    """What a diverged run can leave behind (uploads with NaN are refused, see the table): every tab that
-    fits, maps or scores the model's codes says so."""
+def test_a_model_gone_nan_gets_messages_in_every_section_not_a_traceback():
+    """What a diverged run can leave behind (uploads with NaN are refused, see the table): every section that
+    maps, scores or fits the model's codes says so."""
     app = open_page("autoencoder")
+    app.slider(key="ae_latent_dim").set_value(8).run()  # k > 2: the map needs PCA, which refuses NaN
     with torch.no_grad():
         for parameter in app.session_state["ae_trainer"].model.parameters():
             parameter.fill_(math.nan)
-    app.slider(key="ae_latent_dim").set_value(2).run()
-    assert not app.exception, app.exception[0].value
-    assert any("not finite" in text for text in messages(app, "error")), messages(app, "error")
-    app.slider(key="ae_latent_dim").set_value(8).run()  # a fresh model: the page works again
+    for section in ("Train", "Anomalies", "Few labels"):
+        app.session_state["ae_section"] = section
+        app.run()
+        assert not app.exception, (section, app.exception[0].value)
+        assert any("not finite" in text for text in messages(app, "error")), (section, messages(app, "error"))
+    app.session_state["ae_section"] = "Train"
+    app.slider(key="ae_latent_dim").set_value(4).run()  # a fresh model: the page works again
     assert not app.exception and not app.error
 
 
