@@ -1,5 +1,6 @@
 """Autoencoder: squeeze digits through a bottleneck and see what the code is forced to learn."""
 
+import copy
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -7,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from playground import autoencoder_lessons as lessons
+from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, OverBudget
 from playground.data import Split, cloud_3d, split
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
@@ -21,6 +23,7 @@ from playground.models.autoencoder import (
 from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.text import plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -33,21 +36,22 @@ ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "line
 SECTIONS = ("Train", "Linear AE = PCA", "Anomalies", "Few labels")
 
 
-@st.cache_data
+@st.cache_data(max_entries=32)  # keyed by the seed and the slider: bounded, small keys
 def pixel_accuracy(dataset: str, seed: int, labels: int) -> float:
     data = split(dataset, seed)
     return lessons.few_label_accuracy(data.x_train, data.x_test, data, labels, seed)
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
-    """'128, 32' → (128, 32); a message and the default when the text is not a list of positive integers."""
+    """'128, 32' → (128, 32); a message and the default when the text is not 1 to MAX_HIDDEN_LAYERS
+    positive integers."""
     try:
         sizes = tuple(int(part) for part in text.replace(",", " ").split())
     except ValueError:
         sizes = ()
-    if not sizes or min(sizes) < 1 or max(sizes) > 2048:
-        st.warning("Hidden sizes must be whole numbers between 1 and 2048, e.g. `128, 32`; "
-                   f"using {AE_MNIST_CONFIG.hidden_sizes}.")
+    if not 1 <= len(sizes) <= MAX_HIDDEN_LAYERS or min(sizes) < 1 or max(sizes) > 2048:
+        st.warning(f"Hidden sizes must be whole numbers between 1 and 2048, at most {MAX_HIDDEN_LAYERS} of them, "
+                   f"e.g. `128, 32`; using {AE_MNIST_CONFIG.hidden_sizes}.")
         return AE_MNIST_CONFIG.hidden_sizes
     return sizes
 
@@ -61,7 +65,7 @@ def architecture_controls() -> dict:
     choices: dict = dict(architecture=architecture, latent_dim=latent_dim)
     if architecture == "dense":
         text = st.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", key="ae_hidden_sizes",
-                             persist_state=widgets.PERSIST)
+                             max_chars=HIDDEN_SIZES_CHARACTERS, persist_state=widgets.PERSIST)
         choices["hidden_sizes"] = hidden_sizes(text)
     if architecture == "linear":
         choices["output"] = "identity"
@@ -109,13 +113,16 @@ def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, st
 
 
 def pretrain_greedily(trainer: Trainer, data: Split, steps: int, spec: tuple) -> None:
-    """Button callback: from fresh weights, one layer pair at a time, then hand the stack back for fine-tuning."""
+    """Button callback: start greedy pre-training from fresh weights (a copy: ▶ Play cannot touch it); the
+    page then advances it a slice per refresh and hands the stack back for fine-tuning when it is done."""
     trainer.start_from(None)
-    model = trainer.model
-    train = replace(trainer.config, eval_every=steps)
-    losses = lessons.greedy_pretrain(model, data.x_train, steps, train, widgets.seed())
-    st.session_state["ae_greedy_losses"] = (spec, losses)
-    trainer.start_from(model.state_dict(), "greedy pre-trained")
+    job = lessons.GreedyPretraining(copy.deepcopy(trainer.model), data.x_train, steps,
+                                    replace(trainer.config, eval_every=steps), widgets.seed())
+    st.session_state["ae_greedy_job"] = (spec, job)
+
+
+def hand_over(trainer: Trainer, job: lessons.GreedyPretraining) -> None:
+    trainer.start_from(job.model.state_dict(), "greedy pre-trained")
 
 
 def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str], title: str):
@@ -136,7 +143,11 @@ def render_training(trainer: Trainer, data: Split) -> None:
     k = model.config.latent_dim
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
-    points = lessons.latent_map(lessons.codes(model, data.x_test), "PCA", widgets.seed())
+    codes = lessons.codes(model, data.x_test)
+    if not np.isfinite(codes).all():
+        latent.error("The codes are not finite (the model has diverged): press ↺ Reset.")
+        return
+    points = lessons.latent_map(codes, "PCA", widgets.seed())
     latent.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
 
 
@@ -154,7 +165,7 @@ def training_section() -> None:
         try:
             config = AutoencoderConfig(input_shape=data.image_shape, **choices)
         except ValueError as error:
-            st.error(f"This autoencoder cannot be built: {error}")
+            st.error(f"This autoencoder cannot be built: {plain(error)}")
             return
         learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
         train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
@@ -165,9 +176,13 @@ def training_section() -> None:
             persist_state=widgets.PERSIST)
         layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
         spec = (dataset, widgets.seed(), layers, start_pretrained)
-        trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
-        trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
-                          **{field: getattr(config, field) for field in REGULARISER_FIELDS})
+        try:  # the budget is checked before anything is built, and again on every change
+            trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
+            trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
+                              **{field: getattr(config, field) for field in REGULARISER_FIELDS})
+        except OverBudget as error:
+            st.error(str(error), icon="⚖️")
+            return
         widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
         if config.architecture == "dense":
             greedy_controls(trainer, data, spec)
@@ -185,14 +200,22 @@ def training_section() -> None:
 def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:
     if trainer.model.config.latent_dim <= 2:
         return
-    if st.button("Compute a t-SNE map of the current codes (a few seconds)", key="ae_tsne", disabled=trainer.playing):
+    label = f"Compute a t-SNE map of the first {TSNE_POINTS} test codes (about a second)"
+    if st.button(label, key="ae_tsne", disabled=trainer.playing,
+                 help="t-SNE's cost grows faster than the number of points; the class server's budget is "
+                      f"{TSNE_POINTS} points per map."):
         with st.spinner("t-SNE…"):
-            points = lessons.latent_map(lessons.codes(trainer.model, data.x_test), "t-SNE", widgets.seed())
-            st.session_state["ae_tsne_map"] = (spec, trainer.step_count, points)
+            codes = lessons.codes(trainer.model, data.x_test[:TSNE_POINTS])
+            if np.isfinite(codes).all():
+                points = lessons.latent_map(codes, "t-SNE", widgets.seed())
+                st.session_state["ae_tsne_map"] = (spec, trainer.step_count, points)
+            else:
+                st.error("The codes are not finite (the model has diverged): press ↺ Reset first.")
     stored = st.session_state.get("ae_tsne_map")
     if stored is not None and stored[0] == spec:
         title = f"t-SNE of the codes at step {stored[1]:,}"
-        st.plotly_chart(latent_figure(stored[2], data.y_test, ("t-SNE 1", "t-SNE 2"), title), key="ae_tsne_chart")
+        st.plotly_chart(latent_figure(stored[2], data.y_test[:TSNE_POINTS], ("t-SNE 1", "t-SNE 2"), title),
+                        key="ae_tsne_chart")
 
 
 def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
@@ -206,9 +229,14 @@ def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
                              persist_state=widgets.PERSIST)
     st.button("Pre-train from random weights, layer by layer", key="ae_greedy", disabled=trainer.playing,
               on_click=pretrain_greedily, args=(trainer, data, steps, spec))
-    stored = st.session_state.get("ae_greedy_losses")
-    if stored is not None and stored[0] == spec:
-        losses = ", ".join(f"{loss:.4f}" for loss in stored[1])
+    stored = st.session_state.get("ae_greedy_job")
+    if stored is None or stored[0] != spec:
+        return
+    job = stored[1]
+    if not job.done:
+        widgets.run_in_slices("ae_greedy", [job], "Pre-training layer pairs", on_done=lambda: hand_over(trainer, job))
+    else:
+        losses = ", ".join(f"{loss:.4f}" for loss in job.losses)
         st.caption(f"Final loss of each layer pair, outermost first: {losses}. Now press ▶ Play to fine-tune.")
 
 
@@ -273,6 +301,9 @@ def anomaly_section(model: Autoencoder, data: Split) -> None:
         count = st.slider("Worst-reconstructed test images to show", 5, 30, 10, key="ae_worst_count",
                           persist_state=widgets.PERSIST)
     errors = lessons.reconstruction_errors(model, data.x_test)
+    if not np.isfinite(errors).all():
+        result.error("The reconstruction errors are not finite (the model has diverged): press ↺ Reset in Train.")
+        return
     worst = lessons.worst_reconstructed(errors, count)
     threshold = float(errors[worst[-1]])
     originals = data.x_test[worst]
@@ -296,8 +327,12 @@ def labels_section(model: Autoencoder, dataset: str, data: Split) -> None:
         labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels",
                            persist_state=widgets.PERSIST)
     seed = widgets.seed()
-    codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test), data,
-                                       labels, seed)
+    try:
+        codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test),
+                                           data, labels, seed)
+    except ValueError as error:  # codes of a diverged model
+        result.error(f"Cannot fit on these codes: {error}. Press ↺ Reset in Train.")
+        return
     pixels = pixel_accuracy(dataset, seed, labels)
     with result:
         on_codes, on_pixels = st.columns(2)

@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from playground import gan_lessons as lessons
+from playground.budgets import OverBudget
 from playground.data import DISTRIBUTIONS_2D, MODE_STD, mode_centres, sample_2d
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.gan import game_plane
@@ -118,10 +119,14 @@ def game_trainer(distribution: str, settings: lessons.GANSettings):
     """This session's 2-D game: rebuilt when the data or a net changes; rates, k, batch size change mid-run."""
     seed = widgets.seed()
     train = settings.train_config()
-    trainer = widgets.session_trainer(
-        "gan", (distribution, settings.model, seed),
-        lambda: lessons.make_trainer(settings.model, train, distribution, seed, widgets.device()))
-    trainer.configure(**vars(train))
+    try:  # the budget is checked before anything is built, and again on every change
+        trainer = widgets.session_trainer(
+            "gan", (distribution, settings.model, seed),
+            lambda: lessons.make_trainer(settings.model, train, distribution, seed, widgets.device()))
+        trainer.configure(**vars(train))
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        st.stop()
     return trainer
 
 

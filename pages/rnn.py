@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from playground import rnn_lessons as lessons
+from playground.budgets import SAMPLED_UNITS, OverBudget, check
 from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
 from playground.models.rnn import CELLS, SequenceModel
 from playground.seeding import seeded
@@ -27,6 +28,7 @@ from playground.sequences import (
 )
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.text import plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -130,7 +132,7 @@ def char_controls() -> CharTask | None:
     corpus = st.radio("Corpus", (LEE, PASTED), key="rnn_corpus", persist_state=widgets.PERSIST)
     if corpus == PASTED:
         text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste",
-                            height=150, persist_state=widgets.PERSIST)
+                            height=150, max_chars=MAX_PASTED_CHARS, persist_state=widgets.PERSIST)
     length = st.slider("Training window (characters)", 16, 128, 64, step=16, key="rnn_char_window",
                        persist_state=widgets.PERSIST)
     st.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
@@ -144,7 +146,7 @@ def char_controls() -> CharTask | None:
     try:
         return CharTask(clean_pasted(text), length)
     except ValueError as error:
-        st.warning(f"Cannot train on this text: {error}. A longer text also needs a window below a tenth of it.")
+        st.warning(f"Cannot train on this text: {plain(error)}. A longer text also needs a window below a tenth of it.")
         return None
 
 
@@ -174,12 +176,15 @@ def task_controls(task_id: str) -> tuple[Task | None, int]:
 
 def session_trainers(task_id: str, task: Task, cells: list[str], hidden: int, layers: int, bias: float,
                      learning_rate: float, batch_size: int) -> dict[str, Trainer]:
-    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change."""
+    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change.
+
+    All of them step at every refresh, so their costs together must fit the budget: OverBudget, checked first."""
     seed, trainers = widgets.seed(), {}
     train_config = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, grad_clip=GRAD_CLIP,
                                eval_every=EVAL_EVERY)
-    for cell in cells:
-        config = lessons.model_config(task, cell, hidden, layers, bias)
+    configs = {cell: lessons.model_config(task, cell, hidden, layers, bias) for cell in cells}
+    check(lessons.step_cost(task, list(configs.values()), batch_size), lessons.LOWER)
+    for cell, config in configs.items():
         trainers[cell] = widgets.session_trainer(
             key(task_id, cell.lower()), (task, config, seed),
             lambda config=config: lessons.build_trainer(task, config, train_config, seed, widgets.device()))
@@ -273,6 +278,11 @@ def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
                               help="τ = 0 always takes the most likely character (arg-max).",
                               persist_state=widgets.PERSIST)
     length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length", persist_state=widgets.PERSIST)
+    affordable = SAMPLED_UNITS // (model.config.num_layers * model.config.hidden_size) // 20 * 20
+    if length > affordable:  # one model call per character: a big model writes fewer per request
+        left.caption(f"A {model.config.num_layers}-layer model of {model.config.hidden_size} units writes at most "
+                     f"{affordable} characters per request on the class server.")
+        length = affordable
     prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime",
                             persist_state=widgets.PERSIST)
     left.latex(SAMPLING)
@@ -281,7 +291,7 @@ def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
                  "inventive and misspelt.")
     unknown = sorted(set(prime) - set(model.config.vocabulary))
     if unknown:
-        right.warning(f"Characters not in the model's vocabulary are skipped: {' '.join(unknown)}")
+        right.warning(f"Characters not in the model's vocabulary are skipped: {plain(' '.join(unknown))}")
     seed = widgets.seed() + st.session_state.get("rnn_resample", 0)
     right.button("🎲 Sample again", key="rnn_sample_again",
                  on_click=lambda: st.session_state.update(rnn_resample=st.session_state.get("rnn_resample", 0) + 1))
@@ -372,6 +382,10 @@ with result:
     else:
         cell = architecture[0]
         cells = [cell] + [other for other in CELLS if other != cell and compare]  # the chosen cell leads the panel
-        trainers = session_trainers(task_id, task, cells, *architecture[1:], learning_rate, batch_size)
-        pause_other_tasks(trainers)
-        section_view(section, task_id, task, future_steps, trainers, architecture)
+        try:  # the budget is checked before anything is built, and again on every change
+            trainers = session_trainers(task_id, task, cells, *architecture[1:], learning_rate, batch_size)
+        except OverBudget as error:
+            st.error(str(error), icon="⚖️")
+        else:
+            pause_other_tasks(trainers)
+            section_view(section, task_id, task, future_steps, trainers, architecture)

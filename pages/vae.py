@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from playground import vae_lessons as lessons
+from playground.budgets import OverBudget
 from playground.data import Split, split
 from playground.figures import FIGURE_HEIGHT, image_grid, loss_curves, png_grid
 from playground.figures.vae import add_click_grid, ink, latent_map, manifold_grid, overlay_manifold
@@ -97,9 +98,13 @@ def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trai
     """This session's trainer; β, learning rate and batch size are applied mid-run, not rebuilt."""
     seed = widgets.seed()
     spec = (replace(config, kl_weight=1.0), dataset, seed)
-    trainer = widgets.session_trainer(
-        "vae", spec, lambda: lessons.make_trainer(config, split(dataset, seed), train, seed, widgets.device()))
-    trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
+    try:  # the budget is checked before anything is built, and again on every change
+        trainer = widgets.session_trainer(
+            "vae", spec, lambda: lessons.make_trainer(config, split(dataset, seed), train, seed, widgets.device()))
+        trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        st.stop()
     return trainer
 
 

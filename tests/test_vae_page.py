@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page
+from tests.conftest import open_page, until_done
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_training_steps_on_digits_and_the_explorer_shows_the_trained_model():
     app = show(open_page("vae"), "Train")
     app.selectbox(key="vae_dataset").set_value("Digits 8×8").run()
     app.select_slider(key="vae_steps_per_click").set_value(100).run()
-    app.button(key="vae_step").click().run()
+    until_done(app.button(key="vae_step").click().run())
     trainer = app.session_state["vae_trainer"]
     assert not app.exception and trainer.step_count == 100
     assert trainer.history.last("total") < trainer.history.series("total")[1][0]
@@ -80,6 +80,7 @@ def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path
     from playground import pretrain
 
     monkeypatch.setattr(pretrain, "PRETRAINED_DIR", tmp_path)  # no pretrained file at all
+    pretrain.shared_pretrained.cache_clear()  # the process-level cache a client cannot clear
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
@@ -94,5 +95,6 @@ def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path
         show(app, "Explorer")
         assert not app.exception and decoded_image(app)
     finally:
+        pretrain.shared_pretrained.cache_clear()
         st.cache_resource.clear()
         st.cache_data.clear()

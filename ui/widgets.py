@@ -1,9 +1,14 @@
-"""Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads.
+"""Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads, uploads.
 
 Every page trains through the same panel, so ▶ play / ⏸ pause / ⏭ step / ↺ reset behave
 the same everywhere. While playing, a fragment re-runs every REFRESH_SECONDS: it trains a
 slice of TRAIN_SLICE_SECONDS and redraws the live charts; the rest of the page (and every
-other widget) stays responsive because a slice never blocks for longer than that.
+other widget) stays responsive because a slice never blocks for longer than that. ⏭ plays
+its n steps through the same fragment, and any other long job (greedy pre-training, a
+benchmark) runs the same way in `run_in_slices`: no click ever waits for more than a slice.
+
+Shared read-only things (the device, pretrained models) live in process-level caches in
+playground/, where no client's "clear cache" message reaches them.
 
 A page shows one section at a time (`section_picker`): only its widgets and charts run and
 reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their values wait
@@ -12,42 +17,37 @@ for the student while another section is shown (Streamlit forgets a widget that 
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 import streamlit as st
 import torch
 from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
+from playground.budgets import UPLOAD_MEGABYTES
 from playground.checkpoints import from_bytes, to_bytes
 from playground.data import IMAGE_DATASETS
-from playground.device import cap_cpu_threads, describe, pick_device
-from playground.pretrain import load_pretrained
+from playground.device import describe, server_device
+from playground.pretrain import shared_pretrained
 from playground.trainer import Trainer
+from ui.text import plain
 
 REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
 TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s) draws the charts
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
-MAX_UPLOAD_MEGABYTES = 20
 CONTROLS_HEIGHT = 400  # px: a section's controls scroll inside a box this high, so its result stays in view
 PERSIST = "session"  # every page widget keeps its value while hidden, and when the student comes back to the page
 CUSTOM = "custom"  # what a preset picker shows once a control it fills has been edited
 
 
-@st.cache_resource
 def device() -> torch.device:
     """The device every page trains on, chosen once per server process."""
-    cap_cpu_threads()
-    return pick_device()
+    return server_device()
 
 
 def device_label() -> str:
     return describe(device())
-
-
-@st.cache_resource(show_spinner=False)
-def _shared_pretrained(name: str) -> nn.Module:
-    return load_pretrained(name)
 
 
 def pretrained(name: str) -> nn.Module | None:
@@ -56,7 +56,7 @@ def pretrained(name: str) -> nn.Module | None:
     None, with a note on the page, when its file is missing (`make pretrained` remakes it).
     """
     try:
-        return _shared_pretrained(name)
+        return shared_pretrained(name)
     except FileNotFoundError:
         st.info(f"The pretrained model `{name}` is missing (run `make pretrained`); starting from random weights.")
         return None
@@ -196,8 +196,9 @@ def _pause(trainers: list[Trainer]) -> None:
 
 
 def _step(key: str, trainers: list[Trainer]) -> None:
+    """⏭: play exactly n steps, a slice per refresh, then pause (a click never waits for more than a slice)."""
     for trainer in trainers:
-        trainer.step(int(st.session_state[f"{key}_steps_per_click"]))
+        trainer.play(steps=int(st.session_state[f"{key}_steps_per_click"]))
 
 
 def _reset(trainers: list[Trainer]) -> None:
@@ -227,9 +228,9 @@ def training_panel(
             steps = lead.run_for(TRAIN_SLICE_SECONDS / len(trainers))
             for trainer in others:  # the same number of steps, so side-by-side models stay comparable
                 trainer.step(steps)
-            if any(t.diverged for t in trainers):
+            if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
                 _pause(trainers)
-                st.rerun(scope="app")  # stops the refresh timer and shows the message below
+                st.rerun(scope="app")  # stops the refresh timer, enables the buttons, shows any message below
         _status(trainers)
         render()
 
@@ -272,7 +273,7 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
         return
     live = getattr(trainer.model, "live_settings", ())
     if replace(uploaded.config, **{name: getattr(trainer.model.config, name) for name in live}) != trainer.model.config:
-        st.warning(f"These weights belong to another model ({uploaded.config}). "
+        st.warning(f"These weights belong to another model ({plain(uploaded.config)}). "
                    "Set the controls above to match it, then load them.")
         return
     st.button("Continue training from the uploaded weights", key=f"{key}_load_upload",
@@ -280,15 +281,61 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
 
 
 def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:
-    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling."""
+    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling.
+
+    The file is checked and parsed once (playground.checkpoints says how, within playground.budgets);
+    the result, a model or the message, is kept in this session under the file's id, so reruns
+    while the file stays in the uploader cost nothing.
+    """
     upload = st.file_uploader("Load weights (.safetensors)", type=["safetensors"], key=key)
     if upload is None:
+        st.session_state.pop(f"{key}_parsed", None)
         return None
-    if upload.size > MAX_UPLOAD_MEGABYTES * 2**20:
-        st.error(f"That file is larger than {MAX_UPLOAD_MEGABYTES} MB; playground checkpoints are much smaller.")
+    file_id, parsed = st.session_state.get(f"{key}_parsed", (None, None))
+    if file_id != upload.file_id:
+        parsed = _parse_upload(upload, model_class, config_class)
+        st.session_state[f"{key}_parsed"] = (upload.file_id, parsed)
+    if isinstance(parsed, str):
+        st.error(parsed)
         return None
+    return parsed
+
+
+def _parse_upload(upload, model_class: type[nn.Module], config_class: type) -> nn.Module | str:
+    """The uploaded model, or the message that says why it cannot be one."""
+    if upload.size > UPLOAD_MEGABYTES * 2**20:  # before reading a byte of it
+        return f"That file is larger than {UPLOAD_MEGABYTES} MB; playground checkpoints are much smaller."
     try:
         return from_bytes(upload.getvalue(), model_class, config_class)
     except ValueError as error:
-        st.error(f"Could not load {upload.name}: {error}.")
-        return None
+        return f"Could not load {plain(upload.name, 80)}: {plain(error)}."
+
+
+class Job(Protocol):
+    """Long work done a slice at a time: `advance(seconds)` works for about that long, `progress` runs 0 → 1."""
+
+    progress: float
+
+    def advance(self, seconds: float) -> None: ...
+
+
+def run_in_slices(key: str, jobs: Sequence[Job], label: str, on_done: Callable[[], None] = lambda: None) -> None:
+    """Advance unfinished `jobs` a slice per refresh while this session watches, with a progress bar and a
+    ⏸ / ▶ button; `on_done()` runs once, in the refresh that finishes the last of them."""
+    paused = st.session_state.get(f"{key}_paused", False)
+    st.button("▶ Continue" if paused else "⏸ Pause", key=f"{key}_pause_job",
+              on_click=lambda: st.session_state.update({f"{key}_paused": not paused}))
+
+    @st.fragment(run_every=None if paused else REFRESH_SECONDS)
+    def live() -> None:
+        if not paused:
+            pending = [job for job in jobs if job.progress < 1]
+            for job in pending:
+                job.advance(TRAIN_SLICE_SECONDS / len(pending))
+            if all(job.progress >= 1 for job in jobs):  # done here, or by another session sharing a job
+                on_done()
+                st.rerun(scope="app")  # stops the refresh timer and shows the results
+        progress = sum(job.progress for job in jobs) / len(jobs)
+        st.progress(progress, text=f"{label}: {progress:.0%}" + (" (paused)" if paused else ""))
+
+    live()

@@ -51,12 +51,17 @@ class Server:
     process: subprocess.Popen
     log: Path
 
-    def rss_megabytes(self) -> float:
-        """Resident memory of the server process, read from /proc (psutil is not a dependency)."""
+    def rss_megabytes(self, field: str = "VmRSS") -> float:
+        """Resident memory of the server process (VmHWM: its peak), read from /proc (psutil is not a dependency)."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024  # the line reads "VmRSS:   123456 kB"
-        raise RuntimeError("no VmRSS line in /proc/<pid>/status")
+        raise RuntimeError(f"no {field} line in /proc/<pid>/status")
+
+    def reset_peak(self) -> float:
+        """Restart the server's peak memory (VmHWM) from its current RSS, which it returns."""
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        return self.rss_megabytes()
 
     def health_seconds(self, timeout: float = 10.0) -> float:
         """Seconds until /_stcore/health answers 200 (raises if it does not within `timeout`)."""
