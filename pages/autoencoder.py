@@ -129,8 +129,8 @@ def render_training(trainer: Trainer, data: Split) -> None:
     k = model.config.latent_dim
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
-    points = lessons.latent_map(lessons.codes(model, data.x_test), "PCA", widgets.seed())
-    latent.plotly_chart(latent_figure(points, data.y_test, axes, title))
+    latent.plotly_chart(widgets.heavy_figure("ae_codes", trainer, lambda: latent_figure(
+        lessons.latent_map(lessons.codes(model, data.x_test), "PCA", widgets.seed()), data.y_test, axes, title)))
     weights, picture = st.columns(2)
     with weights:
         widgets.download_model(model, "autoencoder.safetensors", key="ae_download_weights")

@@ -242,8 +242,9 @@ def training_tab(trainer: Trainer) -> None:
         curves, grid = st.columns([3, 2])
         names = [name for name in LOSS_NAMES if name in trainer.history.names]
         curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title="Loss per image"), key="vae_curves")
-        images = lessons.latent_grid(trainer.model, 10, 3.0)
-        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]"), key="vae_live_grid")
+        grid.plotly_chart(widgets.heavy_figure("vae_live_grid", trainer, lambda: image_grid(
+            lessons.latent_grid(trainer.model, 10, 3.0), 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]")),
+            key="vae_live_grid")
 
     widgets.training_panel("vae", trainer, render)
     widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
