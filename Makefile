@@ -11,7 +11,7 @@ CLASS_PORT ?= 8501
 REPLICAS ?=
 REMOTE ?=
 
-.PHONY: run class replicas test pretrained bench clean
+.PHONY: run class replicas test pretrained bench messages clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: $(STAMP)
 
 pretrained: $(STAMP)
 	$(PY) -m playground.pretrain
+
+# Re-extract every _() string and merge it into each language's catalogue (then translate the new entries).
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F ui/locale/babel.cfg -k N_ -k ngettext:1,2 --add-location=file --sort-by-file \
+		--omit-header -o ui/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i ui/locale/messages.pot -d ui/locale -D messages --no-wrap --ignore-obsolete
 
 bench: $(STAMP)
 	$(PY) -m bench

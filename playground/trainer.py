@@ -13,6 +13,7 @@ process-wide generator, so many trainers in one server process never disturb eac
 and `reset()` replays the first run exactly.
 """
 
+import copy
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,7 @@ from torch import nn
 from playground.data import Batch, BatchSource
 from playground.inference import evaluating
 from playground.seeding import Builder
+from playground.snapshots import Snapshots
 
 Metrics = dict[str, torch.Tensor | float]
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -84,6 +86,12 @@ class History:
         for name, value in metrics.items():
             self.steps.setdefault(name, []).append(step)
             self.values.setdefault(name, []).append(value)
+
+    def truncate(self, step: int) -> None:
+        """Forget every value recorded after `step`."""
+        for name in self.names:
+            keep = sum(1 for s in self.steps[name] if s <= step)
+            del self.steps[name][keep:], self.values[name][keep:]
 
     def series(self, name: str) -> tuple[list[int], list[float]]:
         return self.steps.get(name, []), self.values.get(name, [])
@@ -153,6 +161,11 @@ class Trainer:
         self.playing = False
         self.diverged: Divergence | None = None
         self.steps_per_second = 0.0
+        self.snapshots = Snapshots(self.model)
+        self.snapshots.offer(0, self.model)
+        self.started_with = {**vars(self.config), **self.live_settings}  # what `replay` starts from
+        self.replay: list[tuple[int, dict]] = []  # (step, what happened): mid-run changes, one-player steps
+        self.forked_at: int | None = None
         self._record_evaluation()
 
     def start_from(self, weights: dict[str, torch.Tensor] | None, name: str = "random") -> None:
@@ -180,12 +193,16 @@ class Trainer:
         fixed = set(model_changes) - set(getattr(self.model, "live_settings", ()))
         if fixed:
             raise ValueError(f"{sorted(fixed)} cannot change mid-run; build a new trainer for them")
-        if model_changes:
+        if model_changes and any(self.live_settings.get(k, getattr(self.model.config, k)) != v
+                                 for k, v in model_changes.items()):
             self.live_settings.update(model_changes)
             self._apply_live_settings()
+            self.replay.append((self.step_count, {"configure": model_changes}))
         new = replace(self.config, **{k: v for k, v in changes.items() if k in train_fields})
         if new == self.config:
             return
+        self.replay.append((self.step_count, {"configure": {k: v for k, v in vars(new).items()
+                                                            if v != getattr(self.config, k)}}))
         rebuild = new.optimizer != self.config.optimizer or new.adam_betas != self.config.adam_betas
         self.config = new
         if rebuild:
@@ -194,9 +211,32 @@ class Trainer:
             for group in self.optimizers[player.name].param_groups:
                 group["lr"] = new.learning_rate_of(player.name)
 
+    # ---- the run's past ----------------------------------------------------------------
+    def model_at(self, step: int) -> tuple[int, nn.Module]:
+        """A copy of the model as it was at the snapshot nearest before `step`, and that snapshot's step."""
+        snapshot = self.snapshots.at(step)
+        past = copy.deepcopy(self.model)
+        past.load_state_dict(snapshot.weights)
+        return snapshot.step, past.eval()
+
+    def fork(self, step: int) -> None:
+        """Go back to the snapshot at or before `step` and continue from there (a fresh optimiser state).
+
+        The metric history after that step is dropped: what follows is a new branch of the run.
+        """
+        snapshot = self.snapshots.at(step)
+        self.model.load_state_dict(snapshot.weights)
+        self.snapshots.forget_after(snapshot.step)
+        self.history.truncate(snapshot.step)
+        self.step_count, self.diverged, self.playing = snapshot.step, None, False
+        self.forked_at = snapshot.step  # no replay from the seed reaches this run: its optimiser began anew here
+        self._build_optimizers()
+
     # ---- training --------------------------------------------------------------------
     def step(self, n: int = 1, only: str | None = None) -> int:
         """Run n steps (only one player's updates if `only` names it); returns steps done."""
+        if only is not None:
+            self.replay.append((self.step_count, {"only": only, "steps": n}))
         return self._advance(max_steps=n, seconds=math.inf, only=only)
 
     def run_for(self, seconds: float, max_steps: int | None = None,
@@ -219,6 +259,7 @@ class Trainer:
             rows.append(self._one_step(only))
             done += 1
             self.step_count += 1
+            self.snapshots.offer(self.step_count, self.model)
             if self.step_count % self.config.eval_every == 0:
                 self._flush(rows)
                 rows = []

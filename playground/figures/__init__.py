@@ -13,13 +13,14 @@ from PIL import Image
 
 from playground.trainer import History
 
-COLOURS = (  # colour-blind-safe (Okabe–Ito), then two extras for ten digit classes
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
-    "#56B4E9", "#F0E442", "#000000", "#999999", "#8C564B",
+COLOURS = (  # ten digit classes, told apart with any colour vision (tests/test_figures.py checks every pair)
+    "#0072B2", "#FFB000", "#009E73", "#D55E00", "#CC79A7",  # Okabe–Ito blue, IBM gold, O–I green, vermillion, pink
+    "#56B4E9", "#332288", "#000000", "#555555", "#771122",  # O–I sky blue, Tol indigo, black, dark grey, Tol wine
 )
 REAL_COLOUR, FAKE_COLOUR = COLOURS[0], COLOURS[3]
-FIGURE_HEIGHT = 360
+FIGURE_HEIGHT = 300  # two charts and the training panel fit beside a section's controls at 1280×720
 MAX_CURVE_POINTS = 1_000  # a live curve keeps every n-th point beyond this: a chart is only ~500 pixels wide
+WEBGL_POINTS = 2_000  # markers drawn with WebGL beyond this; fewer are SVG (a page may hold only ~16 WebGL charts)
 GRID_COLOUR = "#EBF0F8"
 
 
@@ -32,14 +33,32 @@ def layout(title: str, height: int = FIGURE_HEIGHT, xaxis: dict | None = None, y
     about 10 ms per chart in all, too much for live charts that a class redraws many times a second. The
     template is "none": Streamlit's theme styles the chart in the browser.
     """
-    return {"title": {"text": title}, "height": height, "template": "none", "plot_bgcolor": "white",
-            "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10}, "legend": {"orientation": "h", "y": -0.15},
+    return {"title": {"text": title, "font": {"size": 15}}, "height": height, "template": "none",
+            "plot_bgcolor": "white", "margin": {"l": 10, "r": 10, "t": 36 if title else 10, "b": 10},
+            # at the bottom of the figure, below the x-axis title, never over it; markers as large as the text
+            "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "itemsizing": "constant"},
             "xaxis": axis(**(xaxis or {})), "yaxis": axis(**(yaxis or {})), **settings}
 
 
 def axis(title: str = "", **settings) -> dict:
     """An axis with the shared grid colours; `title` is its label."""
     return {"title": {"text": title}, "gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, **settings}
+
+
+def log_axis(axis: dict) -> dict:
+    """A log axis labelled at the powers of ten (10⁻³, 10⁻², …), its minor ticks unlabelled."""
+    return dict(axis, type="log", exponentformat="power", minorloglabels="none")
+
+
+def points_type(many: bool) -> str:
+    """WebGL ("scattergl") for many markers, SVG ("scatter", no WebGL context) for the usual few hundred."""
+    return "scattergl" if many else "scatter"
+
+
+def waiting(message: str) -> dict:
+    """Layout settings for an empty chart: it says why it is empty instead of showing bare −1…1 axes."""
+    return {"annotations": [{"text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                             "showarrow": False, "font": {"size": 14, "color": "grey"}}]}
 
 
 def thinned(steps: Sequence[int], values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +90,11 @@ def loss_curves(
     traces += [{"type": "scatter", "x": [0, last_step], "y": [value, value], "mode": "lines", "name": label,
                 "line": {"color": "grey", "dash": "dash", "width": 1}}  # traces, not shapes: shapes misplace labels
                for label, value in (reference_lines or {}).items()]  # on log axes
-    return go.Figure(traces, layout(title, xaxis={"title": "step"}, yaxis={"type": "log" if log_y else "linear"}))
+    empty = not any(history.series(name)[0] for name in names)
+    hidden = {"visible": False} if empty else {}
+    return go.Figure(traces, layout(title, xaxis={"title": "step", **hidden},
+                                    yaxis={**(log_axis({}) if log_y else {}), **hidden},
+                                    **(waiting("No steps yet: press ▶ Play or ⏭ Step") if empty else {})))
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
@@ -115,7 +138,7 @@ def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
 
 def scatter_2d(
     points: np.ndarray, labels: np.ndarray | None = None, title: str = "", label_name: str = "label",
-    axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 5,
+    axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 6,
 ) -> go.Figure:
     """2-D points, one coloured trace per label (legend doubles as a filter)."""
     return go.Figure(scatter_traces(points, labels, label_name, marker_size),
@@ -123,14 +146,14 @@ def scatter_2d(
 
 
 def scatter_traces(points: np.ndarray, labels: np.ndarray | None, label_name: str = "label",
-                   marker_size: int = 5) -> list[dict]:
+                   marker_size: int = 6) -> list[dict]:
     """The traces of `scatter_2d`: one per label, its rows in `customdata`."""
     points = np.asarray(points)
     groups = [(None, np.arange(len(points)))] if labels is None else [
         (value, np.flatnonzero(labels == value)) for value in np.unique(labels)]
-    return [{"type": "scattergl", "x": points[rows, 0], "y": points[rows, 1], "mode": "markers",
-             "name": str(value) if value is not None else "points", "customdata": rows,
-             "marker": {"size": marker_size, "color": COLOURS[index % len(COLOURS)], "opacity": 0.75},
+    return [{"type": points_type(len(points) > WEBGL_POINTS), "x": points[rows, 0], "y": points[rows, 1],
+             "mode": "markers", "name": str(value) if value is not None else "points", "customdata": rows,
+             "marker": {"size": marker_size, "color": COLOURS[index % len(COLOURS)], "opacity": 0.8},
              "hovertemplate": f"{label_name} {value}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"}
             for index, (value, rows) in enumerate(groups)]
 

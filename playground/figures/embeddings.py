@@ -73,7 +73,8 @@ def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[flo
              "marker": {"color": COLOURS[i % len(COLOURS)]},
              "hovertemplate": "%{x}: %{y:.1%}<extra>" + name + "</extra>"}
             for i, (name, values) in enumerate(accuracies.items())]
-    above = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}  # labels below slant
+    # the legend above the bars: the labels below them slant
+    above = {"orientation": "h", "yref": "paper", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
     return go.Figure(bars, layout(title, height=420, yaxis={"title": "accuracy", "tickformat": ".0%", "range": [0, 1]},
                                   barmode="group", legend=above))
 

@@ -3,10 +3,11 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, layout
+from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_type
 
 ARROW_LENGTH = 0.35  # the mean arrow's length on the plane; lengths stay proportional to the gradients
 MAPPING_COLOUR = COLOURS[7]
+PLANE_HEIGHT = 380
 
 
 def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,11 +47,13 @@ def game_plane(
         x, y = _polylines(mapping)
         traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "name": "G(z-grid)", "hoverinfo": "skip",
                        "line": {"color": MAPPING_COLOUR, "width": 1}, "opacity": 0.6})
-    traces += [{"type": "scattergl", "x": points[:, 0], "y": points[:, 1], "mode": "markers", "name": name,
+    kind = points_type(len(real) + len(fake) > WEBGL_POINTS)
+    traces += [{"type": kind, "x": points[:, 0], "y": points[:, 1], "mode": "markers", "name": name,
                 "marker": {"size": 4, "color": colour, "opacity": 0.7}, "hoverinfo": "skip"}
                for points, name, colour in ((real, "real x", REAL_COLOUR), (fake, "fake G(z)", FAKE_COLOUR))]
     if arrows is not None:
         traces.append(_arrows(*arrows))
     bounds = [float(ticks[0]), float(ticks[-1])]
-    return go.Figure(traces, layout(title, height=520, xaxis={"title": "x₁", "range": bounds, "constrain": "domain"},
+    return go.Figure(traces, layout(title, height=PLANE_HEIGHT,
+                                    xaxis={"title": "x₁", "range": bounds, "constrain": "domain"},
                                     yaxis={"title": "x₂", "range": bounds, "scaleanchor": "x"}))

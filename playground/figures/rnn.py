@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from scipy.signal import lfilter
 
-from playground.figures import COLOURS, heatmap, layout, thinned
+from playground.figures import COLOURS, heatmap, layout, log_axis, thinned
 from playground.trainer import History
 
 CELL_COLOURS = {"RNN": COLOURS[3], "LSTM": COLOURS[0], "GRU": COLOURS[2]}  # the same on every chart
@@ -61,7 +61,7 @@ def compare_cells(histories: Mapping[str, History], metric: str, title: str, log
         traces.append({"type": "scatter", "x": [0, last], "y": [reference[1]] * 2, "mode": "lines",
                        "name": reference[0], "line": {"color": "grey", "dash": "dash"}})
     return go.Figure(traces, layout(title, xaxis={"title": "step"},
-                                    yaxis={"title": metric, "type": "log" if log_y else "linear"}))
+                                    yaxis=log_axis({"title": metric}) if log_y else {"title": metric}))
 
 
 def cell_colour(label: str) -> str:
@@ -74,8 +74,7 @@ def gradient_norms(norms: Mapping[str, np.ndarray], title: str = "‖∂ℓ_T / 
     traces = [{"type": "scatter", "x": np.arange(1, len(values) + 1), "y": values, "mode": "lines+markers",
                "name": label, "marker": {"size": 4}, "line": {"color": cell_colour(label)}}
               for label, values in norms.items()]
-    return go.Figure(traces, layout(title, xaxis={"title": "step t"},
-                                    yaxis={"title": "gradient norm", "type": "log", "exponentformat": "power"}))
+    return go.Figure(traces, layout(title, xaxis={"title": "step t"}, yaxis=log_axis({"title": "gradient norm"})))
 
 
 def hidden_state_map(states: np.ndarray, ticks: Sequence[str] | None = None,

@@ -7,7 +7,7 @@ from playground.figures import COLOURS, grey_levels, layout, scatter_traces, til
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
-MAP_HEIGHT = 520
+MAP_HEIGHT = 440  # a latent map and the section picker above it fit a 1280×800 screen
 CLICK_GRID = 41  # invisible points per side that make every spot of the map clickable
 
 
@@ -49,7 +49,7 @@ def _ellipse_trace(codes: dict, mu: np.ndarray, sigma: np.ndarray, shown: np.nda
     """The ellipses of the `shown` rows among one label's codes, in that label's colour and legend group."""
     rows = np.intersect1d(codes["customdata"], shown)
     x, y = _ellipses(mu[rows], sigma[rows])
-    return {"type": "scattergl", "x": x, "y": y, "mode": "lines", "legendgroup": codes["name"], "showlegend": False,
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "legendgroup": codes["name"], "showlegend": False,
             "line": {"width": 1, "color": codes["marker"]["color"]}, "opacity": 0.35, "hoverinfo": "skip"}
 
 

@@ -84,13 +84,16 @@ def test_twenty_students_train_at_once_each_on_their_own(server):
 
 # ---- a class behind the balancer (make class) ------------------------------------------------------
 
-def reveal(page: Page, key: str) -> Locator:
-    """The widget `key`, made visible: pages may hold it in a tab, so click through the tabs until it shows."""
-    target = keyed(page, key)
-    for tab in page.get_by_role("tab").all():
+def reveal(page: Page, key: str, sections: str) -> Locator:
+    """The widget `key`, made visible: a page shows one section at a time (its picker keyed `sections`, if the
+    page has one), so pick each section in turn until the widget shows."""
+    target, picker = keyed(page, key), keyed(page, sections)
+    options = picker.get_by_role("radio")  # a segmented control: one radio button per section
+    for index in range(options.count() if picker.count() else 0):
         if target.is_visible():
             break
-        tab.click()
+        options.nth(index).click()
+        wait_for_app(page)
     expect(target).to_be_visible()
     return target
 
@@ -121,17 +124,17 @@ def test_a_browser_works_through_the_balancer(class_servers_here, page, tmp_path
         pytest.skip("balancer browser test SKIPPED: pages/vae.py does not exist yet")
     open_page(page, f"{class_servers_here.url}/vae")
     image = page.get_by_test_id("stImage").filter(has_text="decoder(z)").locator("img")
-    reveal(page, "vae_z0")
+    reveal(page, "vae_z0", "vae_section")
     wait_until(page, lambda: image.evaluate("img => img.complete && img.naturalWidth > 0"),
                "the decoded image (a media file of the replica) did not load")
-    reveal(page, "vae_play").get_by_role("button").click()
+    reveal(page, "vae_play", "vae_section").get_by_role("button").click()
     main = page.get_by_test_id("stMain")
     wait_until(page, lambda: step_counter(main) > 0, "▶ play did not train through the balancer")
     keyed(page, "vae_pause").get_by_role("button").click()
     wait_for_app(page)
     weights = tmp_path / "vae.safetensors"
     weights.write_bytes(to_bytes(VAE(VAEConfig())))
-    reveal(page, "vae_upload").locator("input[type=file]").set_input_files(weights)
+    reveal(page, "vae_upload", "vae_section").locator("input[type=file]").set_input_files(weights)
     answer = re.compile("Continue training from the uploaded weights|These weights belong to another model")
     expect(page.get_by_text(answer).first).to_be_visible(timeout=60_000)
 

@@ -1,0 +1,139 @@
+"""Students' own data: a drawn digit, a drawn or uploaded 2-D distribution, uploaded vectors.
+
+Everything a student sends is parsed here with limits checked first, and a ValueError says
+what is wrong in words a student can act on. Nothing is unpickled; text is decoded as UTF-8.
+
+A drawn digit is prepared the way MNIST's digits were (LeCun et al.): the ink's bounding box
+scaled to fit 20×20 with its aspect kept, then placed in a 28×28 frame so that its centre of
+mass sits at the centre. For the 8×8 digits the same picture is averaged down to 8×8.
+"""
+
+import csv
+import io
+
+import numpy as np
+import torch
+from PIL import Image
+from scipy import ndimage
+
+from playground.data import Batch
+
+MAX_POINTS = 5_000  # rows of an uploaded CSV of 2-D points
+MIN_POINTS = 8  # fewer cannot make a distribution worth learning
+MAX_COORDINATE = 10.0  # |x|, |y|: the plane the GAN page draws is about [−3, 3]²
+MAX_UPLOAD_BYTES = 2 * 2**20  # a CSV or TSV larger than this is refused before it is read
+MAX_VECTORS = 5_000  # rows of uploaded embeddings
+MAX_DIMENSIONS = 1_024
+MIN_INK = 0.02  # of the canvas: less is an empty drawing
+
+
+def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
+    """A drawing (H, W) of ink in [0, 1] (or RGBA, ink = alpha) → (1, size, size) like the dataset's digits.
+
+    28: MNIST's recipe (fit in 20×20, centre of mass at the centre of 28×28). 8: scikit-learn's
+    (the digit fills a 32×32 box, averaged over 4×4 blocks).
+    """
+    ink = np.asarray(drawing, dtype=np.float32)
+    if ink.ndim == 3:  # RGBA from a canvas: the alpha channel is the ink
+        ink = ink[..., -1]
+    if ink.ndim != 2 or ink.max(initial=0) <= 0 or (ink > 0.1 * ink.max()).mean() < MIN_INK:
+        raise ValueError("The drawing is empty: draw a digit with a few strokes.")
+    ink = ink / ink.max()
+    rows, columns = np.flatnonzero(ink.max(1) > 0.1), np.flatnonzero(ink.max(0) > 0.1)
+    box = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    if size == 28:
+        frame = _fitted(box, inner=20, outer=28)
+        centre_y, centre_x = ndimage.center_of_mass(frame)
+        frame = ndimage.shift(frame, (14 - centre_y, 14 - centre_x), order=1, mode="constant")
+    else:
+        bitmap = ndimage.grey_dilation(_fitted(box, inner=4 * size, outer=4 * size), size=3)  # their pens are thick
+        frame = bitmap.reshape(size, 4, size, 4).mean((1, 3))
+        frame = frame / max(frame.max(), 1e-6)
+    return np.clip(frame, 0, 1)[None]
+
+
+def _fitted(box: np.ndarray, inner: int, outer: int) -> np.ndarray:
+    """`box` scaled (aspect kept) to fit inner×inner, centred in an outer×outer frame of zeros."""
+    scale = inner / max(box.shape)
+    height, width = max(1, round(box.shape[0] * scale)), max(1, round(box.shape[1] * scale))
+    resized = np.asarray(Image.fromarray(box).resize((width, height), Image.LANCZOS), dtype=np.float32)
+    frame = np.zeros((outer, outer), np.float32)
+    top, left = (outer - height) // 2, (outer - width) // 2
+    frame[top : top + height, left : left + width] = np.clip(resized, 0, 1)
+    return frame
+
+
+def points_from_csv(data: bytes) -> np.ndarray:
+    """Two numeric columns (a header row is allowed) → points (N, 2) float32, checked and bounded."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; keep at most {MAX_POINTS:,} rows.")
+    rows = [row for row in csv.reader(io.StringIO(_text(data))) if any(cell.strip() for cell in row)]
+    if rows and not _numeric(rows[0]):
+        rows = rows[1:]  # a header
+    if len(rows) > MAX_POINTS:
+        raise ValueError(f"The file has {len(rows):,} rows; the limit is {MAX_POINTS:,}.")
+    for number, row in enumerate(rows, start=1):
+        if len(row) != 2 or not _numeric(row):
+            raise ValueError(f"Row {number} is not two numbers (x, y).")
+    return check_points(np.array(rows, dtype=np.float64))
+
+
+def check_points(points: np.ndarray) -> np.ndarray:
+    """Points (N, 2) that are finite, within the plane and numerous enough; float32."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(points) < MIN_POINTS:
+        raise ValueError(f"Give at least {MIN_POINTS} points (there are {len(points)}).")
+    if not np.isfinite(points).all() or np.abs(points).max() > MAX_COORDINATE:
+        raise ValueError(f"Every coordinate must be a finite number between −{MAX_COORDINATE:g} and {MAX_COORDINATE:g}.")
+    return points.astype(np.float32)
+
+
+def vectors_from_tsv(vectors: bytes, labels: bytes) -> tuple[list[str], np.ndarray]:
+    """The Embedding Projector's pair of files: one vector per line (tab-separated), one label per line."""
+    for data in (vectors, labels):
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise ValueError(f"Each file must be smaller than {MAX_UPLOAD_BYTES // 2**20} MB.")
+    rows = [line.split("\t") for line in _text(vectors).splitlines() if line.strip()]
+    names = [line.strip() for line in _text(labels).splitlines() if line.strip()]
+    if not 2 <= len(rows) <= MAX_VECTORS:
+        raise ValueError(f"Give between 2 and {MAX_VECTORS:,} vectors (there are {len(rows):,}).")
+    if len(names) != len(rows):
+        raise ValueError(f"There are {len(rows):,} vectors but {len(names):,} labels: give one label per vector.")
+    widths = {len(row) for row in rows}
+    if len(widths) != 1 or not 2 <= widths.pop() <= MAX_DIMENSIONS:
+        raise ValueError(f"Every vector needs the same number of values, between 2 and {MAX_DIMENSIONS}.")
+    if not all(_numeric(row) for row in rows):
+        raise ValueError("Every value of the vectors file must be a number.")
+    array = np.array(rows, dtype=np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError("Every value of the vectors file must be finite.")
+    return names, array
+
+
+class PointBatches:
+    """Batches drawn (with replacement) from a student's own 2-D points, for the GAN and diffusion pages."""
+
+    def __init__(self, points: np.ndarray, device: torch.device | str = "cpu"):
+        self.points = torch.from_numpy(check_points(points)).to(device)
+
+    def restart(self) -> None:
+        """Nothing to forget: every batch is a fresh draw."""
+
+    def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
+        index = torch.randint(len(self.points), (batch_size,), generator=generator).to(self.points.device)
+        return self.points[index], torch.zeros(batch_size, dtype=torch.long, device=self.points.device)
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("The file is not UTF-8 text.") from None
+
+
+def _numeric(row: list[str]) -> bool:
+    try:
+        [float(cell) for cell in row]
+    except ValueError:
+        return False
+    return True

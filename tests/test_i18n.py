@@ -1,0 +1,107 @@
+"""Spanish and English: a complete catalogue, and pages that show no English-only string in Spanish."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP, PAGE_TIMEOUT_SECONDS
+from ui.i18n import LOCALE_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+METHODS = [("app.py", "python"), ("pages/**.py", "python"), ("ui/**.py", "python"), ("playground/**.py", "python")]
+PLACEHOLDER = re.compile(r"{[^{}]*}")
+
+
+def source_messages() -> set[str]:
+    """Every string the code passes to _(), N_() or ngettext() (plurals by their singular)."""
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(ROOT, METHODS, keywords=KEYWORDS):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def spanish() -> dict[str, object]:
+    with open(LOCALE_DIR / "es" / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return {m.id[0] if isinstance(m.id, tuple) else m.id: m.string for m in read_po(po) if m.id}
+
+
+def forms(translation: object) -> tuple[str, ...]:
+    """A translation's forms: one string, or one per plural form."""
+    return translation if isinstance(translation, tuple) else (translation,)
+
+
+def test_every_string_of_the_code_has_a_spanish_translation():
+    translated = {english for english, spanish_text in spanish().items() if all(forms(spanish_text))}
+    missing = sorted(source_messages() - translated)
+    assert not missing, f"{len(missing)} strings lack a Spanish translation (run `make messages`, then translate):\n" + \
+        "\n".join(missing[:20])
+
+
+def test_translations_keep_every_placeholder():
+    for english, translated in spanish().items():
+        for form in forms(translated):
+            assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(english)), (english, form)
+
+
+def english_only() -> list[re.Pattern]:
+    """Patterns matching a shown text that is still English: msgids whose Spanish differs, placeholders as .+"""
+    patterns = []
+    for english, translated in spanish().items():
+        if translated and translated != english and len(english) > 3:
+            parts = PLACEHOLDER.split(english)
+            patterns.append(re.compile("^" + ".+".join(re.escape(part) for part in parts) + "$", re.S))
+    return patterns
+
+
+def shown_texts(app: AppTest) -> list[str]:
+    """What a student reads: text elements, labels and help of widgets, metric labels, chart titles."""
+    texts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        texts += [element.value for element in app.get(kind)]
+    for element in [*app.main, *app.sidebar]:
+        for attribute in ("label", "help", "placeholder"):
+            value = getattr(getattr(element, "proto", None), attribute, None)
+            if isinstance(value, str) and value:
+                texts.append(value)
+    for chart in app.get("plotly_chart"):
+        title = json.loads(chart.proto.spec).get("layout", {}).get("title")
+        if isinstance(title, dict) and title.get("text"):
+            texts.append(title["text"])
+    return texts
+
+
+def open_in_spanish(page: str | None) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=PAGE_TIMEOUT_SECONDS).run()
+    app.selectbox(key="lang").set_value("es").run()  # the picker; ?lang=es is the browser tests' business
+    if page is not None:
+        app.switch_page(f"pages/{page}.py")
+        app.run()
+    return app
+
+
+@pytest.mark.parametrize("page", [None])
+def test_a_page_in_spanish_shows_no_english_only_string(page):
+    app = open_in_spanish(page)
+    assert not app.exception
+    patterns = english_only()
+    english = [text for text in shown_texts(app) if any(p.match(text) for p in patterns)]
+    assert not english, f"shown in English on a Spanish page: {english[:10]}"
+    assert app.title[0].value != "Deep-learning playground"
+
+
+def test_the_library_speaks_through_the_translator_the_interface_installs():
+    from playground import wording
+    from ui import i18n
+
+    assert wording._("train loss") == "train loss"  # no session: the translator falls back to English
+    wording.use(str.upper)
+    try:
+        assert wording._("train loss") == "TRAIN LOSS"
+    finally:
+        wording.use(i18n._)

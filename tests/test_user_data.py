@@ -1,0 +1,67 @@
+"""Students' own data: drawn digits land among their class, bad files get a message, points train."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from playground import user_data
+from playground.data import split
+from playground.pretrain import load_pretrained
+from playground.vae_lessons import encode
+
+
+STROKE = 36  # pixels on a 280-pixel canvas: the page's pen
+
+
+def drawn(digit: int, size: int = 280) -> np.ndarray:
+    """Synthesised strokes of a digit on a canvas, as a student's mouse would leave them (ink = 1)."""
+    canvas = Image.new("L", (size, size), 0)
+    pen = ImageDraw.Draw(canvas)
+    if digit == 0:
+        pen.ellipse((60, 30, 220, 250), outline=255, width=STROKE)
+        canvas = canvas.rotate(-15)  # written leaning right, as most zeros are
+    elif digit == 1:
+        pen.line((150, 40, 130, 240), fill=255, width=STROKE)
+    else:  # 7
+        pen.line((80, 50, 200, 50), fill=255, width=STROKE)
+        pen.line((200, 50, 120, 240), fill=255, width=STROKE)
+    return np.asarray(canvas, dtype=np.float32) / 255
+
+
+@pytest.mark.parametrize("name, size", [("vae_mnist_2d", 28), ("vae_digits_2d", 8)])
+def test_a_drawn_digit_lands_among_real_digits_of_its_class_on_the_pretrained_vae_map(name, size):
+    model = load_pretrained(name)
+    data = split("MNIST 28×28" if size == 28 else "Digits 8×8", 0)
+    codes, _ = encode(model, data.x_test)
+    for digit in (0, 1, 7):
+        image = user_data.mnist_like(drawn(digit), size)
+        assert image.shape == (1, size, size) and 0 <= image.min() and image.max() <= 1
+        code, _ = encode(model, image[None])
+        nearest = np.argsort(((codes - code) ** 2).sum(1))[:15]
+        votes = np.bincount(data.y_test[nearest], minlength=10)  # a 2-D map mixes neighbouring classes a little
+        assert votes[digit] >= 5 and digit in np.argsort(votes)[-2:], (digit, votes)
+
+
+def test_an_empty_drawing_is_refused_with_a_message():
+    with pytest.raises(ValueError, match="empty"):
+        user_data.mnist_like(np.zeros((280, 280)))
+
+
+def test_csv_points_are_read_with_or_without_a_header_and_bad_files_get_a_message():
+    rows = "\n".join(f"{np.cos(a):.3f},{np.sin(a):.3f}" for a in np.linspace(0, 6, 20))
+    assert user_data.points_from_csv(("x,y\n" + rows).encode()).shape == (20, 2)
+    bad = {b"1,2\n3\n": "Row 2", b"a,b\n1,x\n" + b"1,1\n" * 10: "Row 1", b"1,2\n" * 3: "at least",
+           b"1,2\n" * 9 + b"1e9,0\n": "between", b"\xff\xfe\x00": "UTF-8", b"nan,1\n" * 10: "finite",
+           b"1,2\n" * (user_data.MAX_POINTS + 1): "limit"}
+    for data, message in bad.items():
+        with pytest.raises(ValueError, match=message):
+            user_data.points_from_csv(data)
+
+
+def test_vectors_and_labels_are_read_as_the_embedding_projector_writes_them():
+    names, vectors = user_data.vectors_from_tsv(b"1\t0\t0\n0\t1\t0\n0\t0\t1\n", b"a\nb\nc\n")
+    assert names == ["a", "b", "c"] and vectors.shape == (3, 3)
+    with pytest.raises(ValueError, match="one label per vector"):
+        user_data.vectors_from_tsv(b"1\t0\n0\t1\n", b"a\n")
+    with pytest.raises(ValueError, match="same number of values"):
+        user_data.vectors_from_tsv(b"1\t0\n0\t1\t1\n", b"a\nb\n")
