@@ -32,6 +32,9 @@ from bench.table import Goal, Row
 from bench.timing import calibrate, clock, per_second, rate, synchronise
 from bench.workloads import (
     DATASET,
+    DIFFUSION_CONFIG,
+    DIFFUSION_DISTRIBUTION,
+    DIFFUSION_TRAINING,
     GAN_DISTRIBUTION,
     GAN_SETTINGS,
     PAGE_TRAINING,
@@ -40,9 +43,10 @@ from bench.workloads import (
     WORKLOADS,
     Workload,
 )
-from playground import autoencoder_lessons, gan_lessons, rnn_lessons, vae_lessons, word2vec_lessons
+from playground import autoencoder_lessons, diffusion_lessons, gan_lessons, rnn_lessons, vae_lessons, word2vec_lessons
 from playground.data import sample_2d, split
 from playground.figures import image_grid, loss_curves, scatter_2d
+from playground.figures.diffusion import density
 from playground.figures.gan import game_plane
 from playground.figures.rnn import compare_cells, forecast
 from playground.recipes.autoencoder import AE_MNIST_CONFIG
@@ -55,6 +59,7 @@ from ui.widgets import HEAVY_EVERY, REFRESH_SECONDS
 PAIRS = 6  # fragment cycles per page, each followed by a bare block as long as a slice
 REDRAWS = 15  # redraws timed per page (median)
 GAN_POINTS = 500  # real and fake points the page plots
+DIFFUSION_POINTS = 500  # DDIM-10 samples the diffusion page redraws
 HISTORY_STEPS = 10_000  # recorded before the charts are timed: about 5 minutes of play on a CPU
 REDRAW_GOAL_MS = 10.0
 ROLLOUT_STEPS = 30  # the RNN page's default roll-out
@@ -121,6 +126,19 @@ def gan_charts(trainer: Trainer) -> list[Chart]:
                      title="Mode coverage · high-quality fraction"), True)]
 
 
+def diffusion_charts(trainer: Trainer) -> list[Chart]:
+    """pages/diffusion.py training_tab render on 2-D data: ε-loss, MMD curve (heavy), DDIM-10 samples (heavy)."""
+
+    def samples() -> go.Figure:
+        drawn = diffusion_lessons.sample(trainer.model, DIFFUSION_POINTS, torch.Generator().manual_seed(SEED), 10,
+                                         0.0, None, diffusion_lessons.POINT_RANGE)
+        return density(drawn.cpu().numpy(), title="DDIM-10 samples, fixed noise")
+
+    return [(partial(loss_curves, trainer.history, ["loss"], log_y=True, title="ε-loss per coordinate"), False),
+            (partial(loss_curves, trainer.history, ["MMD"], title="MMD of DDIM-10 samples"), True),
+            (samples, True)]
+
+
 def rnn_charts(trainer: Trainer) -> list[Chart]:
     """pages/rnn.py forecast_live, the default LSTM: its forecast of a test series and its loss curves."""
     task = ForecastTask()
@@ -156,6 +174,10 @@ def gan_trainer(device: torch.device) -> Trainer:
     return gan_lessons.make_trainer(GAN_SETTINGS.model, GAN_SETTINGS.train_config(), GAN_DISTRIBUTION, SEED, device)
 
 
+def diffusion_trainer(device: torch.device) -> Trainer:
+    return diffusion_lessons.make_trainer(DIFFUSION_DISTRIBUTION, DIFFUSION_CONFIG, DIFFUSION_TRAINING, SEED, device)
+
+
 def rnn_trainer(device: torch.device) -> Trainer:
     task = ForecastTask()
     config = rnn_lessons.model_config(task, "LSTM", 32)
@@ -170,7 +192,8 @@ def word2vec_trainer(device: torch.device) -> Trainer:
 
 PAGES = (
     *(LivePage(workload.name, trainer, charts, workload) for workload, trainer, charts in zip(
-        WORKLOADS, (ae_trainer, vae_trainer, gan_trainer), (ae_charts, vae_charts, gan_charts), strict=True)),
+        WORKLOADS, (ae_trainer, vae_trainer, gan_trainer, diffusion_trainer),
+        (ae_charts, vae_charts, gan_charts, diffusion_charts), strict=True)),
     LivePage("RNN forecast", rnn_trainer, rnn_charts),
     LivePage("word2vec", word2vec_trainer, word2vec_charts),
 )
