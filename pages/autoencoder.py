@@ -143,12 +143,17 @@ def render_training(trainer: Trainer, data: Split) -> None:
     k = model.config.latent_dim
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
-    codes = lessons.codes(model, data.x_test)
-    if not np.isfinite(codes).all():
+    def latent_map_figure():
+        codes = lessons.codes(model, data.x_test)
+        if not np.isfinite(codes).all():
+            return None  # the model has diverged
+        return latent_figure(lessons.latent_map(codes, "PCA", widgets.seed()), data.y_test, axes, title)
+
+    figure = widgets.heavy_figure("ae_live_latent", trainer, latent_map_figure)
+    if figure is None:
         latent.error("The codes are not finite (the model has diverged): press ↺ Reset.")
         return
-    points = lessons.latent_map(codes, "PCA", widgets.seed())
-    latent.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
+    latent.plotly_chart(figure, key="ae_live_latent")
 
 
 def reconstructions_png(model: Autoencoder, images: np.ndarray, seed: int) -> Callable[[], bytes]:

@@ -189,8 +189,9 @@ def game_section() -> None:
             covered.metric("Modes covered", f"{trainer.history.last('modes covered'):.0f} / "
                                             f"{len(mode_centres(distribution))}")
             fraction.metric("High-quality samples", f"{trainer.history.last('high-quality fraction'):.0%}")
-            quality.plotly_chart(loss_curves(trainer.history, ["mode coverage", "high-quality fraction"],
-                                             title="Mode coverage · high-quality fraction"), key="gan_quality")
+            quality.plotly_chart(widgets.heavy_figure("gan_quality", trainer, lambda: loss_curves(
+                trainer.history, ["mode coverage", "high-quality fraction"],
+                title="Mode coverage · high-quality fraction")), key="gan_quality")
             quality.latex(QUALITY)
         else:
             quality.info("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5).")
@@ -245,10 +246,10 @@ def image_section() -> None:
 
     def render() -> None:
         z = lessons.fixed_noise(trainer.model, 10 * SAMPLE_ROWS, widgets.seed())  # (40, noise_dim)
-        samples = lessons.draw(trainer.model, z, labels)
         grid, curves = st.columns([3, 2])
         title = "Fixed noise, columns = digits 0–9" if conditional else "Samples from a fixed noise batch"
-        grid.plotly_chart(image_grid(samples, columns=10, title=title), key="gan_image_samples")
+        grid.plotly_chart(widgets.heavy_figure("gan_image_samples", trainer, lambda: image_grid(
+            lessons.draw(trainer.model, z, labels), columns=10, title=title)), key="gan_image_samples")
         curves.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title="Losses",
                                         reference_lines=lessons.equilibrium_lines("non-saturating")["losses"]),
                             key="gan_image_losses")

@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from playground import vae_lessons as lessons
 from playground.budgets import OverBudget
 from playground.data import Split, split
-from playground.figures import FIGURE_HEIGHT, image_grid, loss_curves, png_grid
+from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.vae import add_click_grid, ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
@@ -117,9 +117,9 @@ def training_section() -> None:
         curves, grid = st.columns(2)
         names = [name for name in LOSS_NAMES if name in trainer.history.names]
         curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title="Loss per image"), key="vae_curves")
-        images = lessons.latent_grid(trainer.model, 10, 3.0)
-        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]", height=FIGURE_HEIGHT),
-                          key="vae_live_grid")
+        grid.plotly_chart(widgets.heavy_figure("vae_live_grid", trainer, lambda: image_grid(
+            lessons.latent_grid(trainer.model, 10, 3.0), 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]")),
+            key="vae_live_grid")
 
     with result:
         widgets.training_panel("vae", trainer, render)

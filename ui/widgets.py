@@ -1,10 +1,15 @@
 """Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads, uploads.
 
 Every page trains through the same panel, so ▶ play / ⏸ pause / ⏭ step / ↺ reset behave
-the same everywhere. While playing, a fragment re-runs every REFRESH_SECONDS: it trains a
-slice of TRAIN_SLICE_SECONDS and redraws the live charts; the rest of the page (and every
-other widget) stays responsive because a slice never blocks for longer than that. ⏭ plays
-its n steps through the same fragment, and any other long job (greedy pre-training, a
+the same everywhere. While playing, a fragment re-runs at the refresh interval: it waits for
+its turn at the server's one FairScheduler, trains a slice of CPU time, and redraws the live
+charts. A lone student refreshes every REFRESH_SECONDS and trains almost all of it; with n
+students playing on one server process, each gets 1/n of it and refreshes less often, so
+drawing never crowds out training (playground/scheduler.py has the formula). An outer
+fragment re-reads the class size every RETUNE_SECONDS and re-sets the refresh interval.
+The rest of the page (and every other widget) stays responsive: a click waits at most for
+the running refresh, a turn and a redraw.
+⏭ plays its n steps through the same fragment, and any other long job (greedy pre-training, a
 benchmark) runs the same way in `run_in_slices`: no click ever waits for more than a slice.
 
 Shared read-only things (the device, pretrained models) live in process-level caches in
@@ -15,10 +20,12 @@ reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their 
 for the student while another section is shown (Streamlit forgets a widget that is not drawn).
 """
 
+import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 from streamlit.delta_generator import DeltaGenerator
@@ -29,11 +36,14 @@ from playground.checkpoints import from_bytes, to_bytes
 from playground.data import IMAGE_DATASETS
 from playground.device import describe, server_device
 from playground.pretrain import shared_pretrained
+from playground.scheduler import FairScheduler, Pace, ShareConfig
 from playground.trainer import Trainer
 from ui.text import plain
 
-REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
-TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s) draws the charts
+REFRESH_SECONDS = 0.5  # a lone student's charts redraw twice a second; with more students playing, less often
+RETUNE_SECONDS = 3.0  # a playing panel re-reads how many students share its server this often
+JOB_SLICE_SECONDS = 0.4  # a long job (greedy pre-training, a benchmark) advances this much per refresh
+HEAVY_EVERY = 3  # while training plays, a heavy live figure is rebuilt on every third refresh
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 CONTROLS_HEIGHT = 400  # px: a section's controls scroll inside a box this high, so its result stays in view
@@ -44,6 +54,12 @@ CUSTOM = "custom"  # what a preset picker shows once a control it fills has been
 def device() -> torch.device:
     """The device every page trains on, chosen once per server process."""
     return server_device()
+
+
+@st.cache_resource
+def scheduler() -> FairScheduler:
+    """One per server process: every session's training takes its turns through it."""
+    return FairScheduler(ShareConfig(refresh_seconds=REFRESH_SECONDS))
 
 
 def device_label() -> str:
@@ -185,25 +201,29 @@ def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
     return [trainers] if isinstance(trainers, Trainer) else list(trainers)
 
 
-def _play(trainers: list[Trainer]) -> None:
+def _play(key: str, trainers: list[Trainer]) -> None:
     for trainer in trainers:
         trainer.play()
+    st.session_state.pop(f"{key}_speed", None)  # the speed is measured afresh from the first refresh
 
 
 def _pause(trainers: list[Trainer]) -> None:
     for trainer in trainers:
         trainer.pause()
+    scheduler().leave(id(trainers[0]))  # the other students' refresh follows at once
 
 
 def _step(key: str, trainers: list[Trainer]) -> None:
     """⏭: play exactly n steps, a slice per refresh, then pause (a click never waits for more than a slice)."""
     for trainer in trainers:
         trainer.play(steps=int(st.session_state[f"{key}_steps_per_click"]))
+    st.session_state.pop(f"{key}_speed", None)  # the speed is measured afresh from the first refresh
 
 
 def _reset(trainers: list[Trainer]) -> None:
     for trainer in trainers:
         trainer.reset()
+    scheduler().leave(id(trainers[0]))
 
 
 def training_panel(
@@ -214,27 +234,66 @@ def training_panel(
     trainers = _as_list(trainers)
     playing = any(t.playing for t in trainers)
     play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 1.6], vertical_alignment="bottom")
-    play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
+    play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(key, trainers), disabled=playing, type="primary")
     pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
     step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
     reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
     per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
                             persist_state=PERSIST)
+    player = id(trainers[0])  # this panel's place at the scheduler
 
-    @st.fragment(run_every=REFRESH_SECONDS if playing else None)
-    def live() -> None:
-        if any(t.playing for t in trainers):
-            lead, *others = trainers
-            steps = lead.run_for(TRAIN_SLICE_SECONDS / len(trainers))
-            for trainer in others:  # the same number of steps, so side-by-side models stay comparable
-                trainer.step(steps)
-            if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
-                _pause(trainers)
-                st.rerun(scope="app")  # stops the refresh timer, enables the buttons, shows any message below
-        _status(trainers)
-        render()
+    @st.fragment(run_every=RETUNE_SECONDS if playing else None)
+    def paced() -> None:
+        refresh = scheduler().pace(player).refresh_seconds if playing else None
 
-    live()
+        @st.fragment(run_every=refresh)
+        def live() -> None:
+            pace = None
+            if any(t.playing for t in trainers):
+                pace = _train_slice(player, trainers)
+                if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
+                    _pause(trainers)
+                    st.rerun(scope="app")  # stops the refresh timer, enables the buttons, shows any message
+            drawing = time.thread_time()
+            _status(key, trainers, pace)
+            render()
+            scheduler().drew(player, time.thread_time() - drawing)
+
+        live()
+
+    paced()
+
+
+def _train_slice(player: int, trainers: list[Trainer]) -> Pace:
+    """One turn at the scheduler: the lead trains its slice of CPU time, the others as many steps."""
+    pace = scheduler().pace(player)
+    lead, *others = trainers
+    with scheduler().turn():
+        steps = lead.run_for(pace.slice_seconds / len(trainers), clock=scheduler().slice_clock())
+        for trainer in others:  # the same number of steps, so side-by-side models stay comparable
+            trainer.step(steps)
+    return pace
+
+
+def _speed(key: str, trainers: list[Trainer], playing: bool) -> float:
+    """Steps per second of wall time between refreshes while playing: the speed a student sees, shared or not."""
+    now, steps = time.monotonic(), sum(t.step_count for t in trainers)
+    then, before, speed = st.session_state.get(f"{key}_speed", (now, steps, 0.0))
+    if playing and now > then and steps > before:
+        speed = (steps - before) / (now - then)
+    st.session_state[f"{key}_speed"] = (now, steps, speed)
+    return speed
+
+
+def heavy_figure(key: str, trainer: Trainer, build: Callable[[], go.Figure]) -> go.Figure:
+    """A live figure that is costly to compute or changes slowly (a map of the test set's codes, a grid of
+    samples, evaluation curves): while `trainer` plays it is rebuilt on every HEAVY_EVERY-th refresh and sent
+    again as it was in between, which costs a fraction of building it; on every run otherwise."""
+    age, figure = st.session_state.get(f"{key}_figure", (HEAVY_EVERY, None))
+    if not trainer.playing or age + 1 >= HEAVY_EVERY:
+        age, figure = -1, build()
+    st.session_state[f"{key}_figure"] = (age + 1, figure)
+    return figure
 
 
 def _reset_help(trainer: Trainer) -> str:
@@ -243,12 +302,15 @@ def _reset_help(trainer: Trainer) -> str:
     return f"Back to step 0 from the {trainer.start_name} weights, with the same batches and noise as the first run."
 
 
-def _status(trainers: list[Trainer]) -> None:
+def _status(key: str, trainers: list[Trainer], pace: Pace | None) -> None:
     lead = trainers[0]
     counter, speed, state = st.columns(3)
     counter.metric("Step", f"{lead.step_count:,}")
-    speed.metric("Steps/s", f"{sum(t.steps_per_second for t in trainers):,.0f}")
+    speed.metric("Steps/s", f"{_speed(key, trainers, pace is not None):,.0f}")
     state.metric("State", "diverged" if lead.diverged else "playing" if lead.playing else "paused")
+    if pace is not None and pace.players > 1:
+        st.caption(f"{pace.players} trainers share this server process, a fair turn each: the charts refresh every "
+                   f"{pace.refresh_seconds:.1f} s.")
     for trainer in trainers:
         if trainer.diverged:
             d = trainer.diverged
@@ -330,8 +392,9 @@ def run_in_slices(key: str, jobs: Sequence[Job], label: str, on_done: Callable[[
     def live() -> None:
         if not paused:
             pending = [job for job in jobs if job.progress < 1]
-            for job in pending:
-                job.advance(TRAIN_SLICE_SECONDS / len(pending))
+            with scheduler().turn():  # a long job takes its turn at the CPU like a playing trainer
+                for job in pending:
+                    job.advance(JOB_SLICE_SECONDS / len(pending))
             if all(job.progress >= 1 for job in jobs):  # done here, or by another session sharing a job
                 on_done()
                 st.rerun(scope="app")  # stops the refresh timer and shows the results
