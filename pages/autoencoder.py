@@ -6,9 +6,11 @@ import numpy as np
 import streamlit as st
 
 from playground import autoencoder_lessons as lessons
+from playground import user_data
 from playground.data import Split, cloud_3d, split
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
+from playground.figures.vae import ink
 from playground.models.autoencoder import (
     ACTIVATIONS,
     ARCHITECTURES,
@@ -20,6 +22,8 @@ from playground.models.autoencoder import (
 from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.components import draw_pad, latent_pad
+from ui.i18n import _
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -115,10 +119,10 @@ def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str],
     return scatter_2d(points, labels, title=title, label_name="digit", axis_titles=axes, marker_size=4)
 
 
-def render_training(trainer: Trainer, data: Split) -> None:
+def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> None:
     model, history = trainer.model, trainer.history
     rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
-    curves, grid, latent = st.columns(3)
+    curves, grid = st.columns(2)
     curves.plotly_chart(loss_curves(history, ["train loss", "test loss"], log_y=True, title="Reconstruction error"))
     penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
     if penalties:
@@ -129,8 +133,24 @@ def render_training(trainer: Trainer, data: Split) -> None:
     k = model.config.latent_dim
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
-    points = lessons.latent_map(lessons.codes(model, data.x_test), "PCA", widgets.seed())
-    latent.plotly_chart(latent_figure(points, data.y_test, axes, title))
+    codes = lessons.codes(model, data.x_test)
+    points = lessons.latent_map(codes, "PCA", widgets.seed())
+    origin, plane_axes = lessons.latent_plane(codes)
+    latent, yours = st.columns([3, 2])
+    latent.markdown(f"**{title}**")
+    latent.caption(_("Move the pointer over the map: your browser decodes the point under it with the weights "
+                     "of the last couple of seconds."))
+    markers = []
+    if drawn is not None:
+        code = lessons.codes(model, drawn[None])  # (1, k)
+        markers.append({"xy": lessons.on_plane(code, origin, plane_axes)[0], "label": _("your digit")})
+        pair = np.concatenate([drawn, lessons.reconstructions(model, drawn[None])[0]])  # (2, S, S)
+        yours.image(list(ink(pair, 140 // pair.shape[-1])), caption=[_("your digit"), _("reconstruction")])
+    with latent:
+        where = latent_pad.Plane(origin, plane_axes, latent_pad.square_around(points))
+        if not latent_pad.plane("ae_pad", model, where, latent_pad.Points(points, data.y_test, markers=markers),
+                                trainer=trainer):
+            st.plotly_chart(latent_figure(points, data.y_test, axes, title))
     weights, picture = st.columns(2)
     with weights:
         widgets.download_model(model, "autoencoder.safetensors", key="ae_download_weights")
@@ -157,12 +177,30 @@ def training_tab(dataset: str, data: Split) -> Trainer:
     trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
     trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
                       **{field: getattr(config, field) for field in REGULARISER_FIELDS})
-    widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
+    panel = st.container()  # filled after the drawing pad below, whose digit the live map marks
+    drawn = your_digit(data)
+    with panel:
+        widgets.training_panel("ae", trainer, lambda: render_training(trainer, data, drawn))
     widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
     tsne_map(trainer, data, spec)
     if config.architecture == "dense":
         greedy_section(trainer, data, spec)
     return trainer
+
+
+def your_digit(data: Split) -> np.ndarray | None:
+    """A digit drawn by the student, prepared like the dataset's: (1, S, S), or None."""
+    st.subheader(_("Your own digit"))
+    st.write(_("Draw a digit: the map above marks its code, and its reconstruction appears beside the map. "
+               "Both follow the model while it trains."))
+    drawing = draw_pad.digit("ae_drawing")
+    if drawing is None:
+        return None
+    try:
+        return user_data.mnist_like(drawing, data.image_shape[-1])
+    except ValueError as error:
+        st.warning(_("This drawing cannot be used: {reason}").format(reason=error))
+        return None
 
 
 def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:

@@ -7,13 +7,16 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from playground import user_data
 from playground import vae_lessons as lessons
 from playground.data import Split, split
 from playground.figures import image_grid, loss_curves, png_grid
-from playground.figures.vae import add_click_grid, ink, latent_map, manifold_grid, overlay_manifold
+from playground.figures.vae import ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.components import draw_pad, latent_pad
+from ui.i18n import _
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -108,10 +111,18 @@ def set_sliders(values: np.ndarray) -> None:
         st.session_state[f"vae_z{index}"] = float(np.clip(np.round(value / Z_STEP) * Z_STEP, -Z_RANGE, Z_RANGE))
 
 
-def decode_clicked_point() -> None:
-    points = st.session_state["vae_map"]["selection"]["points"]
-    if points:
-        set_sliders(np.array([points[0]["x"], points[0]["y"]]))
+def set_code(z: np.ndarray) -> None:
+    """The latent pad was released at z (or a drawn digit's code was chosen): every dimension follows."""
+    st.session_state["vae_base"] = np.asarray(z, np.float32).copy()
+    set_sliders(st.session_state["vae_base"])
+
+
+def chosen_code() -> np.ndarray:
+    """The base code with the sliders' values in the dimensions that have one."""
+    z = st.session_state["vae_base"].copy()
+    for index in range(min(SLIDERS, len(z))):
+        z[index] = st.session_state.setdefault(f"vae_z{index}", 0.0)
+    return z
 
 
 def start_from_test_image(mu: np.ndarray) -> None:
@@ -126,35 +137,61 @@ def test_image_input(container: DeltaGenerator, label: str, key: str, default: i
 
 
 @st.fragment
-def decoder_panel(model: VAE) -> None:
-    """Sliders and the decoded image, rerun alone while a slider moves (a few ms: decode + PNG)."""
-    z = st.session_state["vae_base"].copy()
-    for index in range(min(SLIDERS, len(z))):
-        st.session_state.setdefault(f"vae_z{index}", 0.0)
-        z[index] = st.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}")
-    image = lessons.decode(model, z)
-    st.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
-    st.latex(DECODER)
+def decoder_panel(model: VAE, codes: latent_pad.Points, trainer: Trainer | None) -> None:
+    """The latent pad (decoded in the browser while the pointer moves) beside the sliders and the server's
+    decoded image; rerun alone when a slider or the pad is released (a few ms: decode + PNG)."""
+    z = chosen_code()
+    pad, right = st.columns([3, 2])
+    with pad:
+        latent_pad.plane("vae_pad", model, latent_pad.Plane.axis_aligned(z, Z_RANGE, Z_STEP), codes,
+                         position=z[:2], trainer=trainer, on_release=set_code)
+    with right:
+        for index in range(min(SLIDERS, len(z))):
+            st.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}")
+        image = lessons.decode(model, z)
+        st.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
+        st.latex(DECODER)
 
 
-def explorer(model: VAE, data: Split, mu: np.ndarray) -> None:
+def your_digit(model: VAE) -> dict | None:
+    """A digit drawn by the student, encoded: its reconstruction beside it, and a marker for the latent pad."""
+    st.subheader(_("Your own digit"))
+    st.write(_("Draw a digit. The encoder turns it into a Gaussian q(z|x), marked on the map above with its σ "
+               "ellipse; the decoder redraws it from the mean code μ."))
+    pad, shown = st.columns([1, 2])
+    with pad:
+        drawing = draw_pad.digit("vae_drawing")
+    if drawing is None:
+        return None
+    try:
+        image = user_data.mnist_like(drawing, model.config.image_size)  # (1, S, S), prepared as the dataset was
+    except ValueError as error:
+        shown.warning(_("This drawing cannot be used: {reason}").format(reason=error))
+        return None
+    mu, sigma = lessons.encode(model, image[None])  # (1, D) each
+    with shown:
+        digit_strip(np.concatenate([image, lessons.decode(model, mu)]), [_("your digit"), _("reconstruction")], 140)
+        st.button(_("Explore from its code"), key="vae_drawing_start", on_click=set_code, args=(mu[0],))
+    return {"xy": mu[0, :2], "sigma": sigma[0, :2], "label": _("your digit")}
+
+
+def explorer(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray, trainer: Trainer | None) -> None:
     if len(st.session_state.get("vae_base", ())) != model.config.latent_dim:
         st.session_state["vae_base"] = np.zeros(model.config.latent_dim, np.float32)
-    st.write("Every slider is one coordinate of z; the decoder turns z into an image at once. Click anywhere on "
-             "the map to jump there: the points are the test images' codes μ.")
-    left, right = st.columns([3, 2])
-    with left:
-        figure = add_click_grid(latent_map(mu[:, :2], data.y_test, title="Test codes μ · click to decode"), Z_RANGE)
-        st.plotly_chart(figure, key="vae_map", on_select=decode_clicked_point, selection_mode="points")
-        index, button = st.columns([2, 1], vertical_alignment="bottom")
-        test_image_input(index, "Test image #", "vae_start_index", 0, len(mu))
-        button.button("Start from its code", key="vae_start", on_click=start_from_test_image, args=(mu,),
-                      help="Sets every slider, and the dimensions without one, to this image's μ.")
-        if model.config.latent_dim > SLIDERS:
-            st.caption(f"Dimensions {SLIDERS + 1}–{model.config.latent_dim} stay at the base code "
-                       "(0, or the test image's μ after “Start from its code”).")
-    with right:
-        decoder_panel(model)
+    st.write(_("Move the pointer over the map: your browser decodes each point at once, and a click or a drag "
+               "chooses z for the sliders. The dots are the test images' codes μ; the ellipse is σ of the one "
+               "under the pointer. Every slider is one coordinate of z."))
+    panel = st.container()  # filled last: it marks the digit drawn below
+    index, button, note = st.columns([1, 1, 2], vertical_alignment="bottom")
+    test_image_input(index, "Test image #", "vae_start_index", 0, len(mu))
+    button.button("Start from its code", key="vae_start", on_click=start_from_test_image, args=(mu,),
+                  help="Sets every slider, and the dimensions without one, to this image's μ.")
+    if model.config.latent_dim > SLIDERS:
+        note.caption(f"Dimensions {SLIDERS + 1}–{model.config.latent_dim} stay at the base code "
+                     "(0, or the test image's μ after “Start from its code”).")
+    drawn = your_digit(model)
+    with panel:
+        decoder_panel(model, latent_pad.Points(mu[:, :2], data.y_test, sigma[:, :2], [drawn] if drawn else []), trainer)
 
 
 def latent_map_tab(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray) -> None:
@@ -184,7 +221,7 @@ def latent_map_tab(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray) -
                          label="⬇ Manifold grid (PNG)")
 
 
-def interpolation_tab(model: VAE, data: Split, mu: np.ndarray) -> None:
+def interpolation_tab(model: VAE, data: Split, mu: np.ndarray, trainer: Trainer | None) -> None:
     st.write("Walk in a straight line (or along the arc) from one test image's code to another's and decode "
              "every stop. A VAE morphs smoothly; a plain autoencoder passes through garbage.")
     first, second, method_column, count_column = st.columns(4)
@@ -198,6 +235,8 @@ def interpolation_tab(model: VAE, data: Split, mu: np.ndarray) -> None:
     digit_strip(ends, [f"x_a (#{start})", f"x_b (#{end})"], 96)
     strip = lessons.interpolate(model, mu[start], mu[end], steps, method)
     digit_strip(strip, [f"t = {t:.2f}" for t in np.linspace(0, 1, steps)], 64)
+    st.caption(_("Drag t: your browser decodes every point of the path as you move."))
+    latent_pad.path("vae_interp_pad", model, mu[start], mu[end], method, trainer=trainer)
 
 
 def sampling_tab(model: VAE) -> None:
@@ -268,21 +307,22 @@ if source in PRETRAINED and widgets.pretrained(PRETRAINED[source][0]) is None:
     source = TRAINED_HERE  # its file is missing (widgets.pretrained said so): explore the model trained here
 if source in PRETRAINED:
     name, dataset = PRETRAINED[source]
-    model = widgets.pretrained(name)
+    model, model_trainer = widgets.pretrained(name), None
 else:
     name, model, dataset = "vae_trained", trainer.model, st.session_state["vae_dataset"]
+    model_trainer = trainer
     if trainer.step_count == 0:
         tabs[0].info("This model has not been trained yet: press ▶ Play in the Train tab, then come back.")
 data = split(dataset, widgets.seed())
 mu, sigma = codes_of(model, source, dataset, data)
 if np.isfinite(mu).all():
     with tabs[0]:
-        explorer(model, data, mu)
+        explorer(model, data, mu, sigma, model_trainer)
         widgets.download_model(model, f"{name}.safetensors", key="vae_download_model")
     with tabs[1]:
         latent_map_tab(model, data, mu, sigma)
     with tabs[2]:
-        interpolation_tab(model, data, mu)
+        interpolation_tab(model, data, mu, model_trainer)
     with tabs[3]:
         sampling_tab(model)
 else:

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from playground.data import MODE_STD, Distribution2DBatches, ShuffledBatches, mode_centres, split
+from playground.data import MODE_STD, BatchSource, Distribution2DBatches, ShuffledBatches, mode_centres, split
 from playground.inference import device_of, evaluating
 from playground.models.dcgan import DCGAN, DCGANConfig
 from playground.models.gan import GAN, PROBABILITY_LOSSES, AdversarialGame, GANConfig, generator_loss
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
+from playground.user_data import PointBatches
 
 EXTENT = 3.0  # the plotted plane is [-EXTENT, EXTENT]²
 EVALUATION_SAMPLES = 1000  # fakes drawn from a fixed noise batch to count modes
@@ -61,9 +62,9 @@ def fixed_noise(model: AdversarialGame, n: int, seed: int = 0) -> torch.Tensor:
     return model.noise(n, torch.Generator().manual_seed(seed))
 
 
-def evaluator(distribution: str, seed: int = 0) -> Callable[[GAN], dict[str, float]] | None:
+def evaluator(distribution: str | np.ndarray, seed: int = 0) -> Callable[[GAN], dict[str, float]] | None:
     """For the trainer: mode quality of fakes from one fixed noise batch (None if no modes)."""
-    if distribution not in MODE_STD:
+    if not isinstance(distribution, str) or distribution not in MODE_STD:
         return None
 
     def evaluate(model: GAN) -> dict[str, float]:
@@ -139,11 +140,18 @@ class GANSettings:
         )
 
 
-def make_trainer(model: GANConfig, train: TrainConfig, distribution: str, seed: int = 0,
+def target_batches(distribution: str | np.ndarray, device: torch.device | str = "cpu") -> BatchSource:
+    """Batches of the target: fresh samples of a named distribution, or draws from a student's own points."""
+    if isinstance(distribution, str):
+        return Distribution2DBatches(distribution, device=device)
+    return PointBatches(distribution, device=device)
+
+
+def make_trainer(model: GANConfig, train: TrainConfig, distribution: str | np.ndarray, seed: int = 0,
                  device: torch.device | str = "cpu") -> Trainer:
-    """A trainer of a fresh GAN on `distribution`, with the mode evaluation where it applies."""
-    data = Distribution2DBatches(distribution, device=device)
-    return Trainer(seeded(GAN, model), data, train,
+    """A trainer of a fresh GAN on `distribution` (a name of DISTRIBUTIONS_2D, or points (N, 2) a student drew
+    or uploaded), with the mode evaluation where it applies. Too few or bad points raise ValueError."""
+    return Trainer(seeded(GAN, model), target_batches(distribution, device), train,
                    evaluate=evaluator(distribution, seed), seed=seed, device=device)
 
 

@@ -8,8 +8,10 @@ scaled to fit 20×20 with its aspect kept, then placed in a 28×28 frame so that
 mass sits at the centre. For the 8×8 digits the same picture is averaged down to 8×8.
 """
 
+import base64
 import csv
 import io
+import math
 
 import numpy as np
 import torch
@@ -25,6 +27,7 @@ MAX_UPLOAD_BYTES = 2 * 2**20  # a CSV or TSV larger than this is refused before 
 MAX_VECTORS = 5_000  # rows of uploaded embeddings
 MAX_DIMENSIONS = 1_024
 MIN_INK = 0.02  # of the canvas: less is an empty drawing
+CANVAS_PIXELS = 280  # side of the drawing pad's canvas: ten times MNIST's
 
 
 def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
@@ -52,6 +55,17 @@ def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
     return np.clip(frame, 0, 1)[None]
 
 
+def drawing_from_base64(text: str, side: int = CANVAS_PIXELS) -> np.ndarray:
+    """The drawing pad's ink, base64 of side × side bytes (the canvas's alpha) → (side, side) floats in [0, 1]."""
+    if not isinstance(text, str) or len(text) != 4 * math.ceil(side * side / 3):  # checked before decoding
+        raise ValueError(f"A drawing must have {side}×{side} pixels.")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error
+        raise ValueError(f"A drawing must be {side}×{side} bytes in base64.") from None
+    return np.frombuffer(raw, np.uint8).reshape(side, side).astype(np.float32) / 255
+
+
 def _fitted(box: np.ndarray, inner: int, outer: int) -> np.ndarray:
     """`box` scaled (aspect kept) to fit inner×inner, centred in an outer×outer frame of zeros."""
     scale = inner / max(box.shape)
@@ -76,6 +90,22 @@ def points_from_csv(data: bytes) -> np.ndarray:
         if len(row) != 2 or not _numeric(row):
             raise ValueError(f"Row {number} is not two numbers (x, y).")
     return check_points(np.array(rows, dtype=np.float64))
+
+
+def points_from_pad(values: object) -> np.ndarray:
+    """The drawing pad's points, a JSON list of [x, y] → (N, 2) float32 within the plane. Fewer than
+    MIN_POINTS are kept (the student is still drawing); `check_points` asks for enough before training."""
+    if not isinstance(values, list) or len(values) > MAX_POINTS:
+        raise ValueError(f"Give at most {MAX_POINTS:,} points as a list of [x, y].")
+    try:
+        if not all(isinstance(point, list) and len(point) == 2 for point in values):
+            raise TypeError
+        points = np.array(values, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise ValueError("Every point must be two numbers [x, y].") from None
+    if not np.isfinite(points).all() or np.abs(points).max(initial=0) > MAX_COORDINATE:
+        raise ValueError(f"Every coordinate must be a finite number between −{MAX_COORDINATE:g} and {MAX_COORDINATE:g}.")
+    return points.astype(np.float32)
 
 
 def check_points(points: np.ndarray) -> np.ndarray:

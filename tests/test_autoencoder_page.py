@@ -4,8 +4,12 @@ import base64
 import json
 
 import numpy as np
+import torch
 
-from tests.conftest import open_page
+from playground.data import split
+from playground.user_data import mnist_like
+from tests.conftest import component_data, draw_on, open_page
+from tests.test_user_data import drawn
 
 
 def charts(app) -> dict[str, dict]:
@@ -31,7 +35,11 @@ def test_page_renders_the_pretrained_model_with_every_tab():
     assert "Autoencoder" in app.title[0].value
     assert app.toggle(key="ae_pretrained").value
     figures = charts(app)
-    assert {"codes of the test set", "reconstruction error per test image", "angle to PCA's plane (°)"} <= set(figures)
+    assert {"reconstruction error per test image", "angle to PCA's plane (°)"} <= set(figures)
+    assert any(text.value == "**codes of the test set**" for text in app.markdown)
+    pad = component_data(app, "ae_pad")  # the latent map, decoded in the browser under the pointer
+    assert pad["mode"] == "plane" and pad["plane"]["axes"] == [[1, 0], [0, 1]] and pad["model"]["program"]
+    assert len(decoded({"dtype": "<f4", "bdata": pad["points"]["xy"]})) == 2 * len(split("MNIST 28×28", 0).x_test)
     assert any(m.label.startswith("On the AE codes") for m in app.metric)
 
 
@@ -42,7 +50,9 @@ def test_changing_latent_size_and_stepping_updates_the_charts():
     app.button(key="ae_step").click().run()
     assert not app.exception
     after = charts(app)
-    assert "codes of the test set (PCA of the 8-D codes)" in after
+    assert any(text.value == "**codes of the test set (PCA of the 8-D codes)**" for text in app.markdown)
+    plane = component_data(app, "ae_pad")["plane"]  # the pad walks the plane of the PCA map: 8-D codes
+    assert np.array(plane["axes"]).shape == (2, 8) and len(plane["origin"]) == 8
     grid = "test originals over their reconstructions"
     assert after[grid]["data"] != before[grid]["data"]
     train_steps = decoded(after["Reconstruction error"]["data"][0]["x"])
@@ -133,3 +143,12 @@ def test_pretrained_start_is_offered_only_on_the_split_it_was_trained_on():
     app.sidebar.number_input(key="seed").set_value(1).run()
     assert not app.exception
     assert not [toggle for toggle in app.toggle if toggle.key == "ae_pretrained"]
+
+
+def test_a_drawn_digit_is_marked_on_the_map_and_reconstructed():
+    app = open_page("autoencoder")
+    draw_on(app, "ae_drawing", drawn(7))
+    marker = component_data(app, "ae_pad")["markers"][0]
+    with torch.no_grad():
+        code = app.session_state["ae_trainer"].model.encode(torch.from_numpy(mnist_like(drawn(7))[None]))[0].numpy()
+    assert marker["label"] == "your digit" and np.allclose(marker["xy"], code, atol=1e-4)

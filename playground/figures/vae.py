@@ -1,14 +1,13 @@
-"""Figures of the VAE page: the latent map (μ, σ ellipses, a clickable plane) and the manifold grid."""
+"""Figures of the VAE page: the latent map (μ, σ ellipses) and the manifold grid."""
 
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, layout, scatter_2d, tile
+from playground.figures import layout, scatter_2d, tile
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
 MAP_HEIGHT = 520
-CLICK_GRID = 41  # invisible points per side that make every spot of the map clickable
 
 
 def ink(images: np.ndarray, scale: int = 8) -> np.ndarray:
@@ -77,13 +76,3 @@ def overlay_manifold(figure: go.Figure, images: np.ndarray, n: int, extent: floa
     overlaid.update_traces(marker=dict(size=4, opacity=0.6), selector=dict(mode="markers"))  # let the digits show
     return overlaid
 
-
-def add_click_grid(figure: go.Figure, extent: float) -> go.Figure:
-    """Near-invisible points over [−extent, extent]² so that a click anywhere selects a code to decode."""
-    ticks = np.linspace(-extent, extent, CLICK_GRID)
-    x, y = np.meshgrid(ticks, ticks)
-    figure.add_trace(go.Scatter(x=x.ravel(), y=y.ravel(), mode="markers", name="click to decode", showlegend=False,
-                                marker=dict(size=9, color=COLOURS[8], opacity=0.02),
-                                selected=dict(marker=dict(opacity=1, color=COLOURS[3], size=14)),  # the clicked z
-                                hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>"))
-    return figure
