@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.thumbnails import THUMBNAILS
-from ui import routing, widgets
+from ui import presentation, routing, widgets
 from ui.i18n import LANGUAGES, N_, _, browser_language
 
 LESSONS = (  # file, title, icon, what it teaches
@@ -24,6 +24,9 @@ LESSONS = (  # file, title, icon, what it teaches
     ("pages/embeddings.py", N_("Embedding analogies"), "🔤",
      N_("GloVe vectors: king − man + woman, neighbours, cosine similarity, projections, benchmarks, "
      "and word2vec trained live.")),
+    ("pages/seq2seq.py", N_("Seq2seq & attention"), "🔀",
+     N_("Translate Spanish dates to ISO with an encoder–decoder; race attention against one squeezed vector, "
+     "see where it looks, compare greedy and beam search, and score with BLEU.")),
 )
 
 
@@ -68,10 +71,14 @@ def language_picker() -> None:
 def sidebar() -> None:
     st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
                             help=_("Every page seeds its data split, initial weights and sampling with this number."))
+    presentation.toggle()
     st.sidebar.caption(_("Device: {device}").format(device=widgets.device_label()))
 
 
-st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide")
+present = presentation.requested()
+st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide",
+                   initial_sidebar_state="collapsed" if present else "auto")
+presentation.style(present)
 language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
 sidebar()

@@ -24,7 +24,7 @@ import torch
 from bench.table import Row
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("autoencoder", "vae", "gan", "rnn", "embeddings")  # the lesson files app.py routes to
+PAGES = ("autoencoder", "vae", "gan", "rnn", "embeddings", "seq2seq")  # the lesson files app.py routes to
 LAUNCHES = 3  # server launches timed (median)
 TIMEOUT_SECONDS = 120
 

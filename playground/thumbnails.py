@@ -11,17 +11,19 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from playground import embeddings, gan_lessons, rnn_lessons, vae_lessons
+from playground import embeddings, gan_lessons, rnn_lessons, seq2seq_lessons, vae_lessons
 from playground.autoencoder_lessons import reconstructions
 from playground.data import split
 from playground.figures import image_grid
 from playground.figures.embeddings import word_map
 from playground.figures.rnn import hidden_state_map
+from playground.figures.seq2seq import attention_map
 from playground.pretrain import load_pretrained
 from playground.sequences import encode
 
 THUMBNAIL_HEIGHT = 220
 RNN_PRIME = "the prime minister"
+SEQ2SEQ_DATE = "jueves, 4 de agosto de 1972"
 
 
 def _small(figure: go.Figure) -> go.Figure:
@@ -64,6 +66,13 @@ def embeddings_map() -> go.Figure:
     return _small(word_map(embeddings.project(vectors, dims=2), pairs))
 
 
+def seq2seq() -> go.Figure:
+    """Where the pretrained date translator reads while it writes 1972-08-04: its attention matrix."""
+    translation = seq2seq_lessons.translate(load_pretrained("seq2seq_dates_attention"), SEQ2SEQ_DATE)
+    return _small(attention_map(translation.attention, SEQ2SEQ_DATE, translation.output))
+
+
 THUMBNAILS: dict[str, Callable[[], go.Figure]] = {  # by page file name
     "autoencoder": autoencoder, "vae": vae, "gan": gan, "rnn": rnn, "embeddings": embeddings_map,
+    "seq2seq": seq2seq,
 }

@@ -163,6 +163,9 @@ class Trainer:
         self.steps_per_second = 0.0
         self.snapshots = Snapshots(self.model)
         self.snapshots.offer(0, self.model)
+        self.started_with = {**vars(self.config), **self.live_settings}  # what `replay` starts from
+        self.replay: list[tuple[int, dict]] = []  # (step, what happened): mid-run changes, one-player steps
+        self.forked_at: int | None = None
         self._record_evaluation()
 
     def start_from(self, weights: dict[str, torch.Tensor] | None, name: str = "random") -> None:
@@ -190,12 +193,16 @@ class Trainer:
         fixed = set(model_changes) - set(getattr(self.model, "live_settings", ()))
         if fixed:
             raise ValueError(f"{sorted(fixed)} cannot change mid-run; build a new trainer for them")
-        if model_changes:
+        if model_changes and any(self.live_settings.get(k, getattr(self.model.config, k)) != v
+                                 for k, v in model_changes.items()):
             self.live_settings.update(model_changes)
             self._apply_live_settings()
+            self.replay.append((self.step_count, {"configure": model_changes}))
         new = replace(self.config, **{k: v for k, v in changes.items() if k in train_fields})
         if new == self.config:
             return
+        self.replay.append((self.step_count, {"configure": {k: v for k, v in vars(new).items()
+                                                            if v != getattr(self.config, k)}}))
         rebuild = new.optimizer != self.config.optimizer or new.adam_betas != self.config.adam_betas
         self.config = new
         if rebuild:
@@ -222,11 +229,14 @@ class Trainer:
         self.snapshots.forget_after(snapshot.step)
         self.history.truncate(snapshot.step)
         self.step_count, self.diverged, self.playing = snapshot.step, None, False
+        self.forked_at = snapshot.step  # no replay from the seed reaches this run: its optimiser began anew here
         self._build_optimizers()
 
     # ---- training --------------------------------------------------------------------
     def step(self, n: int = 1, only: str | None = None) -> int:
         """Run n steps (only one player's updates if `only` names it); returns steps done."""
+        if only is not None:
+            self.replay.append((self.step_count, {"only": only, "steps": n}))
         return self._advance(max_steps=n, seconds=math.inf, only=only)
 
     def run_for(self, seconds: float, max_steps: int | None = None) -> int:

@@ -16,7 +16,7 @@ from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, tokeni
 def make_trainer(text: str, data: Word2VecDataConfig, architecture: str, embedding_dim: int, train: TrainConfig,
                  seed: int = 0, device: torch.device | str = "cpu") -> Trainer:
     """A word2vec trainer on `text`; ValueError (with a message for the reader) if the text is unusable."""
-    batches = Word2VecBatches(tokenize(text), data, architecture, seed, device)
+    batches = Word2VecBatches(tokenize(text), data, seed, device)
     config = Word2VecConfig(len(batches.vocabulary), embedding_dim, architecture)
     return Trainer(seeded(Word2Vec, config), batches, train, seed=seed, device=device)
 

@@ -93,3 +93,15 @@ def test_a_page_in_spanish_shows_no_english_only_string(page):
     english = [text for text in shown_texts(app) if any(p.match(text) for p in patterns)]
     assert not english, f"shown in English on a Spanish page: {english[:10]}"
     assert app.title[0].value != "Deep-learning playground"
+
+
+def test_the_library_speaks_through_the_translator_the_interface_installs():
+    from playground import wording
+    from ui import i18n
+
+    assert wording._("train loss") == "train loss"  # no session: the translator falls back to English
+    wording.use(str.upper)
+    try:
+        assert wording._("train loss") == "TRAIN LOSS"
+    finally:
+        wording.use(i18n._)

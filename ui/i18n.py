@@ -26,6 +26,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from playground import wording
+
 LANGUAGES = {"en": "English", "es": "Español"}  # code: the language's own name, as the picker shows it
 SOURCE_LANGUAGE = "en"  # the msgids are English
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -70,6 +72,9 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:
     """Marks a string for translation where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+wording.use(_)  # the library's legends and messages follow each session's language too
 
 
 def number(value: float, digits: int = 3) -> str:

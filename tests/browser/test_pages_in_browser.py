@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-LESSONS = ("autoencoder", "vae", "gan", "rnn", "embeddings")
+LESSONS = ("autoencoder", "vae", "gan", "rnn", "embeddings", "seq2seq")
 LOAD_MS = 120_000  # a page's first run loads data and pretrained models while other tests share the cores
 CHANGE_MS = 60_000  # how long a click may take to show its effect
 MAX_SHOT_PIXELS = 8000  # screenshots are cut at this height
@@ -171,6 +171,7 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "gan": lambda page: train_and_watch(page, "gan"),
     "rnn": lambda page: train_and_watch(page, "rnn"),
     "embeddings": embeddings,
+    "seq2seq": lambda page: train_and_watch(page, "s2s"),
 }
 
 

@@ -324,7 +324,7 @@ class Pad {
     const side = Math.max(1, Math.floor(this.data.pixels / width)) * width; // whole screen pixels per image pixel
     if (this.canvas.width !== side * devicePixelRatio) {
       this.canvas.width = this.canvas.height = side * devicePixelRatio;
-      this.canvas.style.width = this.canvas.style.height = `${side}px`;
+      this.canvas.style.width = `${side}px`; // its height follows (CSS), and a narrow column shrinks both
     }
     const context = this.canvas.getContext("2d");
     context.imageSmoothingEnabled = false;
