@@ -7,7 +7,6 @@ import numpy as np
 import streamlit as st
 
 from playground import autoencoder_lessons as lessons
-from playground import user_data
 from playground.data import Split, cloud_3d, split
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
@@ -206,18 +205,9 @@ def training_section() -> None:
 def your_digit(data: Split) -> np.ndarray | None:
     """A digit drawn by the student, prepared like the dataset's: (1, S, S), or None."""
     st.markdown(f"**{_('Your own digit')}**")
-    pad, note = st.columns([2, 3])
-    with pad:
-        drawing = draw_pad.digit("ae_drawing")
-    note.caption(_("Draw a digit: the map above marks its code, and its reconstruction appears beside the map. "
-                   "Both follow the model while it trains."))
-    if drawing is None:
-        return None
-    try:
-        return user_data.mnist_like(drawing, data.image_shape[-1])
-    except ValueError as error:
-        note.warning(_("This drawing cannot be used: {reason}").format(reason=error))
-        return None
+    return draw_pad.digit_beside("ae_drawing", data.image_shape[-1], _(
+        "Draw a digit: the map above marks its code, and its reconstruction appears beside the map. "
+        "Both follow the model while it trains."))[0]
 
 
 def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:

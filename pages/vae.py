@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from playground import user_data
 from playground import vae_lessons as lessons
 from playground.data import Split, split
 from playground.figures import image_grid, loss_curves, png_grid
@@ -186,17 +185,10 @@ def decoder_panel(model: VAE, mu: np.ndarray, codes: latent_pad.Points, trainer:
 def your_digit(model: VAE) -> dict | None:
     """A digit drawn by the student, encoded: its reconstruction beside it, and a marker for the latent pad."""
     st.subheader(_("Your own digit"))
-    pad, shown = st.columns([1, 2])
-    with pad:
-        drawing = draw_pad.digit("vae_drawing")
-    shown.caption(_("Draw a digit. The encoder turns it into a Gaussian q(z|x), marked on the map above with its σ "
-                    "ellipse; the decoder redraws it from the mean code μ."))
-    if drawing is None:
-        return None
-    try:
-        image = user_data.mnist_like(drawing, model.config.image_size)  # (1, S, S), prepared as the dataset was
-    except ValueError as error:
-        shown.warning(_("This drawing cannot be used: {reason}").format(reason=error))
+    image, shown = draw_pad.digit_beside("vae_drawing", model.config.image_size, _(
+        "Draw a digit. The encoder turns it into a Gaussian q(z|x), marked on the map above with its σ ellipse; "
+        "the decoder redraws it from the mean code μ."))
+    if image is None:
         return None
     mu, sigma = lessons.encode(model, image[None])  # (1, D) each
     with shown:

@@ -8,9 +8,10 @@ checks it within its limits. What a pad holds lives in `st.session_state[f"{key}
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from playground.figures import REAL_COLOUR
-from playground.user_data import CANVAS_PIXELS, MAX_POINTS, drawing_from_base64, points_from_pad
+from playground.user_data import CANVAS_PIXELS, MAX_POINTS, drawing_from_base64, mnist_like, points_from_pad
 from ui.components import component
 from ui.i18n import _
 
@@ -33,6 +34,23 @@ def digit(key: str) -> np.ndarray | None:
     _pad(key=key, data={"mode": "digit", "key": key, "pixels": CANVAS_PIXELS, "pen": PEN_PIXELS, "text": text},
          on_ink_change=stroke_ended)
     return st.session_state.get(f"{key}_ink")
+
+
+def digit_beside(key: str, size: int, explanation: str) -> tuple[np.ndarray | None, DeltaGenerator]:
+    """The digit pad with `explanation` beside it. Returns the drawn digit prepared like the dataset's
+    (1, size, size) (None before a drawing, or with a message if it cannot be used), and the column beside
+    the pad, for what the page shows of it."""
+    pad, beside = st.columns([2, 3])
+    with pad:
+        drawing = digit(key)
+    beside.caption(explanation)
+    if drawing is None:
+        return None, beside
+    try:
+        return mnist_like(drawing, size), beside
+    except ValueError as error:
+        beside.warning(_("This drawing cannot be used: {reason}").format(reason=error))
+        return None, beside
 
 
 def points(key: str, extent: float = 3.0) -> np.ndarray:
