@@ -24,25 +24,42 @@ function compile(packed) {
   const layers = packed.layers.map((layer) => {
     if (layer.weight === undefined) return layer; // an activation
     const W = weights.subarray(layer.weight, layer.bias); // the bias follows the weight; it has output[0] values
-    return { ...layer, W, b: weights.subarray(layer.bias, layer.bias + layer.output[0]) };
+    const b = weights.subarray(layer.bias, layer.bias + layer.output[0]);
+    return layer.op === "linear" ? { ...layer, W, b } : { ...layer, W: channelsLast(layer, W), b };
   });
   return { latentDim: packed.latent_dim, height: packed.image[0], width: packed.image[1], layers };
 }
 
+function channelsLast(layer, W) { // PyTorch's (in, out, k, k) as (in, k, k, out): the output channels side by side
+  const cin = layer.input[0], cout = layer.output[0], taps = layer.kernel * layer.kernel;
+  const moved = new Float32Array(W.length);
+  for (let ci = 0; ci < cin; ci++) {
+    for (let co = 0; co < cout; co++) {
+      for (let t = 0; t < taps; t++) moved[(ci * taps + t) * cout + co] = W[(ci * cout + co) * taps + t];
+    }
+  }
+  return moved;
+}
+
 const STEPS = {
-  linear(layer, x) { // y = W x + b, W (out, in) row-major
-    const n = layer.input[0], m = layer.output[0], W = layer.W, y = new Float32Array(m);
+  linear(layer, x) { // y = W x + b, W (out, in) row-major; four running sums keep the processor busy
+    const n = layer.input[0], m = layer.output[0], W = layer.W, y = new Float32Array(m), n4 = n - (n % 4);
     for (let j = 0; j < m; j++) {
-      let sum = layer.b[j];
-      for (let i = 0, row = j * n; i < n; i++) sum += W[row + i] * x[i];
-      y[j] = sum;
+      const row = j * n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+      for (; i < n4; i += 4) {
+        s0 += W[row + i] * x[i]; s1 += W[row + i + 1] * x[i + 1];
+        s2 += W[row + i + 2] * x[i + 2]; s3 += W[row + i + 3] * x[i + 3];
+      }
+      for (; i < n; i++) s0 += W[row + i] * x[i];
+      y[j] = layer.b[j] + ((s0 + s1) + (s2 + s3));
     }
     return y;
   },
   conv_transpose(layer, x) { // scatter: input pixel (ci, iy, ix) adds W[ci, co, ky, kx]·x at (iy·s − p + ky, ix·s − p + kx)
     const [cin, h, w] = layer.input, [cout, ho, wo] = layer.output;
     const k = layer.kernel, s = layer.stride, p = layer.padding, W = layer.W, plane = ho * wo;
-    const sum = new Float64Array(cout * plane);
+    const sum = new Float64Array(plane * cout); // (oy, ox, co), as W is (ci, ky, kx, co): the inner loop is contiguous
     for (let ci = 0; ci < cin; ci++) {
       for (let iy = 0; iy < h; iy++) {
         for (let ix = 0; ix < w; ix++) {
@@ -54,15 +71,15 @@ const STEPS = {
             for (let kx = 0; kx < k; kx++) {
               const ox = ix * s - p + kx;
               if (ox < 0 || ox >= wo) continue;
-              const at = oy * wo + ox;
-              for (let co = 0, wi = (ci * cout * k + ky) * k + kx; co < cout; co++, wi += k * k) sum[co * plane + at] += v * W[wi];
+              const at = (oy * wo + ox) * cout, wi = ((ci * k + ky) * k + kx) * cout;
+              for (let co = 0; co < cout; co++) sum[at + co] += v * W[wi + co];
             }
           }
         }
       }
     }
-    const y = new Float32Array(cout * plane);
-    for (let co = 0; co < cout; co++) for (let i = 0; i < plane; i++) y[co * plane + i] = sum[co * plane + i] + layer.b[co];
+    const y = new Float32Array(cout * plane); // back to (co, oy, ox), PyTorch's layout, with the bias
+    for (let i = 0; i < plane; i++) for (let co = 0; co < cout; co++) y[co * plane + i] = sum[i * cout + co] + layer.b[co];
     return y;
   },
   relu: (layer, x) => x.map((v) => (v > 0 ? v : 0)),
