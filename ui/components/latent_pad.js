@@ -6,7 +6,7 @@
 // image (at most once a frame) and measure how long the pixels took; Python hears of z only on
 // release. Each layer's output is a Float32Array, as in PyTorch; sums run in doubles.
 
-const KEPT_DECODERS = 8; // decoders kept per page (by "model@version"): pads of other sections reuse them
+const KEPT_DECODERS = 16; // decoders kept per page (by "model@version"): pads of other sections reuse them
 const decoders = new Map(); // token -> compiled decoder, shared by every pad of the page
 const asked = new Set(); // tokens asked for once: a decoder that fails to load is not asked for again
 const pads = new WeakMap(); // parentElement -> its pad

@@ -14,7 +14,10 @@ asks again with its "missing" event.
 """
 
 import base64
+import itertools
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +35,10 @@ REFRESH_SECONDS = 2.0  # while training plays, the browser's weights are at most
 IMAGE_PIXELS = 200  # the decoded image's width on screen (at most: a whole number of screen pixels per pixel)
 
 _pad = component("latent_pad")
+# Each model object gets a number of its own for the life of the server process: id() would do until a freed
+# model's address is reused by a new one (a rebuilt trainer), whose weights the browser would then think it has.
+_numbers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_counter, _numbering = itertools.count(1), threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def path(key: str, model: nn.Module, start: np.ndarray, end: np.ndarray, method:
 
 def _mount(key: str, model: nn.Module, label: int | None, trainer: Trainer | None, payload: dict,
            on_release: Callable[[dict], None] | None) -> bool:
-    model_id = f"{id(model):x}" + ("" if label is None else f"-digit{label}")
+    model_id = f"{model_number(model)}" + ("" if label is None else f"-digit{label}")
     version = "fixed" if trainer is None else _training_version(key, trainer)
     entry = {"id": model_id, "version": version}
     if st.session_state.get(f"{key}_delivered") != (model_id, version):
@@ -129,8 +136,8 @@ def _mount(key: str, model: nn.Module, label: int | None, trainer: Trainer | Non
 
 def _training_version(key: str, trainer: Trainer) -> str:
     """The trainer's step, refreshed at most every REFRESH_SECONDS while it plays (at once when paused)."""
-    stored = st.session_state.get(f"{key}_version")  # (model id, step, when it was taken)
-    updated = next_version(stored, id(trainer.model), trainer.step_count, trainer.playing, time.monotonic())
+    stored = st.session_state.get(f"{key}_version")  # (model number, step, when it was taken)
+    updated = next_version(stored, model_number(trainer.model), trainer.step_count, trainer.playing, time.monotonic())
     st.session_state[f"{key}_version"] = updated
     return f"{updated[1]}"
 
@@ -144,6 +151,14 @@ def next_version(stored: tuple[int, int, float] | None, model_id: int, step: int
     if stored is None or stored[0] != model_id or not playing or now - stored[2] >= REFRESH_SECONDS:
         return (model_id, step, now)
     return stored
+
+
+def model_number(model: nn.Module) -> int:
+    """A number for `model` alone, never given to another model of this process (unlike id())."""
+    with _numbering:
+        if model not in _numbers:
+            _numbers[model] = next(_counter)
+        return _numbers[model]
 
 
 def _base64(values: np.ndarray, dtype: type) -> str:
