@@ -50,8 +50,9 @@ def health_seconds(url: str, timeout: float = 10.0) -> float:
     return time.perf_counter() - start
 
 
-def start_replica(port: int, log: Path, address: str = "127.0.0.1", cookie_secret: str | None = None) -> Replica:
-    """Launch `streamlit run app.py` as deployed (.streamlit/config.toml applies); `wait_until_healthy` waits for it.
+def start_replica(port: int, log: Path, address: str = "127.0.0.1", cookie_secret: str | None = None,
+                  script: str = "app.py") -> Replica:
+    """Launch `streamlit run <script>` as deployed (.streamlit/config.toml applies); `wait_until_healthy` waits for it.
 
     The cookie secret travels in the environment, not on the command line that `ps` shows to every user.
     """
@@ -59,7 +60,7 @@ def start_replica(port: int, log: Path, address: str = "127.0.0.1", cookie_secre
     env = {**os.environ, "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", CPU_THREADS)}
     if cookie_secret is not None:
         env["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                "--server.headless", "true", "--server.address", address]
     with log.open("w") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,

@@ -12,6 +12,7 @@ from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_
 from playground.data import Split, cloud_3d, split
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
+from playground.figures.vae import ink
 from playground.models.autoencoder import (
     ACTIVATIONS,
     ARCHITECTURES,
@@ -24,6 +25,8 @@ from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
 from ui.text import plain
+from ui.components import draw_pad, latent_pad
+from ui.i18n import _
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -129,7 +132,7 @@ def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str],
     return scatter_2d(points, labels, title=title, label_name="digit", axis_titles=axes, marker_size=4)
 
 
-def render_training(trainer: Trainer, data: Split) -> None:
+def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> None:
     model, history = trainer.model, trainer.history
     rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
     noisy = model.config.noise != "none"
@@ -143,17 +146,26 @@ def render_training(trainer: Trainer, data: Split) -> None:
     k = model.config.latent_dim
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
-    def latent_map_figure():
-        codes = lessons.codes(model, data.x_test)
-        if not np.isfinite(codes).all():
-            return None  # the model has diverged
-        return latent_figure(lessons.latent_map(codes, "PCA", widgets.seed()), data.y_test, axes, title)
-
-    figure = widgets.heavy_figure("ae_live_latent", trainer, latent_map_figure)
-    if figure is None:
+    codes = lessons.codes(model, data.x_test)
+    if not np.isfinite(codes).all():
         latent.error("The codes are not finite (the model has diverged): press ↺ Reset.")
         return
-    latent.plotly_chart(figure, key="ae_live_latent")
+    points = lessons.latent_map(codes, "PCA", widgets.seed())
+    origin, plane_axes = lessons.latent_plane(codes)
+    markers = []
+    if drawn is not None:  # the student's digit: its code on the map, its reconstruction under the curves
+        markers.append({"xy": lessons.on_plane(lessons.codes(model, drawn[None]), origin, plane_axes)[0],
+                        "label": _("your digit")})
+        pair = np.concatenate([drawn, lessons.reconstructions(model, drawn[None])[0]])  # (2, S, S)
+        curves.image(list(ink(pair, 112 // pair.shape[-1])), caption=[_("your digit"), _("reconstruction")])
+    with latent:
+        st.markdown(f"**{title}**")
+        st.caption(_("Move the pointer over the map: your browser decodes the point under it with the weights "
+                      "of the last couple of seconds."))
+        where = latent_pad.Plane(origin, plane_axes, latent_pad.square_around(points))
+        if not latent_pad.plane("ae_pad", model, where, latent_pad.Points(points, data.y_test, markers=markers),
+                                trainer=trainer):
+            st.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
 
 
 def reconstructions_png(model: Autoencoder, images: np.ndarray, seed: int) -> Callable[[], bytes]:
@@ -192,7 +204,10 @@ def training_section() -> None:
         if config.architecture == "dense":
             greedy_controls(trainer, data, spec)
     with result:
-        widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
+        panel = st.container()  # filled after the drawing pad below, whose digit the live map marks
+        drawn = your_digit(data)
+        with panel:
+            widgets.training_panel("ae", trainer, lambda: render_training(trainer, data, drawn))
         weights, picture = st.columns(2)
         with weights:
             widgets.download_model(trainer.model, "autoencoder.safetensors", key="ae_download_weights")
@@ -200,6 +215,14 @@ def training_section() -> None:
             widgets.download_png(reconstructions_png(trainer.model, data.x_test[:GRID_COLUMNS], widgets.seed()),
                                  "reconstructions.png", key="ae_download_grid")
         tsne_map(trainer, data, spec)
+
+
+def your_digit(data: Split) -> np.ndarray | None:
+    """A digit drawn by the student, prepared like the dataset's: (1, S, S), or None."""
+    st.markdown(f"**{_('Your own digit')}**")
+    return draw_pad.digit_beside("ae_drawing", data.image_shape[-1], _(
+        "Draw a digit: the map above marks its code, and its reconstruction appears beside the map. "
+        "Both follow the model while it trains."))[0]
 
 
 def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:
