@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from playground.thumbnails import THUMBNAILS
-from ui import routing, widgets
+from ui import guide, links, routing, widgets
 from ui.i18n import LANGUAGES, N_, _, browser_language
 
 LESSONS = (  # file, title, icon, what it teaches
@@ -50,6 +51,7 @@ def home() -> None:
                 st.caption(_("Its pretrained model is missing: `make pretrained` draws this thumbnail."))
             st.write(_(blurb))
             st.page_link(page, label=_("Open {lesson}").format(lesson=_(title)), icon="➡️")
+    guide.home_list()
 
 
 @st.cache_resource(show_spinner="Drawing the lessons' thumbnails with their pretrained models…")
@@ -68,14 +70,24 @@ def language_picker() -> None:
                          index=tuple(LANGUAGES).index(browser_language()), bind="query-params")
 
 
-def sidebar() -> None:
-    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
-                            help=_("Every page seeds its data split, initial weights and sampling with this number."))
+def sidebar() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """The seed and the device; returns the places of the share button and the teacher panel, drawn last."""
+    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, step=1, key="seed",
+                            help=_("Every page seeds its data split, initial weights and sampling with this number."),
+                            **widgets.kept("seed"))
     st.sidebar.caption(_("Device: {device}").format(device=widgets.device_label()))
+    return st.sidebar.container(), st.sidebar.container()
 
 
 st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide")
+links.begin()
 language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
-sidebar()
+guide.follow_link(navigation.url_path)
+share_place, teacher_place = sidebar()
+guide.panel(navigation.url_path)
+links.style()
 routing.run(navigation)
+links.finish()
+links.share(share_place)
+links.teacher_panel(teacher_place)

@@ -7,9 +7,12 @@ the log at the same steps and trains to the same step: same seed, same data orde
 so it ends at the same weights and the same loss (`python run.py` prints the last metrics).
 """
 
-from dataclasses import dataclass
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass
 
-from playground.trainer import Trainer
+from playground.trainer import History, Trainer
 
 EXPORTABLE_STARTS = ("random", "pretrained")  # uploaded weights do not travel inside a script
 
@@ -20,6 +23,42 @@ class Setup:
     build: str  # one expression that builds the trainer, e.g. "make_trainer(VAEConfig(), 'MNIST 28×28', ...)"
     start: str = ""  # statements run after building it, e.g. starting from a pretrained file
     title: str = "a run"  # what the script's docstring calls it
+
+
+@dataclass(frozen=True)
+class Source:
+    """An argument written as the code that makes it, e.g. `split('MNIST 28×28', 3)`, where its repr would not do."""
+
+    code: str
+    imports: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return self.code
+
+
+def call(factory: Callable, *args, title: str, start: str = "", start_imports: tuple[str, ...] = (),
+         **kwargs) -> Setup:
+    """The Setup of `factory(*args, **kwargs)`: the call written from its arguments' reprs, with their imports.
+
+    A page passes the very arguments it built its trainer with (a device as 'cpu': the script runs anywhere).
+    """
+    imports = {f"from {factory.__module__} import {factory.__name__}", *start_imports}
+    for value in (*args, *kwargs.values()):
+        imports |= _imports(value)
+    arguments = [repr(value) for value in args] + [f"{name}={value!r}" for name, value in kwargs.items()]
+    return Setup(tuple(sorted(imports)), f"{factory.__name__}({', '.join(arguments)})", start, title)
+
+
+def _imports(value: object) -> set[str]:
+    """What a script must import for `repr(value)` to run: dataclasses' classes, nested ones too."""
+    if isinstance(value, Source):
+        return set(value.imports)
+    if isinstance(value, (tuple, list)):
+        return set().union(*map(_imports, value))
+    if is_dataclass(value) and not isinstance(value, type):
+        own = {f"from {type(value).__module__} import {type(value).__qualname__}"}
+        return own.union(*(_imports(getattr(value, f.name)) for f in fields(value) if f.repr))
+    return set()
 
 
 def script(setup: Setup, trainer: Trainer) -> str:
@@ -53,3 +92,17 @@ def script(setup: Setup, trainer: Trainer) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def history_csv(history: History) -> str:
+    """The metric history as CSV: one row per step that recorded anything, one column per metric (blank: not
+    recorded at that step, e.g. a test score between evaluations)."""
+    rows: dict[int, dict[str, float]] = {}
+    for name in history.names:
+        for step, value in zip(*history.series(name)):
+            rows.setdefault(step, {})[name] = value
+    text = io.StringIO()
+    writer = csv.DictWriter(text, ["step", *history.names], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({"step": step, **values} for step, values in sorted(rows.items()))
+    return text.getvalue()

@@ -16,14 +16,28 @@ from torch import nn
 from playground.checkpoints import from_bytes, to_bytes
 from playground.data import IMAGE_DATASETS
 from playground.device import cap_cpu_threads, describe, pick_device
+from playground.export import EXPORTABLE_STARTS, Setup, history_csv, script
 from playground.pretrain import load_pretrained
 from playground.trainer import Trainer
+from ui import links
+from ui.i18n import _
 
 REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
 TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s) draws the charts
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 MAX_UPLOAD_MEGABYTES = 20
+PERSIST = "session"  # every page widget keeps its value while hidden, and when the student comes back to the page
+
+
+def kept(key: str, disabled: bool = False) -> dict[str, object]:
+    """The keyword arguments of every control that shapes an experiment: `**widgets.kept(key)`.
+
+    Its value is kept in the address (?key=value, so a reload or a pasted link restores it) and
+    while the control is not drawn; a teacher's link may lock it (ui/links.py).
+    """
+    links.register(key)
+    return {"bind": "query-params", "persist_state": PERSIST, "disabled": disabled or links.locked(key)}
 
 
 @st.cache_resource
@@ -71,6 +85,16 @@ def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> T
     return st.session_state[f"{key}_trainer"]
 
 
+def built_trainer(key: str) -> tuple[Trainer, Hashable] | None:
+    """The trainer `session_trainer(key, …)` last built in this session and the spec it was built for.
+
+    For a section that studies the model another section trains; None until that section has run.
+    """
+    if f"{key}_trainer" not in st.session_state:
+        return None
+    return st.session_state[f"{key}_trainer"], st.session_state[f"{key}_trainer_spec"]
+
+
 def pause_other_trainers(prefix: str, keep: Iterable[Trainer]) -> None:
     """Pause this session's trainers whose key starts with `prefix`, except those in `keep`."""
     kept = {id(trainer) for trainer in keep}
@@ -111,7 +135,8 @@ def _play(trainers: list[Trainer]) -> None:
         trainer.play()
 
 
-def _pause(trainers: list[Trainer]) -> None:
+def _pause(key: str, trainers: list[Trainer]) -> None:
+    st.session_state.pop(f"{key}_train_until", None)
     for trainer in trainers:
         trainer.pause()
 
@@ -121,9 +146,23 @@ def _step(key: str, trainers: list[Trainer]) -> None:
         trainer.step(int(st.session_state[f"{key}_steps_per_click"]))
 
 
-def _reset(trainers: list[Trainer]) -> None:
+def _reset(key: str, trainers: list[Trainer]) -> None:
+    st.session_state.pop(f"{key}_train_until", None)
     for trainer in trainers:
         trainer.reset()
+
+
+def train_steps(key: str, steps: int) -> None:
+    """Ask the training panel `key` to play `steps` steps and stop there (a guided lesson's run; callback-safe).
+
+    The panel trains them in its usual slices, so the charts move and the page stays responsive.
+    """
+    st.session_state[f"{key}_steps_requested"] = steps
+
+
+def training(key: str) -> bool:
+    """Whether the panel `key` still has steps to train that `train_steps` asked for."""
+    return f"{key}_steps_requested" in st.session_state or f"{key}_train_until" in st.session_state
 
 
 def training_panel(
@@ -132,24 +171,30 @@ def training_panel(
 ) -> None:
     """The play / pause / step / reset row, then the live part: counters and `render()`."""
     trainers = _as_list(trainers)
+    requested = st.session_state.pop(f"{key}_steps_requested", None)
+    if requested is not None:
+        st.session_state[f"{key}_train_until"] = trainers[0].step_count + requested
+        _play(trainers)
     playing = any(t.playing for t in trainers)
     play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 2.5], vertical_alignment="bottom")
     play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
-    pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
+    pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(key, trainers), disabled=not playing)
     step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
-    reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
+    reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(key, trainers), help=_reset_help(trainers[0]))
     per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click")
 
     @st.fragment(run_every=REFRESH_SECONDS if playing else None)
     def live() -> None:
         if any(t.playing for t in trainers):
             lead, *others = trainers
-            steps = lead.run_for(TRAIN_SLICE_SECONDS / len(trainers))
+            until = st.session_state.get(f"{key}_train_until")
+            steps = lead.run_for(TRAIN_SLICE_SECONDS / len(trainers),
+                                 max_steps=None if until is None else max(0, until - lead.step_count))
             for trainer in others:  # the same number of steps, so side-by-side models stay comparable
                 trainer.step(steps)
-            if any(t.diverged for t in trainers):
-                _pause(trainers)
-                st.rerun(scope="app")  # stops the refresh timer and shows the message below
+            if any(t.diverged for t in trainers) or (until is not None and lead.step_count >= until):
+                _pause(key, trainers)
+                st.rerun(scope="app")  # stops the refresh timer and shows the message (or the guide's result)
         _status(trainers)
         render()
 
@@ -179,6 +224,25 @@ def download_model(model: nn.Module, filename: str, key: str) -> None:
     """Weights and config as one .safetensors file (no pickle inside)."""
     st.download_button("⬇ Weights (.safetensors)", data=lambda: to_bytes(model), file_name=filename,
                        mime="application/octet-stream", key=key, on_click="ignore")
+
+
+def download_run(key: str, trainer: Trainer, setup: Setup) -> None:
+    """Take the run home: a Python script that replays it to the same loss, and its metric history as CSV.
+
+    Charts as PNG would need a browser on the server (kaleido); the history is their data.
+    """
+    run, history = st.columns(2)
+    if trainer.start_name in EXPORTABLE_STARTS and trainer.forked_at is None:
+        run.download_button(_("⬇ Run as Python script"), data=lambda: script(setup, trainer),
+                            file_name=f"{key}_run.py", mime="text/x-python", key=f"{key}_download_script",
+                            on_click="ignore", help=_("Replays this run without the app: same seed, same steps, "
+                                                      "same loss. Run it with `python {key}_run.py` in this "
+                                                      "project's folder.").format(key=key))
+    else:
+        run.caption(_("A run from uploaded weights cannot be written as a script."))
+    history.download_button(_("⬇ Metric history (CSV)"), data=lambda: history_csv(trainer.history),
+                            file_name=f"{key}_history.csv", mime="text/csv", key=f"{key}_download_history",
+                            on_click="ignore")
 
 
 def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str = "⬇ Image (PNG)") -> None:
