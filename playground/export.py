@@ -36,17 +36,18 @@ class Source:
         return self.code
 
 
-def call(factory: Callable, *args, title: str, start: str = "", start_imports: tuple[str, ...] = (),
+def call(factory: Callable, *args, title: str, then: str = "", then_imports: tuple[str, ...] = (),
          **kwargs) -> Setup:
-    """The Setup of `factory(*args, **kwargs)`: the call written from its arguments' reprs, with their imports.
+    """The Setup of `factory(*args, **kwargs)`: the call written from its arguments' reprs, with their imports,
+    and `then` (Setup.start) run after it.
 
     A page passes the very arguments it built its trainer with (a device as 'cpu': the script runs anywhere).
     """
-    imports = {f"from {factory.__module__} import {factory.__name__}", *start_imports}
+    imports = {f"from {factory.__module__} import {factory.__name__}", *then_imports}
     for value in (*args, *kwargs.values()):
         imports |= _imports(value)
     arguments = [repr(value) for value in args] + [f"{name}={value!r}" for name, value in kwargs.items()]
-    return Setup(tuple(sorted(imports)), f"{factory.__name__}({', '.join(arguments)})", start, title)
+    return Setup(tuple(sorted(imports)), f"{factory.__name__}({', '.join(arguments)})", then, title)
 
 
 def _imports(value: object) -> set[str]:
