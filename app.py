@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from playground.thumbnails import THUMBNAILS
-from ui import guide, links, routing, widgets
+from ui import guide, links, presentation, routing, widgets
 from ui.i18n import LANGUAGES, N_, _, browser_language
 
 LESSONS = (  # file, title, icon, what it teaches
@@ -72,15 +72,19 @@ def language_picker() -> None:
 
 def sidebar() -> tuple[DeltaGenerator, DeltaGenerator]:
     """The seed and the device; returns the places of the share button and the teacher panel, drawn last."""
-    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, step=1, key="seed",
+    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, step=1,
                             help=_("Every page seeds its data split, initial weights and sampling with this number."),
                             **widgets.kept("seed"))
+    presentation.toggle()
     st.sidebar.caption(_("Device: {device}").format(device=widgets.device_label()))
     return st.sidebar.container(), st.sidebar.container()
 
 
-st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide")
+present = presentation.requested()
+st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide",
+                   initial_sidebar_state="collapsed" if present else "auto")
 links.begin()
+presentation.style(present)
 language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
 guide.follow_link(navigation.url_path)

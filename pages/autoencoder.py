@@ -1,5 +1,6 @@
 """Autoencoder: squeeze digits through a bottleneck and see what the code is forced to learn."""
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -29,6 +30,7 @@ PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
 ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "linear": "Linear (= PCA)"}
+SECTIONS = ("Train", "Linear AE = PCA", "Anomalies", "Few labels")
 
 
 @st.cache_data
@@ -51,38 +53,43 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
 
 
 def architecture_controls() -> dict:
-    left, middle, right = st.columns(3)
-    architecture = left.radio("Architecture", ARCHITECTURES, key="ae_architecture", format_func=ARCHITECTURE_NAMES.get)
-    latent_dim = middle.slider("Latent size k", 1, MAX_LATENT_DIM, AE_MNIST_CONFIG.latent_dim, key="ae_latent_dim")
-    middle.latex(r"x \in \mathbb{R}^D \xrightarrow{f} h \in \mathbb{R}^k \xrightarrow{g} \hat x \in \mathbb{R}^D")
+    architecture = st.radio("Architecture", ARCHITECTURES, key="ae_architecture", format_func=ARCHITECTURE_NAMES.get,
+                            horizontal=True, persist_state=widgets.PERSIST)
+    latent_dim = st.slider("Latent size k", 1, MAX_LATENT_DIM, AE_MNIST_CONFIG.latent_dim, key="ae_latent_dim",
+                           persist_state=widgets.PERSIST)
+    st.latex(r"x \in \mathbb{R}^D \xrightarrow{f} h \in \mathbb{R}^k \xrightarrow{g} \hat x \in \mathbb{R}^D")
     choices: dict = dict(architecture=architecture, latent_dim=latent_dim)
     if architecture == "dense":
-        text = right.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", key="ae_hidden_sizes")
+        text = st.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", key="ae_hidden_sizes",
+                             persist_state=widgets.PERSIST)
         choices["hidden_sizes"] = hidden_sizes(text)
     if architecture == "linear":
         choices["output"] = "identity"
-        right.caption("No activation anywhere: x̂ = W′(W x + b) + b′, a projection onto a k-dimensional plane.")
+        st.caption("No activation anywhere: x̂ = W′(W x + b) + b′, a projection onto a k-dimensional plane.")
     else:
-        choices["activation"] = right.selectbox("Activation", tuple(ACTIVATIONS), key="ae_activation")
+        choices["activation"] = st.selectbox("Activation", tuple(ACTIVATIONS), key="ae_activation",
+                                             persist_state=widgets.PERSIST)
     if architecture == "conv":
-        right.caption("Encoder: 3×3 convolutions with stride 2 (16, 32 channels); decoder: transposed convolutions.")
+        st.caption("Encoder: 3×3 convolutions with stride 2 (16, 32 channels); decoder: transposed convolutions.")
     return choices
 
 
 def regulariser_controls() -> dict:
-    st.latex(r"\mathcal{L} = \tfrac{1}{D}\lVert x - g(f(\tilde x))\rVert^2 + \lambda_1 \lVert h\rVert_1"
-             r" + \lambda_2 \lVert J_f(\tilde x)\rVert_F^2, \qquad h = f(\tilde x)")
-    denoising, sparse, contractive = st.columns(3)
-    noise = denoising.selectbox("Denoising: corruption", NOISES, key="ae_noise")
-    level = denoising.slider("Noise level (σ or p)", 0.0, 1.0, AE_MNIST_CONFIG.noise_level, 0.05, key="ae_noise_level",
-                             disabled=noise == "none")
-    denoising.latex(r"\tilde x = x \odot m,\ m_i \sim \mathrm{Bernoulli}(1-p)" if noise == "masking"
-                    else r"\tilde x = x + \varepsilon,\ \varepsilon \sim \mathcal{N}(0, \sigma^2 I)")
-    sparsity = sparse.select_slider("Sparse: λ₁", PENALTY_WEIGHTS, 0.0, key="ae_sparsity_weight")
-    sparse.latex(r"\lambda_1 \lVert h \rVert_1 = \lambda_1 \sum_j |h_j|")
-    contraction = contractive.select_slider("Contractive: λ₂", PENALTY_WEIGHTS, 0.0, key="ae_contractive_weight")
-    contractive.latex(r"\lambda_2 \lVert J_f(x)\rVert_F^2"
-                      r" = \lambda_2 \sum_{i,j} \Big(\frac{\partial h_j}{\partial x_i}\Big)^2")
+    st.markdown("**Regularisers** (combine freely; they change mid-run)")
+    st.latex(r"\begin{aligned}\mathcal{L} &= \tfrac{1}{D}\lVert x - g(f(\tilde x))\rVert^2 + \lambda_1 \lVert h\rVert_1"
+             r" \\ &\quad + \lambda_2 \lVert J_f(\tilde x)\rVert_F^2, \qquad h = f(\tilde x)\end{aligned}")
+    noise = st.selectbox("Denoising: corruption", NOISES, key="ae_noise", persist_state=widgets.PERSIST)
+    level = st.slider("Noise level (σ or p)", 0.0, 1.0, AE_MNIST_CONFIG.noise_level, 0.05, key="ae_noise_level",
+                      disabled=noise == "none", persist_state=widgets.PERSIST)
+    st.latex(r"\tilde x = x \odot m,\ m_i \sim \mathrm{Bernoulli}(1-p)" if noise == "masking"
+             else r"\tilde x = x + \varepsilon,\ \varepsilon \sim \mathcal{N}(0, \sigma^2 I)")
+    sparsity = st.select_slider("Sparse: λ₁", PENALTY_WEIGHTS, 0.0, key="ae_sparsity_weight",
+                                persist_state=widgets.PERSIST)
+    st.latex(r"\lambda_1 \lVert h \rVert_1 = \lambda_1 \sum_j |h_j|")
+    contraction = st.select_slider("Contractive: λ₂", PENALTY_WEIGHTS, 0.0, key="ae_contractive_weight",
+                                   persist_state=widgets.PERSIST)
+    st.latex(r"\lambda_2 \lVert J_f(x)\rVert_F^2"
+             r" = \lambda_2 \sum_{i,j} \Big(\frac{\partial h_j}{\partial x_i}\Big)^2")
     noise_level = level if noise != "none" else AE_MNIST_CONFIG.noise_level  # an unused level must not rebuild
     return dict(noise=noise, noise_level=noise_level, sparsity_weight=sparsity, contractive_weight=contraction)
 
@@ -118,51 +125,60 @@ def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str],
 def render_training(trainer: Trainer, data: Split) -> None:
     model, history = trainer.model, trainer.history
     rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
-    curves, grid, latent = st.columns(3)
-    curves.plotly_chart(loss_curves(history, ["train loss", "test loss"], log_y=True, title="Reconstruction error"))
-    penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
-    if penalties:
-        curves.plotly_chart(loss_curves(history, penalties, log_y=True, title="Penalties (before λ)"))
     noisy = model.config.noise != "none"
-    grid.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
-                                 else "test originals over their reconstructions"))
+    st.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
+                               else "test originals over their reconstructions"), key="ae_live_grid")
+    curves, latent = st.columns(2)
+    penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
+    curves.plotly_chart(loss_curves(history, ["train loss", "test loss", *penalties], log_y=True,
+                                    title="Reconstruction error" + (" · penalties (before λ)" if penalties else "")),
+                        key="ae_live_curves")
     k = model.config.latent_dim
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
     points = lessons.latent_map(lessons.codes(model, data.x_test), "PCA", widgets.seed())
-    latent.plotly_chart(latent_figure(points, data.y_test, axes, title))
-    weights, picture = st.columns(2)
-    with weights:
-        widgets.download_model(model, "autoencoder.safetensors", key="ae_download_weights")
-    with picture:
-        widgets.download_png(lambda: png_grid(rows, GRID_COLUMNS), "reconstructions.png", key="ae_download_grid")
+    latent.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
 
 
-def training_tab(dataset: str, data: Split) -> Trainer:
-    choices = architecture_controls()
-    with st.expander("Regularisers: denoising, sparse, contractive (combine freely)", expanded=True):
-        choices |= regulariser_controls()
-    try:
-        config = AutoencoderConfig(input_shape=data.image_shape, **choices)
-    except ValueError as error:
-        st.error(f"This autoencoder cannot be built: {error}")
-        st.stop()
-    learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
-    train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
-    start_pretrained = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None and st.toggle(
-        "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
-        help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.")
-    layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
-    spec = (dataset, widgets.seed(), layers, start_pretrained)
-    trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
-    trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
-                      **{field: getattr(config, field) for field in REGULARISER_FIELDS})
-    widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
-    widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
-    tsne_map(trainer, data, spec)
-    if config.architecture == "dense":
-        greedy_section(trainer, data, spec)
-    return trainer
+def reconstructions_png(model: Autoencoder, images: np.ndarray, seed: int) -> Callable[[], bytes]:
+    """The reconstruction grid as PNG bytes, made only when the student downloads it."""
+    return lambda: png_grid(lessons.reconstruction_rows(model, images, seed), GRID_COLUMNS)
+
+
+def training_section() -> None:
+    controls, result = widgets.controls_and_result((2, 5))
+    with controls:
+        dataset = widgets.image_dataset_picker("ae")
+        data = split(dataset, widgets.seed())
+        choices = architecture_controls() | regulariser_controls()
+        try:
+            config = AutoencoderConfig(input_shape=data.image_shape, **choices)
+        except ValueError as error:
+            st.error(f"This autoencoder cannot be built: {error}")
+            return
+        learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
+        train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
+        start_pretrained = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None and st.toggle(
+            "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
+            help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.",
+            persist_state=widgets.PERSIST)
+        layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
+        spec = (dataset, widgets.seed(), layers, start_pretrained)
+        trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
+        trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
+                          **{field: getattr(config, field) for field in REGULARISER_FIELDS})
+        widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
+        if config.architecture == "dense":
+            greedy_controls(trainer, data, spec)
+    with result:
+        widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
+        weights, picture = st.columns(2)
+        with weights:
+            widgets.download_model(trainer.model, "autoencoder.safetensors", key="ae_download_weights")
+        with picture:
+            widgets.download_png(reconstructions_png(trainer.model, data.x_test[:GRID_COLUMNS], widgets.seed()),
+                                 "reconstructions.png", key="ae_download_grid")
+        tsne_map(trainer, data, spec)
 
 
 def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:
@@ -175,93 +191,120 @@ def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:
     stored = st.session_state.get("ae_tsne_map")
     if stored is not None and stored[0] == spec:
         title = f"t-SNE of the codes at step {stored[1]:,}"
-        st.plotly_chart(latent_figure(stored[2], data.y_test, ("t-SNE 1", "t-SNE 2"), title))
+        st.plotly_chart(latent_figure(stored[2], data.y_test, ("t-SNE 1", "t-SNE 2"), title), key="ae_tsne_chart")
 
 
-def greedy_section(trainer: Trainer, data: Split, spec: tuple) -> None:
-    with st.expander("Greedy layer-wise pre-training: one autoencoder at a time"):
-        st.write("Before end-to-end training was easy, deep autoencoders were built one shallow autoencoder at a "
-                 "time: the first learns to reconstruct x, the second to reconstruct the first one's code, and so on; "
-                 "the trained layers are then stacked and fine-tuned together with ▶ Play.")
-        st.latex(r"h_0 = x, \qquad \min_{f_i, g_i} \lVert h_{i-1} - g_i(f_i(h_{i-1}))\rVert^2,"
-                 r" \qquad h_i = f_i(h_{i-1})")
-        steps = st.select_slider("Steps per layer pair", (50, 100, 200, 500, 1000), 200, key="ae_greedy_steps")
-        st.button("Pre-train from random weights, layer by layer", key="ae_greedy", disabled=trainer.playing,
-                  on_click=pretrain_greedily, args=(trainer, data, steps, spec))
-        stored = st.session_state.get("ae_greedy_losses")
-        if stored is not None and stored[0] == spec:
-            losses = ", ".join(f"{loss:.4f}" for loss in stored[1])
-            st.caption(f"Final loss of each layer pair, outermost first: {losses}. Now press ▶ Play to fine-tune.")
+def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
+    st.markdown("**Greedy layer-wise pre-training: one autoencoder at a time**")
+    st.caption("Before end-to-end training was easy, deep autoencoders were built one shallow autoencoder at a "
+               "time: the first learns to reconstruct x, the second to reconstruct the first one's code, and so on; "
+               "the trained layers are then stacked and fine-tuned together with ▶ Play.")
+    st.latex(r"\begin{gathered}h_0 = x, \qquad h_i = f_i(h_{i-1}), \\"
+             r" \min_{f_i, g_i} \lVert h_{i-1} - g_i(f_i(h_{i-1}))\rVert^2\end{gathered}")
+    steps = st.select_slider("Steps per layer pair", (50, 100, 200, 500, 1000), 200, key="ae_greedy_steps",
+                             persist_state=widgets.PERSIST)
+    st.button("Pre-train from random weights, layer by layer", key="ae_greedy", disabled=trainer.playing,
+              on_click=pretrain_greedily, args=(trainer, data, steps, spec))
+    stored = st.session_state.get("ae_greedy_losses")
+    if stored is not None and stored[0] == spec:
+        losses = ", ".join(f"{loss:.4f}" for loss in stored[1])
+        st.caption(f"Final loss of each layer pair, outermost first: {losses}. Now press ▶ Play to fine-tune.")
 
 
 def render_pca(trainer: Trainer, points: np.ndarray) -> None:
     model = trainer.model
-    st.metric("Principal angle between the two planes", f"{trainer.history.last(lessons.ANGLE):.2f}°")
-    space, angle = st.columns([3, 2])
+    space, maps = st.columns([3, 2])
     planes = {"linear AE": lessons.linear_plane(model), "PCA": lessons.pca_plane(points, 2)}
-    space.plotly_chart(planes_3d(points, planes, title="the cloud and the two reconstruction planes"))
-    angle.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)"))
+    space.plotly_chart(planes_3d(points, planes, title="the cloud and the two reconstruction planes"),
+                       key="ae_pca_space")
+    maps.metric("Principal angle between the two planes", f"{trainer.history.last(lessons.ANGLE):.2f}°")
+    maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)"),
+                      key="ae_pca_angle")
     projection = lessons.pca_projection(points, 2)
     sectors = lessons.angular_sectors(projection)
     left, right = st.columns(2)
     left.plotly_chart(scatter_2d(projection, sectors, title="PCA projection", label_name="slice",
-                                 axis_titles=("PC 1", "PC 2")))
+                                 axis_titles=("PC 1", "PC 2")), key="ae_pca_projection")
     right.plotly_chart(scatter_2d(lessons.codes(model, points), sectors, title="linear AE codes h = W x + b",
-                                  label_name="slice", axis_titles=("h₁", "h₂")))
+                                  label_name="slice", axis_titles=("h₁", "h₂")), key="ae_pca_codes")
 
 
-def pca_tab() -> None:
-    st.write("A linear autoencoder with squared error cannot do better than PCA, and it gets there: its decoder's "
-             "columns span the same plane as the top principal components (Baldi & Hornik, 1989). The codes need not "
-             "be the principal coordinates themselves, only an invertible linear mix of them: colours mark slices of "
-             "PCA's map, and the AE's map is the same picture rotated, stretched or mirrored.")
-    st.latex(r"\min_{W, W'} \sum_n \lVert x_n - W' W x_n \rVert^2 \;\Longrightarrow\; "
-             r"\operatorname{span}(W') = \operatorname{span}(u_1, \dots, u_k), \qquad "
-             r"\cos\theta_{\max} = \sigma_{\min}(Q_{AE}^\top Q_{PCA})")
+def pca_section() -> None:
+    controls, result = widgets.controls_and_result((1, 3))
     seed = widgets.seed()
     points, test = cloud_3d(CLOUD_POINTS, seed), cloud_3d(CLOUD_POINTS // 3, seed + 1)
-    learning_rate, batch_size = widgets.learning_controls("ae_pca", learning_rate=3e-3, batch_size=64)
+    with controls:
+        st.caption("A linear autoencoder with squared error cannot do better than PCA, and it gets there: its "
+                   "decoder's columns span the same plane as the top principal components (Baldi & Hornik, 1989). "
+                   "The codes need not be the principal coordinates themselves, only an invertible linear mix of "
+                   "them: colours mark slices of PCA's map, and the AE's map is the same picture rotated, stretched "
+                   "or mirrored.")
+        st.latex(r"\begin{gathered}\min_{W, W'} \sum_n \lVert x_n - W' W x_n \rVert^2 \\ \Longrightarrow\;"
+                 r" \operatorname{span}(W') = \operatorname{span}(u_1, \dots, u_k) \\"
+                 r" \cos\theta_{\max} = \sigma_{\min}(Q_{AE}^\top Q_{PCA})\end{gathered}")
+        learning_rate, batch_size = widgets.learning_controls("ae_pca", learning_rate=3e-3, batch_size=64)
     config = AutoencoderConfig(input_shape=(3,), architecture="linear", latent_dim=2, output="identity")
     train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, eval_every=10)
     trainer = widgets.session_trainer(
         "ae_pca", seed, lambda: lessons.make_trainer(config, points, test, train, seed, widgets.device()))
     trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
-    widgets.training_panel("ae_pca", trainer, lambda: render_pca(trainer, points))
+    with result:
+        widgets.training_panel("ae_pca", trainer, lambda: render_pca(trainer, points))
 
 
-def anomaly_tab(model: Autoencoder, data: Split) -> None:
-    st.write("An autoencoder reconstructs well what looks like its training data. A large reconstruction error flags "
-             "an input unlike the rest: a badly written digit, a smudge, or data from somewhere else.")
-    st.latex(r"\text{score}(x) = \tfrac{1}{D}\lVert x - g(f(x))\rVert^2")
-    count = st.slider("Worst-reconstructed test images to show", 5, 30, 10, key="ae_worst_count")
+def studied_model() -> tuple[Autoencoder, str, Split] | None:
+    """The model the Train section trains, with its dataset and split; None (with a way there) before it exists."""
+    built = widgets.built_trainer("ae")
+    if built is None:
+        st.info("These views study the autoencoder of the Train section, which has not been built yet.")
+        st.button("Open Train", key="ae_open_train", on_click=widgets.open_section, args=("ae_section", "Train"))
+        return None
+    trainer, (dataset, seed, *_) = built
+    return trainer.model, dataset, split(dataset, seed)
+
+
+def anomaly_section(model: Autoencoder, data: Split) -> None:
+    controls, result = widgets.controls_and_result((1, 3))
+    with controls:
+        st.caption("An autoencoder reconstructs well what looks like its training data. A large reconstruction "
+                   "error flags an input unlike the rest: a badly written digit, a smudge, or data from elsewhere.")
+        st.latex(r"\text{score}(x) = \tfrac{1}{D}\lVert x - g(f(x))\rVert^2")
+        count = st.slider("Worst-reconstructed test images to show", 5, 30, 10, key="ae_worst_count",
+                          persist_state=widgets.PERSIST)
     errors = lessons.reconstruction_errors(model, data.x_test)
     worst = lessons.worst_reconstructed(errors, count)
     threshold = float(errors[worst[-1]])
-    st.plotly_chart(error_histogram(errors, threshold, title="reconstruction error per test image"))
     originals = data.x_test[worst]
-    st.plotly_chart(image_grid(np.concatenate([originals, lessons.reconstructions(model, originals)]), count,
-                               title="the worst reconstructed, over their reconstructions"))
-    st.caption("Their labels: " + " ".join(str(label) for label in data.y_test[worst])
-               + ". Computed for the model as it is now (⏸ pause to refresh).")
+    with result:
+        st.plotly_chart(image_grid(np.concatenate([originals, lessons.reconstructions(model, originals)]), count,
+                                   title="the worst reconstructed, over their reconstructions"), key="ae_worst")
+        st.caption("Their labels: " + " ".join(str(label) for label in data.y_test[worst])
+                   + ". Computed for the model as it is now (⏸ pause to refresh).")
+        st.plotly_chart(error_histogram(errors, threshold, title="reconstruction error per test image"),
+                        key="ae_errors")
 
 
-def labels_tab(model: Autoencoder, dataset: str, data: Split) -> None:
-    st.write("Labels are expensive, images are cheap. The autoencoder learned from the images alone; now fit a "
-             "logistic regression on a few labelled examples, once on its k-number codes and once on the raw pixels, "
-             "and compare on the test set.")
-    st.latex(r"p(y = c \mid z) = \operatorname{softmax}(W z + b)_c, \qquad z = f(x) \ \text{ or } \ z = x")
-    labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels")
+def labels_section(model: Autoencoder, dataset: str, data: Split) -> None:
+    controls, result = widgets.controls_and_result((1, 2))
+    with controls:
+        st.caption("Labels are expensive, images are cheap. The autoencoder learned from the images alone; now fit "
+                   "a logistic regression on a few labelled examples, once on its k-number codes and once on the raw "
+                   "pixels, and compare on the test set.")
+        st.latex(r"p(y = c \mid z) = \operatorname{softmax}(W z + b)_c, \qquad z = f(x) \ \text{ or } \ z = x")
+        labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels",
+                           persist_state=widgets.PERSIST)
     seed = widgets.seed()
     codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test), data,
                                        labels, seed)
     pixels = pixel_accuracy(dataset, seed, labels)
-    on_codes, on_pixels = st.columns(2)
-    on_codes.metric(f"On the AE codes (k = {model.config.latent_dim})", f"{codes:.1%}",
-                    f"{codes - pixels:+.1%} vs pixels")
-    on_pixels.metric(f"On raw pixels (D = {int(np.prod(data.image_shape))})", f"{pixels:.1%}")
-    st.caption("Two numbers per image keep the coarse layout of the digits, not enough to separate ten classes with "
-               "straight lines. Train with k = 8 to 32 and keep 50–100 labels: there the codes usually win; with "
-               "many labels the pixels catch up. Computed for the model as it is now (⏸ pause to refresh).")
+    with result:
+        on_codes, on_pixels = st.columns(2)
+        on_codes.metric(f"On the AE codes (k = {model.config.latent_dim})", f"{codes:.1%}",
+                        f"{codes - pixels:+.1%} vs pixels")
+        on_pixels.metric(f"On raw pixels (D = {int(np.prod(data.image_shape))})", f"{pixels:.1%}")
+        st.caption("Two numbers per image keep the coarse layout of the digits, not enough to separate ten classes "
+                   "with straight lines. Train with k = 8 to 32 and keep 50–100 labels: there the codes usually win; "
+                   "with many labels the pixels catch up. Computed for the model as it is now (⏸ pause to refresh).")
 
 
 st.title("🗜️ Autoencoder")
@@ -271,14 +314,14 @@ st.write(
     "the network to find the patterns the images share. Choose an architecture and a latent size, add regularisers, "
     "train, and watch the reconstructions and the map of codes take shape."
 )
-dataset = widgets.image_dataset_picker("ae")
-data = split(dataset, widgets.seed())
-train_tab, pca, anomalies, few_labels = st.tabs(["Train", "Linear AE = PCA", "Anomalies", "Few labels"])
-with train_tab:
-    main_trainer = training_tab(dataset, data)
-with pca:
-    pca_tab()
-with anomalies:
-    anomaly_tab(main_trainer.model, data)
-with few_labels:
-    labels_tab(main_trainer.model, dataset, data)
+section = widgets.section_picker("ae_section", SECTIONS)
+if section == "Train":
+    training_section()
+elif section == "Linear AE = PCA":
+    pca_section()
+else:
+    studied = studied_model()
+    if studied is not None and section == "Anomalies":
+        anomaly_section(studied[0], studied[2])
+    elif studied is not None:
+        labels_section(*studied)

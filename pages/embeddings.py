@@ -43,6 +43,8 @@ HIDDEN_FORMULAS = {
 CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\}, \quad b \sim U\{1, \dots, W\}"
                    r" \quad \text{(a shrinking window: near words count more)}")
 ONE_HOT_WORDS = "king, queen, man, woman, apple, orange"
+SECTIONS = ("Analogies", "Neighbours & similarity", "Projection", "One-hot vs dense", "Benchmarks", "Train your own")
+LEE_CORPUS, PASTED_CORPUS = "Lee news corpus (gensim)", "Paste a text"
 
 
 @st.cache_resource(show_spinner="Loading GloVe: 400,000 words × 50 dimensions…")
@@ -110,7 +112,7 @@ def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list
     words = []
     for index, (column, label, default) in enumerate(zip(st.columns(len(labels)), labels, defaults)):
         st.session_state.setdefault(f"{key}_{index}", default)
-        words.append(column.text_input(label, key=f"{key}_{index}"))
+        words.append(column.text_input(label, key=f"{key}_{index}", persist_state=widgets.PERSIST))
     return words
 
 
@@ -155,14 +157,11 @@ def show_projection(vectors: WordVectors, pairs: Sequence[tuple[str, str]], dims
 
 def pairs_box(key: str) -> list[tuple[str, str]]:
     """A preset picker and an editable list of pairs; a malformed list gets a message and no pairs."""
-    def fill() -> None:
-        preset = PROJECTION_PRESETS[st.session_state[f"{key}_preset"]]
-        st.session_state[f"{key}_pairs"] = ", ".join(" ".join(pair) for pair in preset)
-
-    st.selectbox("Preset", list(PROJECTION_PRESETS), key=f"{key}_preset", on_change=fill)
-    if f"{key}_pairs" not in st.session_state:
-        fill()
-    text = st.text_area("Pairs (first second, first second, …)", key=f"{key}_pairs", height=80)
+    presets = {name: {f"{key}_pairs": ", ".join(" ".join(pair) for pair in pairs)}
+               for name, pairs in PROJECTION_PRESETS.items()}
+    widgets.preset_picker("Preset", f"{key}_preset", presets)
+    text = st.text_area("Pairs (first second, first second, …)", key=f"{key}_pairs", height=80,
+                        persist_state=widgets.PERSIST)
     try:
         return parse_pairs(text)
     except ValueError as error:
@@ -172,57 +171,52 @@ def pairs_box(key: str) -> list[tuple[str, str]]:
 
 def projection_controls(key: str) -> tuple[int, str]:
     left, right = st.columns(2)
-    dims = left.radio("Dimensions", (2, 3), horizontal=True, key=f"{key}_dims", format_func=lambda d: f"{d}-D")
+    dims = left.radio("Dimensions", (2, 3), horizontal=True, key=f"{key}_dims", format_func=lambda d: f"{d}-D",
+                      persist_state=widgets.PERSIST)
     method = right.radio("Projection", PROJECTION_METHODS, horizontal=True, key=f"{key}_method",
+                         persist_state=widgets.PERSIST,
                          help="PCA is linear: parallel offsets stay parallel. t-SNE keeps neighbours, not directions.")
     return dims, method
 
 
 def analogy_controls(key: str) -> tuple[list[str], str, int, str | None]:
     """Preset, the three words, the method (with its formula) and k; returns the expected answer of a preset."""
-    def fill() -> None:
-        for index, word in enumerate(ANALOGY_PRESETS[st.session_state[f"{key}_preset"]][:3]):
-            st.session_state[f"{key}_{index}"] = word
-
-    st.selectbox("Preset from the course", list(ANALOGY_PRESETS), key=f"{key}_preset", on_change=fill)
+    presets = {name: {f"{key}_{index}": word for index, word in enumerate(words[:3])}
+               for name, words in ANALOGY_PRESETS.items()}
+    preset = widgets.preset_picker("Preset from the course", f"{key}_preset", presets)
     words = word_boxes(key, ("a", "− b", "+ c"), ANALOGY_PRESETS["king − man + woman"][:3])
     left, right = st.columns([2, 1])
-    method = left.radio("Method (Levy & Goldberg 2014)", ANALOGY_METHODS, horizontal=True, key=f"{key}_method")
-    k = right.slider("Answers shown (k)", 1, 20, 10, key=f"{key}_k")
+    method = left.radio("Method (Levy & Goldberg 2014)", ANALOGY_METHODS, horizontal=True, key=f"{key}_method",
+                        persist_state=widgets.PERSIST)
+    k = right.slider("Answers shown (k)", 1, 20, 10, key=f"{key}_k", persist_state=widgets.PERSIST)
     st.latex(analogy_formula(method))
-    preset = ANALOGY_PRESETS[st.session_state[f"{key}_preset"]]
-    expected = preset[3] if [w.strip().lower() for w in words] == list(preset[:3]) else None
+    expected = ANALOGY_PRESETS[preset][3] if preset in ANALOGY_PRESETS else None  # a preset whose words are untouched
     return words, method, k, expected
 
 
-# ---- the page --------------------------------------------------------------------------------
+# ---- the sections ----------------------------------------------------------------------------
 
-st.title("🔤 Embedding analogies")
-st.write(
-    "A one-hot vector gives each word its own axis: 400,000 numbers, all zero but one, and every pair of words "
-    "equally unrelated. Dense embeddings place words by the company they keep (Firth): word2vec learns them by "
-    "predicting neighbours (skip-gram, CBOW), GloVe from global co-occurrence counts. In such a space directions "
-    "carry meaning (male → female, country → capital, present → past), so **king − man + woman ≈ queen** and "
-    "similarity is the cosine. Ask the 400,000 GloVe vectors yourself, then train your own."
-)
-vectors = glove()
-analogy_tab, neighbour_tab, projection_tab, one_hot_tab, benchmark_tab, train_tab = st.tabs(
-    ["Analogies", "Neighbours & similarity", "Projection", "One-hot vs dense", "Benchmarks", "Train your own"])
+def analogy_section(vectors: WordVectors) -> None:
+    controls, result = widgets.controls_and_result((1, 1))
+    with controls:
+        st.caption("Type three words (Enter or Tab applies a word): the answer is the word whose vector is closest "
+                   "to a − b + c, the inputs excluded.")
+        words, method, k, expected = analogy_controls("emb_analogy")
+        restrict = st.select_slider("Search among the most frequent words", RESTRICTIONS, value=400_000,
+                                    key="emb_analogy_restrict", format_func=lambda n: f"{n:,}",
+                                    persist_state=widgets.PERSIST,
+                                    help="Rare words are noisy; gensim's benchmarks search the 300,000 most frequent.")
+    with result:
+        show_analogy(vectors, words, method, k, "emb_analogy", restrict, expected)
 
-with analogy_tab:
-    st.write("Type three words: the answer is the word whose vector is closest to a − b + c, the inputs excluded.")
-    words, method, k, expected = analogy_controls("emb_analogy")
-    restrict = st.select_slider("Search among the most frequent words", RESTRICTIONS, value=400_000,
-                                key="emb_analogy_restrict", format_func=lambda n: f"{n:,}",
-                                help="Rare words are noisy; gensim's benchmarks search the 300,000 most frequent.")
-    show_analogy(vectors, words, method, k, "emb_analogy", restrict, expected)
 
-with neighbour_tab:
-    left, right = st.columns(2)
+def neighbour_section(vectors: WordVectors) -> None:
+    left, right = st.columns(2, gap="medium")
     with left:
         st.subheader("Nearest neighbours")
-        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query")
-        count = st.slider("Neighbours", 1, 30, 10, key="emb_neighbours_k")
+        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query",
+                              persist_state=widgets.PERSIST)
+        count = st.slider("Neighbours", 1, 30, 10, key="emb_neighbours_k", persist_state=widgets.PERSIST)
         show_neighbours(vectors, query, count, "emb_neighbours")
     with right:
         st.subheader("Cosine similarity")
@@ -237,116 +231,157 @@ with neighbour_tab:
         except ValueError as error:
             st.warning(str(error), icon="🔎")
 
-with projection_tab:
-    st.write("Fifty dimensions squeezed to two or three. With PCA the arrows from the first to the second word of "
-             "each pair stay parallel when one direction carries the relation.")
-    pairs = pairs_box("emb_projection")
-    dims, projection_method = projection_controls("emb_projection")
-    if pairs:
-        show_projection(vectors, pairs, dims, projection_method, "emb_projection")
 
-with one_hot_tab:
-    text = st.text_input("A small vocabulary", ONE_HOT_WORDS, key="emb_one_hot_words")
+def projection_section(vectors: WordVectors) -> None:
+    controls, result = widgets.controls_and_result((1, 2))
+    with controls:
+        st.caption("Fifty dimensions squeezed to two or three. With PCA the arrows from the first to the second word "
+                   "of each pair stay parallel when one direction carries the relation.")
+        pairs = pairs_box("emb_projection")
+        dims, projection_method = projection_controls("emb_projection")
+    with result:
+        if pairs:
+            show_projection(vectors, pairs, dims, projection_method, "emb_projection")
+
+
+def one_hot_section(vectors: WordVectors) -> None:
+    text = st.text_input("A small vocabulary", ONE_HOT_WORDS, key="emb_one_hot_words", persist_state=widgets.PERSIST)
     typed = dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip())
     chosen = [w for w in typed if all_known(vectors, [w])]
     if len(chosen) < 2:
         st.info("Type at least two known words, separated by commas.")
-    else:
-        rows = [vectors.index_of(w) for w in chosen]
-        dense = vectors.vectors(chosen)  # (N, 50)
-        left, right = st.columns(2)
-        fact(left, "One-hot: numbers per word", f"{len(vectors):,}", f"{len(vectors) * 4 / 1e6:.1f} MB as float32")
-        fact(right, "Dense GloVe: numbers per word", f"{vectors.dim}", f"{vectors.dim * 4} bytes as float32")
-        columns = [f"#{row:,}" for row in rows]
-        left.plotly_chart(heatmap(np.eye(len(chosen)), x=columns, y=chosen, colorscale="Blues",
-                                  title="One-hot: the only non-zero columns", axis_titles=("vocabulary index", "")),
-                          key="emb_one_hot_map")
-        right.plotly_chart(heatmap(dense, y=chosen, title="Dense: all 50 numbers", zmid=0,
-                                   axis_titles=("dimension", "")), key="emb_dense_map")
-        left.latex(r"\cos(\mathbf e_i, \mathbf e_j) = 0 \quad (i \ne j)")
-        left.plotly_chart(heatmap(np.eye(len(chosen)), x=chosen, y=chosen, zmid=0, title="Cosine of one-hot vectors"),
-                          key="emb_one_hot_cosine")
-        right.latex(COSINE_FORMULA)
-        right.plotly_chart(heatmap(dense @ dense.T, x=chosen, y=chosen, zmid=0, title="Cosine of GloVe vectors"),
-                           key="emb_dense_cosine")
+        return
+    rows = [vectors.index_of(w) for w in chosen]
+    dense = vectors.vectors(chosen)  # (N, 50)
+    left, right = st.columns(2)
+    fact(left, "One-hot: numbers per word", f"{len(vectors):,}", f"{len(vectors) * 4 / 1e6:.1f} MB as float32")
+    fact(right, "Dense GloVe: numbers per word", f"{vectors.dim}", f"{vectors.dim * 4} bytes as float32")
+    columns = [f"#{row:,}" for row in rows]
+    left.plotly_chart(heatmap(np.eye(len(chosen)), x=columns, y=chosen, colorscale="Blues",
+                              title="One-hot: the only non-zero columns", axis_titles=("vocabulary index", "")),
+                      key="emb_one_hot_map")
+    right.plotly_chart(heatmap(dense, y=chosen, title="Dense: all 50 numbers", zmid=0,
+                               axis_titles=("dimension", "")), key="emb_dense_map")
+    left.latex(r"\cos(\mathbf e_i, \mathbf e_j) = 0 \quad (i \ne j)")
+    left.plotly_chart(heatmap(np.eye(len(chosen)), x=chosen, y=chosen, zmid=0, title="Cosine of one-hot vectors"),
+                      key="emb_one_hot_cosine")
+    right.latex(COSINE_FORMULA)
+    right.plotly_chart(heatmap(dense @ dense.T, x=chosen, y=chosen, zmid=0, title="Cosine of GloVe vectors"),
+                       key="emb_dense_cosine")
 
-with train_tab:
-    st.write("word2vec on a small corpus, live. The Lee corpus (300 news stories, 60,000 words) is 100,000 times "
-             "smaller than GloVe's 6 billion tokens: watch which relations it can still learn.")
-    source = st.radio("Corpus", ("Lee news corpus (gensim)", "Paste a text"), horizontal=True, key="emb_w2v_corpus")
-    if source == "Paste a text":
-        pasted = st.text_area(f"Your text (up to {MAX_TEXT_CHARACTERS:,} characters; each line is a document)",
-                              key="emb_w2v_text", height=120)
-    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture")
+
+def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, TrainConfig]:
+    """Corpus, architecture, the data settings and the learning controls; the corpus is None until pasted."""
+    keep = widgets.PERSIST
+    source = st.radio("Corpus", (LEE_CORPUS, PASTED_CORPUS), horizontal=True, key="emb_w2v_corpus", persist_state=keep)
+    corpus = lee()
+    if source == PASTED_CORPUS:
+        corpus = st.text_area(f"Your text (up to {MAX_TEXT_CHARACTERS:,} characters; each line is a document)",
+                              key="emb_w2v_text", height=120, persist_state=keep)
+    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture",
+                            persist_state=keep)
     st.latex(SGNS_FORMULA)
     st.latex(HIDDEN_FORMULAS[architecture])
     st.latex(CONTEXT_FORMULA)
-    c1, c2, c3, c4 = st.columns(4)
-    window = c1.slider("Window W", 1, 10, 5, key="emb_w2v_window", help="context words on each side")
-    dim = c2.select_slider("Dimension", (10, 20, 50, 100), value=50, key="emb_w2v_dim")
-    negatives = c3.slider("Negatives K", 1, 20, 5, key="emb_w2v_negatives")
-    min_count = c4.slider("Minimum count", 1, 10, 3, key="emb_w2v_min_count")
+    left, right = st.columns(2)
+    window = left.slider("Window W", 1, 10, 5, key="emb_w2v_window", help="context words on each side",
+                         persist_state=keep)
+    dim = right.select_slider("Dimension", (10, 20, 50, 100), value=50, key="emb_w2v_dim", persist_state=keep)
+    negatives = left.slider("Negatives K", 1, 20, 5, key="emb_w2v_negatives", persist_state=keep)
+    min_count = right.slider("Minimum count", 1, 10, 3, key="emb_w2v_min_count", persist_state=keep)
     subsample = st.select_slider("Subsampling t", (0.0, 1e-4, 1e-3, 1e-2), value=1e-3, key="emb_w2v_subsample",
-                                 format_func=lambda t: "off" if t == 0 else f"{t:g}")
+                                 format_func=lambda t: "off" if t == 0 else f"{t:g}", persist_state=keep)
     st.latex(r"P(\text{drop } w) = 1 - \sqrt{t / f(w)}")
     rate, batch_size = widgets.learning_controls("emb_w2v", learning_rate=0.01, batch_size=1024)
+    data_config = Word2VecDataConfig(window=window, negatives=negatives, min_count=min_count, subsample=subsample)
+    train = TrainConfig(learning_rate=rate, batch_size=batch_size)
+    return (corpus if corpus.strip() else None), architecture, dim, data_config, train
 
-    learned: WordVectors | None = None
-    try:
-        corpus = lee() if source.startswith("Lee") else pasted
-        data_config = Word2VecDataConfig(window=window, negatives=negatives, min_count=min_count, subsample=subsample)
-        spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
-        train = TrainConfig(learning_rate=rate, batch_size=batch_size)
-        trainer = widgets.session_trainer("emb_w2v", spec, lambda: w2v.make_trainer(
-            corpus, data_config, architecture, dim, train, widgets.seed(), widgets.device()))
-    except ValueError as error:
-        st.error(str(error))
+
+def compare_with_glove(vectors: WordVectors, learned: WordVectors) -> None:
+    st.subheader("Your vectors beside GloVe")
+    tool = st.radio("Tool", ("Analogy", "Neighbours", "Projection"), horizontal=True, key="emb_compare_tool",
+                    persist_state=widgets.PERSIST)
+    if tool == "Analogy":
+        words, method, k, expected = analogy_controls("emb_compare_analogy")
+    elif tool == "Neighbours":
+        query = st.text_input("A word or an expression", "israeli", key="emb_compare_query",
+                              persist_state=widgets.PERSIST)
     else:
-        trainer.configure(learning_rate=rate, batch_size=batch_size)
-        st.caption(f"{len(trainer.data.vocabulary):,} words in the vocabulary, {len(trainer.data.tokens):,} tokens "
-                   "after subsampling. A batch is that many centre words, each with its window; the K noise words "
-                   "are drawn once per centre and shared by its context words.")
+        pairs = pairs_box("emb_compare_projection")
+        dims, projection_method = projection_controls("emb_compare_projection")
+    for column, side in zip(st.columns(2), (learned, vectors)):
+        with column:
+            prefix = f"emb_compare_{'ours' if side is learned else 'glove'}"
+            if tool == "Analogy":
+                show_analogy(side, words, method, k, prefix, expected=expected)
+            elif tool == "Neighbours":
+                show_neighbours(side, query, 10, prefix)
+            elif pairs:
+                show_projection(side, pairs, dims, projection_method, prefix)
+
+
+def training_section(vectors: WordVectors) -> None:
+    controls, result = widgets.controls_and_result((1, 2))
+    with controls:
+        st.caption("word2vec on a small corpus, live. The Lee corpus (300 news stories, 60,000 words) is 100,000 "
+                   "times smaller than GloVe's 6 billion tokens: watch which relations it can still learn.")
+        corpus, architecture, dim, data_config, train = word2vec_controls()
+    with result:
+        if corpus is None:
+            st.info("Paste a text on the left (a few paragraphs at least) to train on it.")
+            return
+        try:
+            spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
+            trainer = widgets.session_trainer("emb_w2v", spec, lambda: w2v.make_trainer(
+                corpus, data_config, architecture, dim, train, widgets.seed(), widgets.device()))
+        except ValueError as error:
+            st.error(str(error))
+            return
+        trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size)
 
         def render() -> None:
             st.plotly_chart(loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
                                         title="SGNS loss, and how sure the classifier is"), key="emb_w2v_loss")
 
         widgets.training_panel("emb_w2v", trainer, render)
-        learned = w2v.learned_vectors(trainer)
-        st.subheader("Your vectors beside GloVe")
-        tool = st.radio("Tool", ("Analogy", "Neighbours", "Projection"), horizontal=True, key="emb_compare_tool")
-        if tool == "Analogy":
-            words, method, k, expected = analogy_controls("emb_compare_analogy")
-        elif tool == "Neighbours":
-            query = st.text_input("A word or an expression", "israeli", key="emb_compare_query")
-        else:
-            pairs = pairs_box("emb_compare_projection")
-            dims, projection_method = projection_controls("emb_compare_projection")
-        for column, side in zip(st.columns(2), (learned, vectors)):
-            with column:
-                prefix = f"emb_compare_{'ours' if side is learned else 'glove'}"
-                if tool == "Analogy":
-                    show_analogy(side, words, method, k, prefix, expected=expected)
-                elif tool == "Neighbours":
-                    show_neighbours(side, query, 10, prefix)
-                elif pairs:
-                    show_projection(side, pairs, dims, projection_method, prefix)
+        st.caption(f"{len(trainer.data.vocabulary):,} words in the vocabulary, {len(trainer.data.tokens):,} tokens "
+                   "after subsampling. A batch is that many centre words, each with its window; the K noise words "
+                   "are drawn once per centre and shared by its context words.")
+        compare_with_glove(vectors, w2v.learned_vectors(trainer))
 
-with benchmark_tab:
-    st.write("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a question "
-             "counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine ranks 353 word "
-             "pairs as people did. The 3CosAdd accuracies equal gensim's `evaluate_word_analogies` and the WordSim "
-             "figures its `evaluate_word_pairs`; gensim has no 3CosMul benchmark, so that column is ours alone.")
+
+def learned_here() -> WordVectors | None:
+    """The vectors of the word2vec the last section trains, once it has been built."""
+    built = widgets.built_trainer("emb_w2v")
+    return None if built is None else w2v.learned_vectors(built[0])
+
+
+def benchmark_section(vectors: WordVectors) -> None:
+    st.caption("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a question "
+               "counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine ranks 353 word "
+               "pairs as people did. The 3CosAdd accuracies equal gensim's `evaluate_word_analogies` and the WordSim "
+               "figures its `evaluate_word_pairs`; gensim has no 3CosMul benchmark, so that column is ours alone.")
+    learned = learned_here()
     choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
-    which = st.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors",
-                     help="Train your own in the last tab to compare.")
-    left, right = st.columns(2)
-    restrict = left.select_slider("Vocabulary restriction: questions must use only the most frequent",
+    chooser, size, method_column = st.columns([2, 2, 1])
+    which = chooser.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors", persist_state=widgets.PERSIST,
+                          help="Train your own in the last section to compare.")
+    restrict = size.select_slider("Vocabulary restriction: questions must use only the most frequent",
                                   RESTRICTIONS, value=30_000, key="emb_bench_restrict", format_func=lambda n: f"{n:,}",
+                                  persist_state=widgets.PERSIST,
                                   help="gensim's default is 300,000; larger is slower and harder.")
-    bench_method = right.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method")
+    bench_method = method_column.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method",
+                                       persist_state=widgets.PERSIST)
     chosen_vectors = {"GloVe": [vectors], "your word2vec": [learned], "both": [vectors, learned]}[which]
+    pairs, analogies = st.columns(2, gap="medium")
+    with pairs:
+        word_sim(chosen_vectors, restrict)
+    with analogies:
+        google_analogies(chosen_vectors, restrict, bench_method)
 
+
+def word_sim(chosen_vectors: list[WordVectors], restrict: int) -> None:
     st.subheader("WordSim353")
     st.latex(r"\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \quad d_i = \text{rank}_{\text{human}}(i)"
              r" - \text{rank}_{\cos}(i)")
@@ -362,29 +397,46 @@ with benchmark_tab:
                                                [f"{p[0]} – {p[1]}" for p in pairs_report.pairs]),
                             key=f"emb_bench_pairs_{side.name}")
 
+
+def google_analogies(chosen_vectors: list[WordVectors], restrict: int, bench_method: str) -> None:
     st.subheader("Google analogies")
     st.latex(r"a : b :: c : \hat x, \qquad " + analogy_formula(bench_method, "b", "a", "c"))
     if st.button("Run the analogy test", key="emb_bench_run", type="primary"):
         st.session_state["emb_bench_requested"] = True
-    if st.session_state.get("emb_bench_requested"):
-        reports = {}
-        for side in chosen_vectors:
-            try:
-                reports[side.name] = analogy_report(side, restrict, bench_method)
-            except ValueError as error:
-                st.warning(f"{side.name}: {error}")
-        for column, (name, report) in zip(st.columns(max(1, len(reports))), reports.items()):
-            fact(column, f"{name}: overall accuracy", f"{report.overall.accuracy:.1%}",
-                 f"{report.overall.correct:,} / {report.overall.total:,}; {report.skipped:,} skipped")
-        if reports:
-            sections = [s.section for s in next(iter(reports.values())).sections]
-            accuracies = {name: [s.accuracy for s in report.sections] for name, report in reports.items()}
-            st.plotly_chart(section_accuracy(sections, accuracies, title="Accuracy per section"),
-                            key="emb_bench_sections")
-            name, report = next(iter(reports.items()))
-            wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
-            st.caption(f"Some questions {name} got wrong")
-            st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50],
-                                      columns=["section", "a b c", "expected", "answer"]), hide_index=True)
-    else:
+    if not st.session_state.get("emb_bench_requested"):
         st.caption("Answering every question takes a few seconds: press the button.")
+        return
+    reports = {}
+    for side in chosen_vectors:
+        try:
+            reports[side.name] = analogy_report(side, restrict, bench_method)
+        except ValueError as error:
+            st.warning(f"{side.name}: {error}")
+    for column, (name, report) in zip(st.columns(max(1, len(reports))), reports.items()):
+        fact(column, f"{name}: overall accuracy", f"{report.overall.accuracy:.1%}",
+             f"{report.overall.correct:,} / {report.overall.total:,}; {report.skipped:,} skipped")
+    if reports:
+        sections = [s.section for s in next(iter(reports.values())).sections]
+        accuracies = {name: [s.accuracy for s in report.sections] for name, report in reports.items()}
+        st.plotly_chart(section_accuracy(sections, accuracies, title="Accuracy per section"),
+                        key="emb_bench_sections")
+        name, report = next(iter(reports.items()))
+        wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
+        st.caption(f"Some questions {name} got wrong")
+        st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50],
+                                  columns=["section", "a b c", "expected", "answer"]), hide_index=True)
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+st.title("🔤 Embedding analogies")
+st.write(
+    "A one-hot vector gives each word its own axis: 400,000 numbers, all zero but one, and every pair of words "
+    "equally unrelated. Dense embeddings place words by the company they keep (Firth): word2vec learns them by "
+    "predicting neighbours (skip-gram, CBOW), GloVe from global co-occurrence counts. In such a space directions "
+    "carry meaning (male → female, country → capital, present → past), so **king − man + woman ≈ queen** and "
+    "similarity is the cosine. Ask the 400,000 GloVe vectors yourself, then train your own."
+)
+SECTION_VIEWS = dict(zip(SECTIONS, (analogy_section, neighbour_section, projection_section, one_hot_section,
+                                    benchmark_section, training_section)))
+SECTION_VIEWS[widgets.section_picker("emb_section", SECTIONS)](glove())

@@ -24,10 +24,10 @@ PRESET_RATES = {rate for preset in lessons.PRESETS.values() for rate in (preset.
 GAN_LEARNING_RATES = tuple(sorted({*widgets.LEARNING_RATES, *PRESET_RATES}))  # every preset's rate is on the slider
 SAMPLE_ROWS = 4  # rows of the live image grid, ten samples each
 
-VALUE = (r"\min_G \max_D V(D, G) = \mathbb E_{x \sim p_r}\big[\log D(x)\big]"
-         r" + \mathbb E_{z \sim \mathcal N(0, I)}\big[\log\big(1 - D(G(z))\big)\big]")
-D_STAR = (r"D^*(x) = \frac{p_r(x)}{p_r(x) + p_g(x)} \qquad p_g = p_r \;\Rightarrow\; D^* = \tfrac12,"
-          r"\quad V(D^*, G) = -2\log 2")
+VALUE = (r"\begin{aligned}\min_G \max_D V(D, G) &= \mathbb E_{x \sim p_r}\big[\log D(x)\big] \\"
+         r" &+ \mathbb E_{z \sim \mathcal N(0, I)}\big[\log\big(1 - D(G(z))\big)\big]\end{aligned}")
+D_STAR = (r"\begin{gathered}D^*(x) = \frac{p_r(x)}{p_r(x) + p_g(x)} \\ p_g = p_r \;\Rightarrow\; D^* = \tfrac12,"
+          r"\quad V(D^*, G) = -2\log 2\end{gathered}")
 LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises
     "saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
                    r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]"
@@ -38,12 +38,12 @@ LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises
     "hinge": (r"L_D = \mathbb E\big[\max(0, 1 - D(x))\big] + \mathbb E\big[\max(0, 1 + D(G(z)))\big]",
               r"L_G = -\mathbb E\big[D(G(z))\big] \quad (D \text{ is an unbounded critic})"),
 }
-K_STEPS = (r"\text{repeat: } k \times \big[\text{ascend } \nabla_{\theta_D} V\big]"
-           r" \text{ then } 1 \times \big[\text{descend } \nabla_{\theta_G} L_G\big]")
-QUALITY = (r"\text{high quality: } \lVert G(z) - \mu_m \rVert < 3\sigma \qquad "
-           r"\text{mode } m \text{ covered: } \ge 20\,\% \text{ of its fair share}")
-CONDITIONAL_VALUE = (r"\min_G \max_D \; \mathbb E_{x, y}\big[\log D(x \mid y)\big]"
-                     r" + \mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]")
+K_STEPS = (r"\begin{aligned}\text{repeat: } &k \times \big[\text{ascend } \nabla_{\theta_D} V\big] \\"
+           r" \text{then } &1 \times \big[\text{descend } \nabla_{\theta_G} L_G\big]\end{aligned}")
+QUALITY = (r"\begin{gathered}\text{high quality: } \lVert G(z) - \mu_m \rVert < 3\sigma \\"
+           r"\text{mode } m \text{ covered: } \ge 20\,\% \text{ of its fair share}\end{gathered}")
+CONDITIONAL_VALUE = (r"\begin{aligned}\min_G \max_D \; &\mathbb E_{x, y}\big[\log D(x \mid y)\big] \\"
+                     r" + &\mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]\end{aligned}")
 PRESET_EXPLANATIONS = {
     "it works": "Equal learning rates, Adam with β₁ = 0.5, one D step per G step: all 8 modes within a few "
     "hundred steps.",
@@ -51,7 +51,9 @@ PRESET_EXPLANATIONS = {
     "throws all its points onto that spot; D then slowly turns against it and G jumps to the next one.",
     "fix: k = 5 D steps": "Same learning rates, but D gets 5 updates per G update (Goodfellow's k). D keeps up, "
     "so it tells G where *every* mode is and the spots G piles onto are quickly marked fake.",
+    widgets.CUSTOM: "Your own settings. Pick a preset to fill the controls with it again (and start a fresh game).",
 }
+SECTIONS = ("2-D game", "Digits (DCGAN, conditional GAN)")
 SLERP = r"z(t) = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_a + \frac{\sin(t\Omega)}{\sin\Omega} z_b"
 
 
@@ -67,47 +69,42 @@ def preset_state(settings: lessons.GANSettings) -> dict[str, object]:
             "gan_disc_steps_per_gen_step": settings.disc_steps_per_gen_step}
 
 
-def apply_preset() -> None:
-    """Fill the controls with the preset and start a fresh game (even if only k or a rate changed)."""
-    st.session_state.update(preset_state(lessons.PRESETS[st.session_state["gan_preset"]]))
-    widgets.discard_trainer("gan")
-
-
 def game_controls() -> tuple[str, lessons.GANSettings]:
-    for key, value in preset_state(lessons.PRESETS["it works"]).items():
-        st.session_state.setdefault(key, value)
-    data_column, preset_column = st.columns(2)
-    distribution = data_column.selectbox("Target distribution p_r", DISTRIBUTIONS_2D, key="gan_distribution")
-    preset = preset_column.selectbox("Preset", tuple(lessons.PRESETS), key="gan_preset", on_change=apply_preset)
-    preset_column.caption(PRESET_EXPLANATIONS[preset])
-    with st.expander("Players and training (changing a net's shape or the loss restarts the game)", expanded=False):
-        loss_column, formula_column = st.columns([1, 2])
-        loss = loss_column.radio("Loss", LOSSES, key="gan_loss")
-        formula_column.latex(LOSS_FORMULAS[loss][0])
-        formula_column.latex(LOSS_FORMULAS[loss][1])
-        g, d, training = st.columns(3)
-        g.markdown("**Generator G**")
-        d.markdown("**Discriminator D**")
-        training.markdown("**Both**")
-        model = GANConfig(
-            noise_dim=g.slider("Noise dimension", 1, 8, key="gan_noise_dim"),
-            generator_width=g.select_slider("G width", WIDTHS, key="gan_generator_width"),
-            generator_depth=g.slider("G hidden layers", 1, 4, key="gan_generator_depth"),
-            discriminator_width=d.select_slider("D width", WIDTHS, key="gan_discriminator_width"),
-            discriminator_depth=d.slider("D hidden layers", 1, 4, key="gan_discriminator_depth"),
-            loss=loss,
-        )
-        settings = lessons.GANSettings(
-            model=model,
-            generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES, key="gan_generator_lr",
-                                         format_func="{:g}".format),
-            discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES, key="gan_discriminator_lr",
-                                             format_func="{:g}".format),
-            optimizer=training.radio("Optimiser", OPTIMIZERS, horizontal=True, key="gan_optimizer"),
-            batch_size=training.select_slider("Batch size", widgets.BATCH_SIZES, key="gan_batch_size"),
-            disc_steps_per_gen_step=training.slider("k: D steps per G step", 1, 10, key="gan_disc_steps_per_gen_step"),
-        )
-        training.latex(K_STEPS)
+    """The data, a preset, and every setting of the two players (a preset fills them; changing a net's
+    shape or the loss restarts the game, rates, k and the batch size change mid-run)."""
+    keep = widgets.PERSIST
+    distribution = st.selectbox("Target distribution p_r", DISTRIBUTIONS_2D, key="gan_distribution", persist_state=keep)
+    preset = widgets.preset_picker("Preset", "gan_preset", {name: preset_state(settings) for name, settings in
+                                                            lessons.PRESETS.items()},
+                                   on_pick=lambda: widgets.discard_trainer("gan"))
+    st.caption(PRESET_EXPLANATIONS[preset])
+    st.latex(VALUE)
+    loss = st.radio("Loss", LOSSES, key="gan_loss", horizontal=True, persist_state=keep)
+    st.latex(LOSS_FORMULAS[loss][0])
+    st.latex(LOSS_FORMULAS[loss][1])
+    g, d = st.columns(2)
+    g.markdown("**Generator G**")
+    d.markdown("**Discriminator D**")
+    model = GANConfig(
+        noise_dim=g.slider("Noise dimension", 1, 8, key="gan_noise_dim", persist_state=keep),
+        generator_width=g.select_slider("G width", WIDTHS, key="gan_generator_width", persist_state=keep),
+        generator_depth=g.slider("G hidden layers", 1, 4, key="gan_generator_depth", persist_state=keep),
+        discriminator_width=d.select_slider("D width", WIDTHS, key="gan_discriminator_width", persist_state=keep),
+        discriminator_depth=d.slider("D hidden layers", 1, 4, key="gan_discriminator_depth", persist_state=keep),
+        loss=loss,
+    )
+    settings = lessons.GANSettings(
+        model=model,
+        generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES, key="gan_generator_lr",
+                                     format_func="{:g}".format, persist_state=keep),
+        discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES, key="gan_discriminator_lr",
+                                         format_func="{:g}".format, persist_state=keep),
+        optimizer=st.radio("Optimiser", OPTIMIZERS, horizontal=True, key="gan_optimizer", persist_state=keep),
+        batch_size=st.select_slider("Batch size", widgets.BATCH_SIZES, key="gan_batch_size", persist_state=keep),
+        disc_steps_per_gen_step=st.slider("k: D steps per G step", 1, 10, key="gan_disc_steps_per_gen_step",
+                                          persist_state=keep),
+    )
+    st.latex(K_STEPS)
     return distribution, settings
 
 
@@ -122,7 +119,7 @@ def game_trainer(distribution: str, settings: lessons.GANSettings):
     return trainer
 
 
-# ---- 2-D game tab ---------------------------------------------------------------------------------
+# ---- 2-D game section -----------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def real_points(distribution: str, seed: int) -> np.ndarray:
@@ -133,14 +130,27 @@ def one_player_step(trainer, player: str) -> None:
     trainer.step(1, only=player)
 
 
-def game_tab(distribution: str, settings: lessons.GANSettings, trainer) -> None:
-    view, formulas = st.columns([1, 2])
-    show_mapping = view.toggle("G's mapping of the z-grid", key="gan_show_mapping",
-                               help="Lines of the (z₁, z₂)-plane pushed through G: where they bunch up, "
-                                    "G puts mass.")
-    show_arrows = view.toggle("Gradient arrows on fakes", key="gan_show_arrows",
-                              help="−∂L_G/∂x: where G's next update pushes each fake point (up D's slope).")
-    formulas.latex(D_STAR)
+def view_controls(trainer) -> tuple[bool, bool]:
+    """What the plane shows, and the one-player buttons: D's step repaints the background, G's moves the fakes."""
+    show_mapping = st.toggle("G's mapping of the z-grid", key="gan_show_mapping", persist_state=widgets.PERSIST,
+                             help="Lines of the (z₁, z₂)-plane pushed through G: where they bunch up, G puts mass.")
+    show_arrows = st.toggle("Gradient arrows on fakes", key="gan_show_arrows", persist_state=widgets.PERSIST,
+                            help="−∂L_G/∂x: where G's next update pushes each fake point (up D's slope).")
+    d_only, g_only = st.columns(2)
+    d_only.button("Train D only (1 step)", key="gan_train_d", on_click=one_player_step,
+                  args=(trainer, "discriminator"), disabled=trainer.playing)
+    g_only.button("Train G only (1 step)", key="gan_train_g", on_click=one_player_step,
+                  args=(trainer, "generator"), disabled=trainer.playing)
+    return show_mapping, show_arrows
+
+
+def game_section() -> None:
+    controls, result = widgets.controls_and_result((1, 2))
+    with controls:
+        distribution, settings = game_controls()
+        trainer = game_trainer(distribution, settings)
+        show_mapping, show_arrows = view_controls(trainer)
+        st.latex(D_STAR)
     lines = lessons.equilibrium_lines(settings.model.loss)
 
     def render() -> None:
@@ -156,10 +166,11 @@ def game_tab(distribution: str, settings: lessons.GANSettings, trainer) -> None:
             arrows=lessons.generator_gradients(model, z[:ARROWS]) if show_arrows else None,
             title=f"{distribution}: real, fake and D's verdict (blue: real, red: fake)",
         )
-        st.plotly_chart(figure, key="gan_plane")
-        losses, outputs, quality = st.columns(3)
+        plane, losses = st.columns([3, 2])
+        plane.plotly_chart(figure, key="gan_plane")
         losses.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title="Losses",
                                         reference_lines=lines["losses"]), key="gan_losses")
+        outputs, quality = st.columns(2)
         outputs.plotly_chart(loss_curves(trainer.history, ["D(x)", "D(G(z))"], title="Mean D(x) and D(G(z))",
                                          reference_lines=lines["D outputs"]), key="gan_outputs")
         if distribution in MODE_STD:
@@ -169,20 +180,15 @@ def game_tab(distribution: str, settings: lessons.GANSettings, trainer) -> None:
             fraction.metric("High-quality samples", f"{trainer.history.last('high-quality fraction'):.0%}")
             quality.plotly_chart(loss_curves(trainer.history, ["mode coverage", "high-quality fraction"],
                                              title="Mode coverage · high-quality fraction"), key="gan_quality")
-            st.latex(QUALITY)
+            quality.latex(QUALITY)
         else:
             quality.info("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5).")
 
-    d_only, g_only, note = st.columns([1, 1, 3], vertical_alignment="center")
-    d_only.button("Train D only (1 step)", key="gan_train_d", on_click=one_player_step,
-                  args=(trainer, "discriminator"), disabled=trainer.playing)
-    g_only.button("Train G only (1 step)", key="gan_train_g", on_click=one_player_step,
-                  args=(trainer, "generator"), disabled=trainer.playing)
-    note.caption("One player's update at a time: D's step repaints the background, G's step moves the red points.")
-    widgets.training_panel("gan", trainer, render)
+    with result:
+        widgets.training_panel("gan", trainer, render)
 
 
-# ---- image tab ------------------------------------------------------------------------------------
+# ---- digits section -------------------------------------------------------------------------------
 
 def image_trainer(dataset: str, conditional: bool, from_pretrained: bool):
     seed = widgets.seed()
@@ -195,9 +201,9 @@ def image_trainer(dataset: str, conditional: bool, from_pretrained: bool):
 def interpolation(model: DCGAN, labels: torch.Tensor | None) -> None:
     st.markdown("**Walk between two noise vectors**")
     left, right, slider = st.columns([1, 1, 3])
-    seed_a = left.number_input("z_a seed", 0, 10_000, 1, key="gan_z_a")
-    seed_b = right.number_input("z_b seed", 0, 10_000, 2, key="gan_z_b")
-    t = slider.slider("t", 0.0, 1.0, 0.0, step=0.05, key="gan_interp_t")
+    seed_a = left.number_input("z_a seed", 0, 10_000, 1, key="gan_z_a", persist_state=widgets.PERSIST)
+    seed_b = right.number_input("z_b seed", 0, 10_000, 2, key="gan_z_b", persist_state=widgets.PERSIST)
+    t = slider.slider("t", 0.0, 1.0, 0.0, step=0.05, key="gan_interp_t", persist_state=widgets.PERSIST)
     st.latex(SLERP)
     z_a, z_b = lessons.fixed_noise(model, 1, seed_a)[0], lessons.fixed_noise(model, 1, seed_b)[0]
     def arc(fractions: np.ndarray) -> torch.Tensor:  # (T, noise_dim) on the great arc from z_a to z_b
@@ -210,18 +216,20 @@ def interpolation(model: DCGAN, labels: torch.Tensor | None) -> None:
     path.plotly_chart(image_grid(strip, columns=9, title="t = 0, 0.125, …, 1"), key="gan_interp_strip")
 
 
-def image_tab() -> None:
-    st.write("DCGAN made GANs work on images: G upsamples noise with transposed convolutions and batch norm, "
-             "D downsamples with strided convolutions. The grid shows the same noise batch at every refresh, "
-             "so you watch G change, not the dice. A conditional GAN also feeds the digit y to both players.")
-    data_column, kind_column, start_column = st.columns(3)
-    with data_column:
+def image_section() -> None:
+    controls, result = widgets.controls_and_result((1, 2))
+    with controls:
+        st.caption("DCGAN made GANs work on images: G upsamples noise with transposed convolutions and batch norm, "
+                   "D downsamples with strided convolutions. The grid shows the same noise batch at every refresh, "
+                   "so you watch G change, not the dice. A conditional GAN also feeds the digit y to both players.")
         dataset = widgets.image_dataset_picker("gan_image", default="Digits 8×8")
-    conditional = kind_column.toggle("Conditional GAN: G and D see the digit", value=True, key="gan_conditional")
-    from_pretrained = start_column.toggle("Start from the pretrained model", value=True, key="gan_image_pretrained",
-                                          help="Trained offline with these settings; ↺ Reset returns to it.")
-    st.latex(CONDITIONAL_VALUE if conditional else VALUE)
-    trainer = image_trainer(dataset, conditional, from_pretrained)
+        conditional = st.toggle("Conditional GAN: G and D see the digit", value=True, key="gan_conditional",
+                                persist_state=widgets.PERSIST)
+        from_pretrained = st.toggle("Start from the pretrained model", value=True, key="gan_image_pretrained",
+                                    help="Trained offline with these settings; ↺ Reset returns to it.",
+                                    persist_state=widgets.PERSIST)
+        st.latex(CONDITIONAL_VALUE if conditional else VALUE)
+        trainer = image_trainer(dataset, conditional, from_pretrained)
     labels = torch.arange(10).repeat(SAMPLE_ROWS) if conditional else None  # (40,): columns are digits 0–9
 
     def render() -> None:
@@ -234,17 +242,19 @@ def image_tab() -> None:
                                         reference_lines=lessons.equilibrium_lines("non-saturating")["losses"]),
                             key="gan_image_losses")
 
-    widgets.training_panel("gan_image", trainer, render)
-    if conditional:
-        digit = st.select_slider("Digit y to draw", range(10), value=7, key="gan_digit")
-        z = lessons.fixed_noise(trainer.model, 10, widgets.seed() + 1)  # (10, noise_dim)
-        row = lessons.draw(trainer.model, z, torch.full((10,), digit))
-        st.plotly_chart(image_grid(row, columns=10, title=f"G(z | y = {digit}) for ten z"), key="gan_digit_row")
-        interpolation(trainer.model, torch.full((9,), digit))
-    else:
-        interpolation(trainer.model, None)
-    widgets.download_model(trainer.model, f"{recipe_name(dataset, conditional)}.safetensors",
-                           key="gan_image_download")
+    with result:
+        widgets.training_panel("gan_image", trainer, render)
+        if conditional:
+            digit = st.select_slider("Digit y to draw", range(10), value=7, key="gan_digit",
+                                     persist_state=widgets.PERSIST)
+            z = lessons.fixed_noise(trainer.model, 10, widgets.seed() + 1)  # (10, noise_dim)
+            row = lessons.draw(trainer.model, z, torch.full((10,), digit))
+            st.plotly_chart(image_grid(row, columns=10, title=f"G(z | y = {digit}) for ten z"), key="gan_digit_row")
+            interpolation(trainer.model, torch.full((9,), digit))
+        else:
+            interpolation(trainer.model, None)
+        widgets.download_model(trainer.model, f"{recipe_name(dataset, conditional)}.safetensors",
+                               key="gan_image_download")
 
 
 # ---- the page -------------------------------------------------------------------------------------
@@ -257,10 +267,7 @@ st.write(
     "plane you can watch every piece of this: D's verdict as a background, the fakes moving up its slope, and "
     "the ways the game goes wrong (mode collapse, vanishing gradients)."
 )
-st.latex(VALUE)
-game, images = st.tabs(["2-D game", "Digits (DCGAN, conditional GAN)"])
-with game:
-    distribution, settings = game_controls()
-    game_tab(distribution, settings, game_trainer(distribution, settings))
-with images:
-    image_tab()
+if widgets.section_picker("gan_section", SECTIONS) == SECTIONS[0]:
+    game_section()
+else:
+    image_section()

@@ -43,10 +43,13 @@ GRAD_CLIP = 1.0  # ‖∇‖ ≤ 1: the usual guard against exploding gradients 
 EVAL_EVERY = 25
 VIEW_SEQUENCES = 32  # sequences behind the gradient view
 LIVE_SAMPLE = 160  # characters written live while the char model trains
+SECTIONS = ("Train", "Vanishing gradient", "Hidden state", "Data")
+GENERATE = "Generate text"  # a section of the character LM only
+SOURCES = ("pretrained", "here")  # which character model writes: stable values, labels by format_func
 
-RECURRENCE = r"y_t = \phi\left(W_x\, x_t + W_y\, y_{t-1} + b\right)"
+RECURRENCE = r"h_t = \phi\left(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b_h\right)"
 EQUATIONS = {
-    "RNN": RECURRENCE + r",\qquad \phi = \tanh",
+    "RNN": r"h_t = \tanh\left(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b_h\right)",
     "LSTM": r"""\begin{aligned}
         i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) && \text{input gate} \\
         f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f) && \text{forget gate} \\
@@ -65,7 +68,8 @@ EQUATIONS = {
 KEEP_BIAS = {"LSTM": r"b_f = b,\ b_i = -b:\ f_0 = \sigma(b),\ i_0 = 1 - \sigma(b)", "GRU": r"b_z = b:\ z_0 = \sigma(b)"}
 GRADIENT = (r"\frac{\partial \ell_T}{\partial h_t} = \frac{\partial \ell_T}{\partial h_T}"
             r"\prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}")
-PERPLEXITY = r"\mathrm{PPL} = \exp\Big(-\frac{1}{N} \sum_{n=1}^{N} \log p\,(x_{n+1} \mid x_1, \dots, x_n)\Big)"
+PERPLEXITY = (r"\begin{gathered}\mathrm{PPL} = \exp\Big(-\frac{1}{N} \sum_{n=1}^{N}"
+              r" \\ \log p\,(x_{n+1} \mid x_1, \dots, x_n)\Big)\end{gathered}")
 SAMPLING = r"p_i = \frac{\exp(z_i / \tau)}{\sum_j \exp(z_j / \tau)}"
 
 
@@ -77,73 +81,86 @@ def key(task_id: str, name: str) -> str:
 
 def architecture_controls(task_id: str) -> tuple[str, int, int, float]:
     """Cell, hidden units, layers and keep-gate bias, with the chosen cell's equations beside them."""
-    defaults = DEFAULTS[task_id]
-    controls, formulas = st.columns([2, 3])
-    cell = controls.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True, key=key(task_id, "cell"))
-    hidden = controls.select_slider("Hidden units H", (8, 16, 32, 64, 128, 256), value=defaults["hidden"],
-                                    key=key(task_id, "hidden_size"))
-    layers = controls.slider("Layers", 1, 3, 1, key=key(task_id, "num_layers"))
-    bias = controls.slider("Keep-gate bias b (LSTM, GRU)", 0.0, 6.0, defaults["bias"], step=0.5,
-                           key=key(task_id, "keep_gate_bias"), disabled=cell == "RNN",
-                           help="The share σ(b) of the old state a gate keeps per step at the start. At b = 0 a "
-                                "memory halves every step; b = 4 keeps 98 %, so early steps still get a gradient.")
-    formulas.latex(EQUATIONS[cell])
+    defaults, keep = DEFAULTS[task_id], widgets.PERSIST
+    cell = st.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True, key=key(task_id, "cell"),
+                    persist_state=keep)
+    st.latex(EQUATIONS[cell])
     if cell in KEEP_BIAS:
-        formulas.latex(KEEP_BIAS[cell])
+        st.latex(KEEP_BIAS[cell])
+    hidden = st.select_slider("Hidden units H", (8, 16, 32, 64, 128, 256), value=defaults["hidden"],
+                              key=key(task_id, "hidden_size"), persist_state=keep)
+    layers = st.slider("Layers", 1, 3, 1, key=key(task_id, "num_layers"), persist_state=keep)
+    bias = st.slider("Keep-gate bias b (LSTM, GRU)", 0.0, 6.0, defaults["bias"], step=0.5,
+                     key=key(task_id, "keep_gate_bias"), disabled=cell == "RNN", persist_state=keep,
+                     help="The share σ(b) of the old state a gate keeps per step at the start. At b = 0 a "
+                          "memory halves every step; b = 4 keeps 98 %, so early steps still get a gradient.")
     return cell, hidden, layers, bias
 
 
 def forecast_controls() -> tuple[ForecastTask, int]:
-    controls, formula = st.columns([2, 3])
-    name = controls.selectbox("Series", SERIES, key="rnn_series")
-    window = controls.slider("Window T (steps read)", 10, 200, 40, key="rnn_window")
-    horizon = controls.slider("Horizon (values predicted at every step)", 1, 20, 5, key="rnn_horizon")
-    future = controls.slider("Roll-out steps", 5, 100, 30, key="rnn_rollout_steps")
-    formula.latex(r"\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b,\qquad k = \text{horizon}")
-    formula.latex(r"\mathcal L = \frac{1}{T k} \sum_{t=1}^{T} \sum_{j=1}^{k} (\hat x_{t+j} - x_{t+j})^2")
-    formula.caption("Sequence to sequence: a prediction at every step. The roll-out feeds its own predictions "
-                    "back as inputs, k values at a time, to forecast beyond the data.")
+    keep = widgets.PERSIST
+    name = st.selectbox("Series", SERIES, key="rnn_series", persist_state=keep)
+    window = st.slider("Window T (steps read)", 10, 200, 40, key="rnn_window", persist_state=keep)
+    horizon = st.slider("Horizon (values predicted at every step)", 1, 20, 5, key="rnn_horizon", persist_state=keep)
+    future = st.slider("Roll-out steps", 5, 100, 30, key="rnn_rollout_steps", persist_state=keep)
+    st.latex(r"\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b,\qquad k = \text{horizon}")
+    st.latex(r"\mathcal L = \frac{1}{T k} \sum_{t=1}^{T} \sum_{j=1}^{k} (\hat x_{t+j} - x_{t+j})^2")
+    st.caption("Sequence to sequence: a prediction at every step. The roll-out feeds its own predictions "
+               "back as inputs, k values at a time, to forecast beyond the data.")
     return ForecastTask(name, window, horizon), future
 
 
 def classify_controls() -> PatternTask:
-    controls, formula = st.columns([2, 3])
-    length = controls.slider("Sequence length T", 10, 200, 30, key="rnn_pattern_length")
-    noise = controls.slider("Noise σ", 0.0, 1.0, 0.4, step=0.05, key="rnn_noise")
-    formula.latex(r"\hat y = \operatorname{softmax}(W h_T + b),\qquad \mathcal L = -\log \hat y_{\text{class}}")
-    formula.caption(f"Sequence to vector: which motif ({', '.join(PATTERNS)}) hides somewhere in the noise? "
-                    "Only the last state h_T is read.")
+    length = st.slider("Sequence length T", 10, 200, 30, key="rnn_pattern_length", persist_state=widgets.PERSIST)
+    noise = st.slider("Noise σ", 0.0, 1.0, 0.4, step=0.05, key="rnn_noise", persist_state=widgets.PERSIST)
+    st.latex(r"\hat y = \operatorname{softmax}(W h_T + b),\qquad \mathcal L = -\log \hat y_{\text{class}}")
+    st.caption(f"Sequence to vector: which motif ({', '.join(PATTERNS)}) hides somewhere in the noise? "
+               "Only the last state h_T is read.")
     return PatternTask(length, noise)
 
 
 def char_controls() -> CharTask | None:
-    controls, formula = st.columns([2, 3])
-    corpus = controls.radio("Corpus", (LEE, PASTED), key="rnn_corpus")
-    length = controls.slider("Training window (characters)", 16, 128, 64, step=16, key="rnn_char_window")
-    formula.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
-    formula.latex(PERPLEXITY)
-    formula.caption("A uniform guess over V characters has perplexity V; the lower, the better.")
+    corpus = st.radio("Corpus", (LEE, PASTED), key="rnn_corpus", persist_state=widgets.PERSIST)
+    if corpus == PASTED:
+        text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste",
+                            height=150, persist_state=widgets.PERSIST)
+    length = st.slider("Training window (characters)", 16, 128, 64, step=16, key="rnn_char_window",
+                       persist_state=widgets.PERSIST)
+    st.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
+    st.latex(PERPLEXITY)
+    st.caption("A uniform guess over V characters has perplexity V; the lower, the better.")
     if corpus == LEE:
         return CharTask(lee_corpus(), length)
-    text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste", height=150)
+    if not text.strip():
+        st.info("Paste a text above (a few paragraphs at least) to train on it.")
+        return None
     try:
-        text = clean_pasted(text)
-        return CharTask(text, length)
+        return CharTask(clean_pasted(text), length)
     except ValueError as error:
         st.warning(f"Cannot train on this text: {error}. A longer text also needs a window below a tenth of it.")
         return None
 
 
 def memory_controls() -> MemoryTask:
-    controls, formula = st.columns([2, 3])
-    length = controls.slider("Sequence length T", 5, 200, 50, key="rnn_memory_length")
-    formula.latex(r"x_1 = (s, \text{marker}),\quad s \in \{1, \dots, 4\},\qquad "
-                  r"x_2, \dots, x_T = \text{random symbols}")
-    formula.latex(r"\hat y = \operatorname{softmax}(W h_T + b) \overset{?}{=} s")
-    formula.caption("A one-symbol copy task: the answer was shown T − 1 steps ago, marked, and every later step "
-                    "shows one of the same four symbols. Chance is 25 %. The gradient that could teach the network "
-                    "to keep it must travel back through all T steps.")
+    length = st.slider("Sequence length T", 5, 200, 50, key="rnn_memory_length", persist_state=widgets.PERSIST)
+    st.latex(r"x_1 = (s, \text{marker}),\quad s \in \{1, \dots, 4\},\qquad "
+             r"x_2, \dots, x_T = \text{random symbols}")
+    st.latex(r"\hat y = \operatorname{softmax}(W h_T + b) \overset{?}{=} s")
+    st.caption("A one-symbol copy task: the answer was shown T − 1 steps ago, marked, and every later step "
+               "shows one of the same four symbols. Chance is 25 %. The gradient that could teach the network "
+               "to keep it must travel back through all T steps.")
     return MemoryTask(length)
+
+
+def task_controls(task_id: str) -> tuple[Task | None, int]:
+    """The chosen task's controls; the task (None while it cannot be built) and the roll-out length."""
+    if task_id == "forecast":
+        return forecast_controls()
+    if task_id == "classify":
+        return classify_controls(), 0
+    if task_id == "char":
+        return char_controls(), 0
+    return memory_controls(), 0
 
 
 # ---- trainers ------------------------------------------------------------------------------------
@@ -204,13 +221,13 @@ def char_live(task: CharTask, trainers: dict[str, Trainer], cell: str) -> None:
     right.code("The " + sample, language=None, wrap_lines=True)
 
 
-# ---- views computed on every full run (paused, stepped, or a control changed) --------------------
+# ---- the other sections: views of the models as they are now (paused, stepped, or a control changed) --
 
 def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers: int, bias: float) -> None:
-    st.write("How strongly does the error at the last step reach the state at step t? Each factor "
-             "∂h_k/∂h_{k−1} of the chain rule is a matrix; in a plain RNN their product shrinks geometrically "
-             "(a straight downward slope on this log scale), so early inputs get almost no gradient. A gate near "
-             "1 keeps the product near 1.")
+    st.caption("How strongly does the error at the last step reach the state at step t? Each factor "
+               "∂h_k/∂h_{k−1} of the chain rule is a matrix; in a plain RNN their product shrinks geometrically "
+               "(a straight downward slope on this log scale), so early inputs get almost no gradient. A gate near "
+               "1 keeps the product near 1.")
     st.latex(GRADIENT)
     x, y = (torch.from_numpy(a).to(widgets.device()) for a in evaluation_batch(task, VIEW_SEQUENCES, widgets.seed()))
     norms = {}
@@ -229,34 +246,41 @@ def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers:
 
 
 def hidden_state_view(task: Task, model: SequenceModel, cell: str) -> None:
-    st.write("Every row is one hidden unit, every column one time step: what the network remembers as it reads.")
+    st.caption("Every row is one hidden unit, every column one time step: what the network remembers as it reads.")
     x, _ = evaluation_batch(task, VIEW_SEQUENCES, widgets.seed())
-    index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0, key="rnn_heatmap_sequence")
+    index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0, key="rnn_heatmap_sequence",
+                      persist_state=widgets.PERSIST)
     ticks = list(decode(x[index], task.vocabulary)) if isinstance(task, CharTask) else None
     states = lessons.hidden_states(model, torch.from_numpy(x[index]))
     st.plotly_chart(hidden_state_map(states, ticks=ticks, title=f"{cell}: top layer h_t"), key="rnn_heatmap")
 
 
-def generation_view(task: CharTask, trainers: dict[str, Trainer], cell: str) -> None:
-    st.write("The model writes one character at a time, each drawn from its softmax divided by a temperature τ, "
-             "and reads it back as the next input (vector to sequence). Low τ: safe and repetitive; high τ: "
-             "inventive and misspelt.")
+def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
     pretrained = widgets.pretrained(PRETRAINED_CHAR)
-    sources = ([f"Pretrained LSTM · {PRETRAINED_CHAR}"] if pretrained is not None else []) + [f"{cell} trained here"]
-    source = st.radio("Model", sources, horizontal=True, key="rnn_char_source")
-    model = pretrained if source.startswith("Pretrained") else trainers[cell].model
+    labels = {"pretrained": f"Pretrained LSTM · {PRETRAINED_CHAR}", "here": f"{cell} trained here"}
+    sources = SOURCES if pretrained is not None else SOURCES[1:]
+    source = st.radio("Model", sources, format_func=labels.get, horizontal=True, key="rnn_char_source",
+                      persist_state=widgets.PERSIST)
+    model = pretrained if source == "pretrained" else trainers[cell].model
     left, right = st.columns([2, 3])
     temperature = left.slider("Temperature τ", 0.0, 2.0, 0.7, step=0.05, key="rnn_temperature",
-                              help="τ = 0 always takes the most likely character (arg-max).")
-    length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length")
-    prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime")
-    right.latex(SAMPLING)
+                              help="τ = 0 always takes the most likely character (arg-max).",
+                              persist_state=widgets.PERSIST)
+    length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length", persist_state=widgets.PERSIST)
+    prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime",
+                            persist_state=widgets.PERSIST)
+    left.latex(SAMPLING)
+    left.caption("The model writes one character at a time, each drawn from its softmax divided by a temperature "
+                 "τ, and reads it back as the next input (vector to sequence). Low τ: safe and repetitive; high τ: "
+                 "inventive and misspelt.")
     unknown = sorted(set(prime) - set(model.config.vocabulary))
     if unknown:
         right.warning(f"Characters not in the model's vocabulary are skipped: {' '.join(unknown)}")
     seed = widgets.seed() + st.session_state.get("rnn_resample", 0)
     right.button("🎲 Sample again", key="rnn_sample_again",
                  on_click=lambda: st.session_state.update(rnn_resample=st.session_state.get("rnn_resample", 0) + 1))
+    written_by = labels[source] + ("" if source == "pretrained" else f" (step {trainers[cell].step_count:,})")
+    right.caption(f"Written by the {written_by}:")
     right.code(prime + lessons.sample_text(model, prime, length, temperature, seed), language=None, wrap_lines=True)
 
 
@@ -282,60 +306,63 @@ def data_view(task: Task) -> None:
         st.caption(f"Vocabulary of V = {len(task.vocabulary)} characters; 90 % of the text trains, 10 % tests.")
 
 
+def live_view(task_id: str, task: Task, future_steps: int, trainers: dict[str, Trainer], cell: str) -> None:
+    def render() -> None:
+        if task_id == "forecast":
+            forecast_live(task, future_steps, trainers, cell)
+        elif task_id == "char":
+            char_live(task, trainers, cell)
+        else:
+            accuracy_live(trainers, 1 / (len(PATTERNS) if task_id == "classify" else task.symbols), task_id)
+
+    widgets.training_panel("rnn", list(trainers.values()), render)
+    widgets.download_model(trainers[cell].model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")
+
+
+def section_view(section: str, task_id: str, task: Task, future_steps: int, trainers: dict[str, Trainer],
+                 architecture: tuple[str, int, int, float]) -> None:
+    cell = architecture[0]
+    if section == "Train":
+        live_view(task_id, task, future_steps, trainers, cell)
+    elif any(trainer.diverged for trainer in trainers.values()):
+        st.error("Training diverged: lower the learning rate and press ↺ Reset in the Train section.")
+    elif section == GENERATE:
+        generation_view(trainers, cell)
+    elif section == "Vanishing gradient":
+        gradient_view(task, trainers, *architecture[1:])
+    elif section == "Hidden state":
+        hidden_state_view(task, trainers[cell].model, cell)
+    else:
+        data_view(task)
+
+
 # ---- the page ------------------------------------------------------------------------------------
 
 st.title("🔁 RNN sequence demo")
 st.write(
-    "A recurrent layer reads a sequence one step at a time and feeds its own output back in, with the same weights "
+    "A recurrent layer reads a sequence one step at a time and feeds its own state back in, with the same weights "
     "at every step. Unrolled over time it is a very deep network, and that is its weakness: the error signal "
     "has to travel back through every step and fades (the vanishing gradient), so a plain RNN forgets what it "
     "saw long ago. The LSTM and GRU add gates that decide what to keep. Pick a task and a cell, train, and compare."
 )
-st.latex(RECURRENCE)
-task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast", key="rnn_task")
-task_id = task_id or "forecast"  # clicking the selected task again clears the choice
-cell, hidden, layers, bias = architecture_controls(task_id)
-future_steps = 0
-if task_id == "forecast":
-    task, future_steps = forecast_controls()
-elif task_id == "classify":
-    task = classify_controls()
-elif task_id == "char":
-    task = char_controls()
-else:
-    task = memory_controls()
-if task is None:
-    st.stop()
-learning_rate, batch_size = widgets.learning_controls(f"rnn_{task_id}", DEFAULTS[task_id]["learning_rate"], 32)
-compare = st.toggle("Train the three cells side by side (same data, same seed)", value=DEFAULTS[task_id]["compare"],
-                    key=key(task_id, "compare"))
-cells = [cell] + [other for other in CELLS if other != cell and compare]  # the chosen cell leads the panel
-trainers = session_trainers(task_id, task, cells, hidden, layers, bias,
-                            learning_rate, batch_size)
-pause_other_tasks(trainers)
-
-
-def render() -> None:
-    if task_id == "forecast":
-        forecast_live(task, future_steps, trainers, cell)
-    elif task_id == "char":
-        char_live(task, trainers, cell)
+task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast", key="rnn_task",
+                               required=True, label_visibility="collapsed", persist_state=widgets.PERSIST)
+controls, result = widgets.controls_and_result((2, 5))
+with controls:
+    st.latex(RECURRENCE)
+    architecture = architecture_controls(task_id)
+    task, future_steps = task_controls(task_id)
+    learning_rate, batch_size = widgets.learning_controls(f"rnn_{task_id}", DEFAULTS[task_id]["learning_rate"], 32)
+    compare = st.toggle("Train the three cells side by side (same data, same seed)",
+                        value=DEFAULTS[task_id]["compare"], key=key(task_id, "compare"), persist_state=widgets.PERSIST)
+with result:
+    section = widgets.section_picker("rnn_section", SECTIONS[:1] + ((GENERATE,) if task_id == "char" else ())
+                                     + SECTIONS[1:])
+    if task is None:
+        st.info("The character model needs a text to train on: see the Corpus control on the left.")
     else:
-        accuracy_live(trainers, 1 / (len(PATTERNS) if task_id == "classify" else task.symbols), task_id)
-
-
-widgets.training_panel("rnn", list(trainers.values()), render)
-if any(trainer.diverged for trainer in trainers.values()):
-    st.stop()
-names = (["Generate text"] if task_id == "char" else []) + ["Vanishing gradient", "Hidden state", "Data"]
-tabs = dict(zip(names, st.tabs(names)))
-if task_id == "char":
-    with tabs["Generate text"]:
-        generation_view(task, trainers, cell)
-with tabs["Vanishing gradient"]:
-    gradient_view(task, trainers, hidden, layers, bias)
-with tabs["Hidden state"]:
-    hidden_state_view(task, trainers[cell].model, cell)
-with tabs["Data"]:
-    data_view(task)
-widgets.download_model(trainers[cell].model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")
+        cell = architecture[0]
+        cells = [cell] + [other for other in CELLS if other != cell and compare]  # the chosen cell leads the panel
+        trainers = session_trainers(task_id, task, cells, *architecture[1:], learning_rate, batch_size)
+        pause_other_tasks(trainers)
+        section_view(section, task_id, task, future_steps, trainers, architecture)

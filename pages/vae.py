@@ -20,29 +20,31 @@ routing.through_app()  # a direct link on a fresh server still runs through app.
 PRETRAINED = {"Pretrained · MNIST 28×28": ("vae_mnist_2d", "MNIST 28×28"),
               "Pretrained · Digits 8×8": ("vae_digits_2d", "Digits 8×8")}
 TRAINED_HERE = "Trained on this page"
+SECTIONS = ("Explorer", "Latent map", "Interpolation", "Sampling", "AE vs VAE", "Train")
+OWN_MODELS = ("AE vs VAE", "Train")  # sections with models of their own: the Model picker does not apply
 AE_TWIN = "vae_compare_ae_mnist_2d"  # the MNIST VAE's network trained as a plain autoencoder
 SLIDERS = 8  # latent dimensions with a slider; the rest stay at the chosen base code
 Z_RANGE = 4.0  # sliders and the clickable map cover [−4, 4]: almost all of N(0, 1)
 Z_STEP = 0.05
-IMAGE_PIXELS = 224  # the decoded digit's width on screen
+IMAGE_PIXELS = 196  # the decoded digit's width on screen (28 × 7), beside the sliders
 KL_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 LOSS_NAMES = ("reconstruction", "kl", "total", "test reconstruction", "test kl")
 
-KL_FORMULA = (r"D_{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, I)\big)"
-              r" = \tfrac12 \sum_j \left(\sigma_j^2 + \mu_j^2 - 1 - \log \sigma_j^2\right)")
-ELBO_FORMULA = (r"\log p_\theta(x) \ge \text{ELBO} = \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
-                r" - D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)")
-LOSS_FORMULA = (r"\text{total} = \underbrace{-\mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]}"
-                r"_{\text{reconstruction}} + \beta \cdot"
-                r" \underbrace{D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)}_{\text{kl}}")
+KL_FORMULA = (r"\begin{aligned}D_{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, I)\big)"
+              r" \\ = \tfrac12 \sum_j \left(\sigma_j^2 + \mu_j^2 - 1 - \log \sigma_j^2\right)\end{aligned}")
+ELBO_FORMULA = (r"\begin{aligned}\log p_\theta(x) \ge \text{ELBO} &= \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
+                r" \\ &\quad - D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)\end{aligned}")
+LOSS_FORMULA = (r"\begin{aligned}\text{total} &= \underbrace{-\mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]}"
+                r"_{\text{reconstruction}} \\ &\quad + \beta \cdot"
+                r" \underbrace{D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)}_{\text{kl}}\end{aligned}")
 REPARAMETERISATION = r"z = \mu + \sigma \odot \varepsilon, \qquad \varepsilon \sim \mathcal N(0, I)"
 ENCODER = r"q_\phi(z|x) = \mathcal N\big(\mu_\phi(x),\ \operatorname{diag} \sigma_\phi^2(x)\big)"
 DECODER = r"\hat x = \operatorname{decoder}_\theta(z)"
 PRIOR = r"z \sim \mathcal N(0, I) \;\longrightarrow\; \hat x = \operatorname{decoder}_\theta(z)"
 INTERPOLATION = {
     "linear": r"z(t) = (1 - t)\, z_a + t\, z_b",
-    "spherical": r"z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
-                 r"\quad \cos \Omega = \frac{z_a \cdot z_b}{\lVert z_a \rVert \lVert z_b \rVert}",
+    "spherical": r"\begin{gathered}z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
+                 r" \\ \cos \Omega = \frac{z_a \cdot z_b}{\lVert z_a \rVert \lVert z_b \rVert}\end{gathered}",
 }
 
 
@@ -64,26 +66,24 @@ def digit_strip(images: np.ndarray, captions: list[str], width: int) -> None:
     st.image(list(ink(images, scale)), caption=captions, width=scale * images.shape[-1])
 
 
-# ---- training settings (drawn in the last tab, read first: the explorer may show this model) ----
+# ---- Train: the settings, the trainer and the live charts ----------------------------------------
 
 def training_controls() -> tuple[VAEConfig, str, TrainConfig]:
-    st.write("Train a VAE from scratch. β and the learning rate may change while it trains; the other choices "
-             "rebuild the model.")
-    data_column, left, middle, right = st.columns(4)
-    with data_column:
-        dataset = widgets.image_dataset_picker("vae")
-    architecture = left.radio("Architecture", ARCHITECTURES, horizontal=True, key="vae_architecture")
-    latent_dim = middle.slider("Latent dimensions", 2, 16, 2, key="vae_latent_dim")
-    reconstruction = right.radio("Reconstruction loss", RECONSTRUCTIONS, horizontal=True, key="vae_reconstruction",
-                                 format_func=str.upper, help="BCE: Bernoulli pixels (the true ELBO). MSE: Gaussian "
-                                 "pixels; its scale is smaller, so the same β weighs the KL more.")
-    beta_column, formula_column = st.columns([1, 2])
-    beta = beta_column.select_slider("KL weight β", KL_WEIGHTS, value=1.0, key="vae_kl_weight",
-                                     help="β = 1: the ELBO. β > 1: a β-VAE, smoother and blurrier. β = 0: an "
-                                          "autoencoder with noise, its codes free to drift apart.")
-    formula_column.latex(ELBO_FORMULA)
-    formula_column.latex(LOSS_FORMULA)
-    formula_column.latex(KL_FORMULA)
+    st.caption("β and the learning rate may change while it trains; the other choices rebuild the model.")
+    dataset = widgets.image_dataset_picker("vae")
+    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="vae_architecture",
+                            persist_state=widgets.PERSIST)
+    latent_dim = st.slider("Latent dimensions", 2, 16, 2, key="vae_latent_dim", persist_state=widgets.PERSIST)
+    reconstruction = st.radio("Reconstruction loss", RECONSTRUCTIONS, horizontal=True, key="vae_reconstruction",
+                              format_func=str.upper, persist_state=widgets.PERSIST,
+                              help="BCE: Bernoulli pixels (the true ELBO). MSE: Gaussian pixels; its scale is "
+                                   "smaller, so the same β weighs the KL more.")
+    beta = st.select_slider("KL weight β", KL_WEIGHTS, value=1.0, key="vae_kl_weight", persist_state=widgets.PERSIST,
+                            help="β = 1: the ELBO. β > 1: a β-VAE, smoother and blurrier. β = 0: an autoencoder "
+                                 "with noise, its codes free to drift apart.")
+    st.latex(LOSS_FORMULA)
+    st.latex(ELBO_FORMULA)
+    st.latex(KL_FORMULA)
     learning_rate, batch_size = widgets.learning_controls("vae", learning_rate=3e-3, batch_size=128)
     config = VAEConfig(image_size=split(dataset, 0).image_shape[-1], latent_dim=latent_dim,
                        architecture=architecture, reconstruction=reconstruction, kl_weight=beta)
@@ -100,7 +100,25 @@ def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trai
     return trainer
 
 
-# ---- the tabs ----------------------------------------------------------------------------------
+def training_section() -> None:
+    controls, result = widgets.controls_and_result()
+    with controls:
+        trainer = session_trainer(*training_controls())
+
+    def render() -> None:
+        curves, grid = st.columns(2)
+        names = [name for name in LOSS_NAMES if name in trainer.history.names]
+        curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title="Loss per image"), key="vae_curves")
+        images = lessons.latent_grid(trainer.model, 10, 3.0)
+        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]"), key="vae_live_grid")
+
+    with result:
+        widgets.training_panel("vae", trainer, render)
+        widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
+        widgets.upload_into("vae", trainer, VAE, VAEConfig)
+
+
+# ---- the sections that explore one model -------------------------------------------------------
 
 def set_sliders(values: np.ndarray) -> None:
     """Move the first len(values) sliders (callbacks only: they run before the sliders are drawn)."""
@@ -122,96 +140,106 @@ def start_from_test_image(mu: np.ndarray) -> None:
 def test_image_input(container: DeltaGenerator, label: str, key: str, default: int, count: int) -> int:
     """A test-image index that stays valid when the dataset (and its test size) changes."""
     st.session_state[key] = min(int(st.session_state.get(key, default)), count - 1)
-    return int(container.number_input(label, 0, count - 1, key=key))
+    return int(container.number_input(label, 0, count - 1, key=key, persist_state=widgets.PERSIST))
 
 
 @st.fragment
 def decoder_panel(model: VAE) -> None:
-    """Sliders and the decoded image, rerun alone while a slider moves (a few ms: decode + PNG)."""
+    """Sliders and, beside them, the decoded image: rerun alone while a slider moves (decode + PNG, a few ms)."""
     z = st.session_state["vae_base"].copy()
+    sliders, picture = st.columns(2)
     for index in range(min(SLIDERS, len(z))):
         st.session_state.setdefault(f"vae_z{index}", 0.0)
-        z[index] = st.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}")
+        z[index] = sliders.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}",
+                                  persist_state=widgets.PERSIST)
     image = lessons.decode(model, z)
-    st.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
-    st.latex(DECODER)
+    picture.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
+    picture.latex(DECODER)
 
 
 def explorer(model: VAE, data: Split, mu: np.ndarray) -> None:
     if len(st.session_state.get("vae_base", ())) != model.config.latent_dim:
         st.session_state["vae_base"] = np.zeros(model.config.latent_dim, np.float32)
-    st.write("Every slider is one coordinate of z; the decoder turns z into an image at once. Click anywhere on "
-             "the map to jump there: the points are the test images' codes μ.")
-    left, right = st.columns([3, 2])
+    left, right = st.columns([5, 6], gap="medium")
     with left:
         figure = add_click_grid(latent_map(mu[:, :2], data.y_test, title="Test codes μ · click to decode"), Z_RANGE)
         st.plotly_chart(figure, key="vae_map", on_select=decode_clicked_point, selection_mode="points")
+    with right:
+        decoder_panel(model)
         index, button = st.columns([2, 1], vertical_alignment="bottom")
         test_image_input(index, "Test image #", "vae_start_index", 0, len(mu))
         button.button("Start from its code", key="vae_start", on_click=start_from_test_image, args=(mu,),
                       help="Sets every slider, and the dimensions without one, to this image's μ.")
+        st.caption("Every slider is one coordinate of z; the decoder turns z into an image at once. Click anywhere "
+                   "on the map to jump there: the points are the test images' codes μ.")
         if model.config.latent_dim > SLIDERS:
             st.caption(f"Dimensions {SLIDERS + 1}–{model.config.latent_dim} stay at the base code "
                        "(0, or the test image's μ after “Start from its code”).")
-    with right:
-        decoder_panel(model)
 
 
-def latent_map_tab(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray) -> None:
-    st.write("The encoder gives each image a Gaussian, not a point. The KL term pulls the Gaussians towards "
-             "N(0, I) until they overlap: no gaps are left, so every z between codes decodes to a digit.")
-    toggle, grid, box, placement = st.columns(4, vertical_alignment="center")
-    show_sigma = toggle.toggle("σ ellipses (1 σ)", value=True, key="vae_ellipses",
-                               disabled=not model.config.variational)
-    n = grid.slider("Grid N × N", 3, 25, 15, key="vae_grid_n")
-    extent = box.slider("Range ±", 0.5, Z_RANGE, 3.0, step=0.25, key="vae_grid_extent")
-    layout = placement.radio("Manifold", ("overlaid", "beside"), horizontal=True, key="vae_grid_layout")
-    encoder, sample = st.columns(2)
-    encoder.latex(ENCODER)
-    sample.latex(REPARAMETERISATION)
-    if model.config.latent_dim > 2:
-        st.caption(f"The map shows z₁ and z₂ of {model.config.latent_dim} dimensions; "
-                   "the grid holds the others at 0.")
+def latent_map_section(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray) -> None:
+    controls, result = widgets.controls_and_result((1, 3))
+    with controls:
+        st.caption("The encoder gives each image a Gaussian, not a point. The KL term pulls the Gaussians towards "
+                   "N(0, I) until they overlap: no gaps are left, so every z between codes decodes to a digit.")
+        show_sigma = st.toggle("σ ellipses (1 σ)", value=True, key="vae_ellipses",
+                               disabled=not model.config.variational, persist_state=widgets.PERSIST)
+        n = st.slider("Grid N × N", 3, 25, 15, key="vae_grid_n", persist_state=widgets.PERSIST)
+        extent = st.slider("Range ±", 0.5, Z_RANGE, 3.0, step=0.25, key="vae_grid_extent",
+                           persist_state=widgets.PERSIST)
+        layout = st.radio("Manifold", ("overlaid", "beside"), horizontal=True, key="vae_grid_layout",
+                          persist_state=widgets.PERSIST)
+        st.latex(ENCODER)
+        st.latex(REPARAMETERISATION)
     images = lessons.latent_grid(model, n, extent)
     figure = latent_map(mu[:, :2], data.y_test, sigma[:, :2] if show_sigma else None, title="Test codes μ")
-    if layout == "overlaid":
-        st.plotly_chart(overlay_manifold(figure, images, n, extent), key="vae_map_overlaid")
-    else:
-        left, right = st.columns(2)
-        left.plotly_chart(figure, key="vae_map_beside")
-        right.plotly_chart(manifold_grid(images, n, extent, title=f"decoder(z) on a {n}×{n} grid"), key="vae_grid")
-    widgets.download_png(lambda: png_grid(images, n), "vae_manifold.png", key="vae_download_grid",
-                         label="⬇ Manifold grid (PNG)")
+    with result:
+        if layout == "overlaid":
+            st.plotly_chart(overlay_manifold(figure, images, n, extent), key="vae_map_overlaid")
+        else:
+            left, right = st.columns(2)
+            left.plotly_chart(figure, key="vae_map_beside")
+            right.plotly_chart(manifold_grid(images, n, extent, title=f"decoder(z) on a {n}×{n} grid"),
+                               key="vae_grid")
+        if model.config.latent_dim > 2:
+            st.caption(f"The map shows z₁ and z₂ of {model.config.latent_dim} dimensions; "
+                       "the grid holds the others at 0.")
+        widgets.download_png(lambda: png_grid(images, n), "vae_manifold.png", key="vae_download_grid",
+                             label="⬇ Manifold grid (PNG)")
 
 
-def interpolation_tab(model: VAE, data: Split, mu: np.ndarray) -> None:
-    st.write("Walk in a straight line (or along the arc) from one test image's code to another's and decode "
-             "every stop. A VAE morphs smoothly; a plain autoencoder passes through garbage.")
-    first, second, method_column, count_column = st.columns(4)
-    first_zero, first_one = (int(np.argmax(data.y_test == digit)) for digit in (0, 1))  # far apart on the map
-    start = test_image_input(first, "From test image #", "vae_interp_from", first_zero, len(mu))
-    end = test_image_input(second, "To test image #", "vae_interp_to", first_one, len(mu))
-    method = method_column.radio("Path", lessons.INTERPOLATIONS, horizontal=True, key="vae_interp_method")
-    steps = count_column.slider("Images", 3, 20, 10, key="vae_interp_steps")
-    st.latex(INTERPOLATION[method])
-    ends = data.x_test[[start, end], 0]
-    digit_strip(ends, [f"x_a (#{start})", f"x_b (#{end})"], 96)
-    strip = lessons.interpolate(model, mu[start], mu[end], steps, method)
-    digit_strip(strip, [f"t = {t:.2f}" for t in np.linspace(0, 1, steps)], 64)
+def interpolation_section(model: VAE, data: Split, mu: np.ndarray) -> None:
+    controls, result = widgets.controls_and_result((1, 3))
+    with controls:
+        first_zero, first_one = (int(np.argmax(data.y_test == digit)) for digit in (0, 1))  # far apart on the map
+        start = test_image_input(st, "From test image #", "vae_interp_from", first_zero, len(mu))
+        end = test_image_input(st, "To test image #", "vae_interp_to", first_one, len(mu))
+        method = st.radio("Path", lessons.INTERPOLATIONS, horizontal=True, key="vae_interp_method",
+                          persist_state=widgets.PERSIST)
+        steps = st.slider("Images", 3, 20, 10, key="vae_interp_steps", persist_state=widgets.PERSIST)
+    with result:
+        st.write("Walk in a straight line (or along the arc) from one test image's code to another's and decode "
+                 "every stop. A VAE morphs smoothly; a plain autoencoder passes through garbage.")
+        st.latex(INTERPOLATION[method])
+        digit_strip(data.x_test[[start, end], 0], [f"x_a (#{start})", f"x_b (#{end})"], 96)
+        strip = lessons.interpolate(model, mu[start], mu[end], steps, method)
+        digit_strip(strip, [f"t = {t:.2f}" for t in np.linspace(0, 1, steps)], 56)
 
 
-def sampling_tab(model: VAE) -> None:
-    st.write("A VAE is a generative model: draw z from the prior and decode it. Each click draws new z.")
-    count_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-    count = count_column.slider("Samples", 4, 64, 32, step=4, key="vae_sample_count")
-    st.session_state.setdefault("vae_draw", 0)
-    if button_column.button("🎲 Draw again", key="vae_resample"):
-        st.session_state["vae_draw"] += 1
-    st.latex(PRIOR)
+def sampling_section(model: VAE) -> None:
+    controls, result = widgets.controls_and_result((1, 3))
+    with controls:
+        st.caption("A VAE is a generative model: draw z from the prior and decode it. Each click draws new z.")
+        count = st.slider("Samples", 4, 64, 32, step=4, key="vae_sample_count", persist_state=widgets.PERSIST)
+        st.session_state.setdefault("vae_draw", 0)
+        if st.button("🎲 Draw again", key="vae_resample"):
+            st.session_state["vae_draw"] += 1
+        st.latex(PRIOR)
     samples = lessons.prior_samples(model, count, seed=widgets.seed() * 10_007 + st.session_state["vae_draw"])
-    st.plotly_chart(image_grid(samples, columns=8, title=f"{count} samples from the prior"), key="vae_samples")
-    widgets.download_png(lambda: png_grid(samples, 8), "vae_samples.png", key="vae_download_samples",
-                         label="⬇ Samples (PNG)")
+    with result:
+        st.plotly_chart(image_grid(samples, columns=8, title=f"{count} samples from the prior"), key="vae_samples")
+        widgets.download_png(lambda: png_grid(samples, 8), "vae_samples.png", key="vae_download_samples",
+                             label="⬇ Samples (PNG)")
 
 
 @st.cache_resource(show_spinner="Comparing the autoencoder with the VAE…", max_entries=8)
@@ -225,10 +253,11 @@ def comparison_figure(name: str, title: str, seed: int, n: int) -> go.Figure:
     return overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
 
 
-def comparison_tab() -> None:
-    st.write("The same network trained twice on MNIST: once as a plain autoencoder (z = μ, no KL), once as a VAE. "
-             "Under each map is the decoder's answer over the box that holds the codes.")
-    n = st.slider("Grid N × N", 5, 25, 15, key="vae_compare_n")
+def comparison_section() -> None:
+    text, slider = st.columns([3, 1], vertical_alignment="bottom")
+    text.caption("The same network trained twice on MNIST: once as a plain autoencoder (z = μ, no KL), once as a "
+                 "VAE. Under each map is the decoder's answer over the box that holds the codes.")
+    n = slider.slider("Grid N × N", 5, 25, 15, key="vae_compare_n", persist_state=widgets.PERSIST)
     if any(widgets.pretrained(name) is None for name in (AE_TWIN, "vae_mnist_2d")):
         return  # widgets.pretrained has said which file is missing
     for column, (name, title) in zip(st.columns(2), ((AE_TWIN, "Autoencoder"), ("vae_mnist_2d", "VAE (β = 1)"))):
@@ -237,17 +266,40 @@ def comparison_tab() -> None:
                "or blots; the VAE's codes fill a round cloud near N(0, I) where every spot decodes to a digit.")
 
 
-def training_tab(trainer: Trainer) -> None:
-    def render() -> None:
-        curves, grid = st.columns([3, 2])
-        names = [name for name in LOSS_NAMES if name in trainer.history.names]
-        curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title="Loss per image"), key="vae_curves")
-        images = lessons.latent_grid(trainer.model, 10, 3.0)
-        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]"), key="vae_live_grid")
+def explored_model(source: str) -> tuple[str, VAE, str] | None:
+    """The model the Model picker names, its file name and dataset; None (with a message) if there is none yet."""
+    if source in PRETRAINED:
+        name, dataset = PRETRAINED[source]
+        return name, widgets.pretrained(name), dataset
+    built = widgets.built_trainer("vae")
+    if built is None:
+        st.info("No model has been trained on this page yet: open the Train section and press ▶ Play.")
+        st.button("Open Train", key="vae_open_train", on_click=widgets.open_section, args=("vae_section", "Train"))
+        return None
+    trainer, (_, dataset, _) = built
+    if trainer.step_count == 0:
+        st.info("This model has not been trained yet: press ▶ Play in the Train section, then come back.")
+    return "vae_trained", trainer.model, dataset
 
-    widgets.training_panel("vae", trainer, render)
-    widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
-    widgets.upload_into("vae", trainer, VAE, VAEConfig)
+
+def exploring_section(section: str, source: str) -> None:
+    explored = explored_model(source)
+    if explored is None:
+        return
+    name, model, dataset = explored
+    data = split(dataset, widgets.seed())
+    mu, sigma = codes_of(model, source, dataset, data)
+    if not np.isfinite(mu).all():
+        st.error("The model trained on this page has diverged (its codes are not finite): reset it in Train.")
+    elif section == "Explorer":
+        explorer(model, data, mu)
+        widgets.download_model(model, f"{name}.safetensors", key="vae_download_model")
+    elif section == "Latent map":
+        latent_map_section(model, data, mu, sigma)
+    elif section == "Interpolation":
+        interpolation_section(model, data, mu)
+    else:
+        sampling_section(model)
 
 
 # ---- the page ----------------------------------------------------------------------------------
@@ -260,35 +312,17 @@ st.write(
     "are pulled together into one continuous, ordered cloud, so we can walk through it, interpolate and "
     "generate. Drag the sliders and watch the decoder answer."
 )
-source = st.radio("Model", (*PRETRAINED, TRAINED_HERE), horizontal=True, key="vae_source")
-tabs = st.tabs(["Explorer", "Latent map", "Interpolation", "Sampling", "AE vs VAE", "Train"])
-with tabs[5]:
-    trainer = session_trainer(*training_controls())
-if source in PRETRAINED and widgets.pretrained(PRETRAINED[source][0]) is None:
-    source = TRAINED_HERE  # its file is missing (widgets.pretrained said so): explore the model trained here
-if source in PRETRAINED:
-    name, dataset = PRETRAINED[source]
-    model = widgets.pretrained(name)
+available = [source for source, (name, _) in PRETRAINED.items() if widgets.pretrained(name) is not None]
+picker, model_column = st.columns([5, 2], vertical_alignment="center")
+with picker:
+    section = widgets.section_picker("vae_section", SECTIONS)
+source = model_column.selectbox("Model", (*available, TRAINED_HERE), key="vae_source", disabled=section in OWN_MODELS,
+                                label_visibility="collapsed", persist_state=widgets.PERSIST,
+                                help="The model the Explorer, Latent map, Interpolation and Sampling show. "
+                                     "A pretrained model whose file is missing is not offered.")
+if section == "Train":
+    training_section()
+elif section == "AE vs VAE":
+    comparison_section()
 else:
-    name, model, dataset = "vae_trained", trainer.model, st.session_state["vae_dataset"]
-    if trainer.step_count == 0:
-        tabs[0].info("This model has not been trained yet: press ▶ Play in the Train tab, then come back.")
-data = split(dataset, widgets.seed())
-mu, sigma = codes_of(model, source, dataset, data)
-if np.isfinite(mu).all():
-    with tabs[0]:
-        explorer(model, data, mu)
-        widgets.download_model(model, f"{name}.safetensors", key="vae_download_model")
-    with tabs[1]:
-        latent_map_tab(model, data, mu, sigma)
-    with tabs[2]:
-        interpolation_tab(model, data, mu)
-    with tabs[3]:
-        sampling_tab(model)
-else:
-    for tab in tabs[:4]:
-        tab.error("The model trained on this page has diverged (its codes are not finite): reset it in the Train tab.")
-with tabs[4]:
-    comparison_tab()
-with tabs[5]:
-    training_tab(trainer)
+    exploring_section(section, source)

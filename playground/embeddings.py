@@ -64,7 +64,7 @@ class UnknownWordError(ValueError):
     def __init__(self, word: str, suggestions: Sequence[str], vocabulary: str):
         self.word, self.suggestions = word, list(suggestions)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"“{word}” is not in the {vocabulary} vocabulary.{hint}")
+        super().__init__(f"“{word}” is not in the vocabulary of {vocabulary}.{hint}")
 
 
 class WordVectors:

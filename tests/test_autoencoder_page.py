@@ -25,14 +25,30 @@ def metric(app, label: str) -> str:
     return next(m.value for m in app.metric if m.label == label)
 
 
-def test_page_renders_the_pretrained_model_with_every_tab():
+def show(app, section: str):
+    app.segmented_control(key="ae_section").set_value(section)
+    return app.run()
+
+
+def test_page_renders_the_pretrained_model_in_every_section():
     app = open_page("autoencoder")
     assert not app.exception
     assert "Autoencoder" in app.title[0].value
     assert app.toggle(key="ae_pretrained").value
-    figures = charts(app)
-    assert {"codes of the test set", "reconstruction error per test image", "angle to PCA's plane (°)"} <= set(figures)
-    assert any(m.label.startswith("On the AE codes") for m in app.metric)
+    assert "codes of the test set" in charts(app)
+    assert "reconstruction error per test image" in charts(show(app, "Anomalies"))
+    assert "angle to PCA's plane (°)" in charts(show(app, "Linear AE = PCA"))
+    assert any(m.label.startswith("On the AE codes") for m in show(app, "Few labels").metric)
+    assert not app.exception
+    assert "codes of the test set" not in charts(app)  # only the section shown is drawn
+
+
+def test_a_section_keeps_its_controls_while_another_is_shown():
+    app = open_page("autoencoder")
+    app.slider(key="ae_latent_dim").set_value(8).run()
+    app.button(key="ae_step").click().run()
+    show(show(app, "Anomalies"), "Train")
+    assert app.slider(key="ae_latent_dim").value == 8 and metric(app, "Step") == "10"  # same model, not rebuilt
 
 
 def test_changing_latent_size_and_stepping_updates_the_charts():
@@ -58,8 +74,8 @@ def test_denoising_shows_noisy_inputs_and_penalties_get_their_curves():
     assert not app.exception
     figures = charts(app)
     assert "originals · noisy x̃ · reconstructions" in figures
-    names = {trace["name"] for trace in figures["Penalties (before λ)"]["data"]}
-    assert names == {"sparsity penalty", "contractive penalty"}
+    names = {trace["name"] for trace in figures["Reconstruction error · penalties (before λ)"]["data"]}
+    assert names == {"train loss", "test loss", "sparsity penalty", "contractive penalty"}
 
 
 def test_conv_on_digits_with_tsne_and_greedy_pretraining_of_the_dense_stack():
@@ -78,7 +94,7 @@ def test_conv_on_digits_with_tsne_and_greedy_pretraining_of_the_dense_stack():
 
 
 def test_linear_ae_angle_to_pca_falls_when_stepping():
-    app = open_page("autoencoder")
+    app = show(open_page("autoencoder"), "Linear AE = PCA")
     start = float(metric(app, "Principal angle between the two planes").rstrip("°"))
     app.select_slider(key="ae_pca_steps_per_click").set_value(1000).run()
     app.button(key="ae_pca_step").click().run()

@@ -60,6 +60,11 @@ def remember(key: str, value) -> Action:
     return set_and_run
 
 
+def show(prefix: str, section: str) -> Action:
+    """Open a section of the page whose widget keys start with `prefix` (its section picker is `<prefix>_section`)."""
+    return remember(f"{prefix}_section", section)
+
+
 def diverge_while_playing(prefix: str) -> Action:
     """The largest learning rate, then ▶ play (AppTest runs the live fragment's training slice once)."""
     return each(choose("select_slider", f"{prefix}_learning_rate", 10.0), click(f"{prefix}_play"))
@@ -88,13 +93,16 @@ def trains(prefix: str) -> Action:
 
 
 def answers_king_man_woman(app: AppTest) -> None:
-    each(type_in("emb_analogy_0", "king"), type_in("emb_analogy_1", "man"), type_in("emb_analogy_2", "woman"))(app)
+    each(show("emb", "Analogies"), type_in("emb_analogy_0", "king"), type_in("emb_analogy_1", "man"),
+         type_in("emb_analogy_2", "woman"))(app)
     assert any("≈ **queen**" in text for text in messages(app, "success"))
 
 
 PREFIXES = {"autoencoder": "ae", "vae": "vae", "gan": "gan", "rnn": "rnn"}  # each page's training panel
+TRAIN_SECTIONS = {"autoencoder": "Train", "vae": "Train", "gan": "2-D game", "rnn": "Train"}  # where the panel is
 WORKS: dict[str, Action] = {  # each page's main interaction, after the bad input
-    "embeddings": answers_king_man_woman, **{page: trains(prefix) for page, prefix in PREFIXES.items()}}
+    "embeddings": answers_king_man_woman,
+    **{page: each(show(prefix, TRAIN_SECTIONS[page]), trains(prefix)) for page, prefix in PREFIXES.items()}}
 
 
 # ---- the table -----------------------------------------------------------------------------------
@@ -114,7 +122,7 @@ def case(name: str, *args, **kwargs):
 
 
 LEE = choose("radio", "emb_w2v_corpus", "Lee news corpus (gensim)")
-PASTE = choose("radio", "emb_w2v_corpus", "Paste a text")
+PASTE = each(show("emb", "Train your own"), choose("radio", "emb_w2v_corpus", "Paste a text"))
 RNN_PASTE = each(remember("rnn_task", "char"), choose("radio", "rnn_corpus", "Text pasted below"))
 RNN_LEE = choose("radio", "rnn_corpus", "Lee news corpus (gensim, 360,000 characters)")
 SIZES = "whole numbers between 1 and 2048"
@@ -123,32 +131,39 @@ CASES = [
     # words: empty, unknown, numbers and punctuation
     case("emb-empty-word", "embeddings", type_in("emb_analogy_0", ""), "warning", "box is empty"),
     case("emb-unknown-word", "embeddings", type_in("emb_analogy_0", "qwzxv"), "warning",
-         "“qwzxv” is not in the GloVe vocabulary"),
+         "“qwzxv” is not in the vocabulary of GloVe"),
     case("emb-punctuated-word", "embeddings", type_in("emb_analogy_0", "king!"), "warning", "Did you mean: king"),
     case("emb-number-is-a-word", "embeddings", type_in("emb_analogy_0", "1984"), "success", "1984 − man \\+ woman ≈"),
-    case("emb-expression-of-signs", "embeddings", type_in("emb_query", "+ - +"), "warning", "Type a word"),
-    case("emb-odd-pairs", "embeddings", write_in("emb_projection_pairs", "king queen, man"), "warning",
+    case("emb-expression-of-signs", "embeddings", each(show("emb", "Neighbours & similarity"),
+                                                       type_in("emb_query", "+ - +")), "warning", "Type a word"),
+    case("emb-odd-pairs", "embeddings", each(show("emb", "Projection"),
+                                             write_in("emb_projection_pairs", "king queen, man")), "warning",
          "exactly two words"),
-    case("emb-vocabulary-of-commas", "embeddings", type_in("emb_one_hot_words", ",,;;"), "info",
+    case("emb-vocabulary-of-commas", "embeddings", each(show("emb", "One-hot vs dense"),
+                                                        type_in("emb_one_hot_words", ",,;;")), "info",
          "at least two known words"),
     case("ae-hidden-sizes-letters", "autoencoder", type_in("ae_hidden_sizes", "abc"), "warning", SIZES),
     case("ae-hidden-sizes-out-of-range", "autoencoder", type_in("ae_hidden_sizes", "1e9, -5, 0.5"), "warning", SIZES),
-    case("rnn-prime-foreign-characters", "rnn", each(remember("rnn_task", "char"), type_in("rnn_prime", "日本語 😀")),
+    case("rnn-prime-foreign-characters", "rnn", each(remember("rnn_task", "char"), show("rnn", "Generate text"),
+                                                     type_in("rnn_prime", "日本語 😀")),
          "warning", "not in the model's vocabulary"),
-    # pasted corpora: empty, only numbers and punctuation, too short, huge
-    case("emb-corpus-empty", "embeddings", each(PASTE, write_in("emb_w2v_text", "")), "error", "no words",
+    # pasted corpora: empty (a hint, not an error, before anything is typed), only punctuation, too short, huge
+    case("emb-corpus-empty", "embeddings", each(PASTE, write_in("emb_w2v_text", "")), "info", "Paste a text",
          recover=LEE),
     case("emb-corpus-digits-and-punctuation", "embeddings", each(PASTE, write_in("emb_w2v_text", "1 2 3 ... !!! 42")),
          "error", "no words", recover=LEE),
     case("emb-corpus-huge", "embeddings", each(PASTE, write_in("emb_w2v_text", "word " * 100_001)), "error",
          "the limit is 500,000", recover=LEE),
-    case("rnn-corpus-empty", "rnn", RNN_PASTE, "warning", "paste at least \\d+ characters", recover=RNN_LEE),
+    case("rnn-corpus-empty", "rnn", RNN_PASTE, "info", "Paste a text", recover=RNN_LEE),
+    case("rnn-corpus-too-short", "rnn", each(RNN_PASTE, write_in("rnn_paste", "too short")), "warning",
+         "paste at least \\d+ characters", recover=RNN_LEE),
     case("rnn-corpus-shorter-than-ten-windows", "rnn", each(RNN_PASTE, write_in("rnn_paste", "hello world! " * 20)),
          "warning", "below a tenth of the text", recover=RNN_LEE),
     case("rnn-corpus-huge-is-cut", "rnn", each(RNN_PASTE, write_in("rnn_paste", "abc " * 40_000)), "text_area",
          "at most 100,000 characters are used"),
     # a learning rate large enough to diverge: training pauses, says so, and reset recovers
-    case("vae-diverges-while-playing", "vae", diverge_while_playing("vae"), "error", "Training diverged", "diverged",
+    case("vae-diverges-while-playing", "vae", each(show("vae", "Train"), diverge_while_playing("vae")), "error",
+         "Training diverged", "diverged",
          recover=each(choose("select_slider", "vae_learning_rate", 1e-3), click("vae_reset"))),
     # every slider at its end at once
     case("ae-extremes", "autoencoder", each(
@@ -157,9 +172,11 @@ CASES = [
         choose("select_slider", "ae_sparsity_weight", 1.0), choose("select_slider", "ae_contractive_weight", 1.0),
         choose("select_slider", "ae_batch_size", 1024)), None),
     case("vae-extremes", "vae", each(
-        choose("radio", "vae_architecture", "conv"), choose("slider", "vae_latent_dim", 16),
-        choose("select_slider", "vae_kl_weight", 16.0), choose("slider", "vae_z0", 4.0),
-        choose("slider", "vae_z1", -4.0), choose("slider", "vae_grid_n", 25)), None),
+        show("vae", "Train"), choose("radio", "vae_architecture", "conv"), choose("slider", "vae_latent_dim", 16),
+        choose("select_slider", "vae_kl_weight", 16.0), show("vae", "Explorer"),
+        choose("selectbox", "vae_source", "Trained on this page"), choose("slider", "vae_z0", 4.0),
+        choose("slider", "vae_z1", -4.0),
+        show("vae", "Latent map"), choose("slider", "vae_grid_n", 25)), None),
     case("gan-extremes", "gan", each(
         choose("slider", "gan_noise_dim", 8), choose("slider", "gan_generator_depth", 4), choose("slider", "gan_discriminator_depth", 4),
         choose("select_slider", "gan_generator_width", 256), choose("select_slider", "gan_discriminator_width", 8),

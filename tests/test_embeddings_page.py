@@ -13,6 +13,11 @@ def page() -> AppTest:
     return app
 
 
+def show(app: AppTest, section: str) -> AppTest:
+    app.segmented_control(key="emb_section").set_value(section)
+    return app.run()
+
+
 def type_analogy(app: AppTest, a: str, b: str, c: str) -> AppTest:
     for index, word in enumerate((a, b, c)):
         app.text_input(key=f"emb_analogy_{index}").set_value(word)
@@ -36,35 +41,49 @@ def test_unknown_and_empty_words_show_a_message_not_a_traceback(page):
     assert any("Did you mean: queen" in warning.value for warning in page.warning)
     type_analogy(page, "king", "", "woman")
     assert not page.exception and any("empty" in warning.value for warning in page.warning)
-    page.text_input(key="emb_query").set_value("zzqxj").run()
-    assert not page.exception and any("“zzqxj” is not in the GloVe vocabulary" in w.value for w in page.warning)
+    show(page, "Neighbours & similarity").text_input(key="emb_query").set_value("zzqxj").run()
+    assert not page.exception and any("“zzqxj” is not in the vocabulary of GloVe" in w.value for w in page.warning)
+
+
+def test_an_edited_analogy_preset_says_custom_and_picking_it_again_restores_it(page):
+    page.selectbox(key="emb_analogy_preset").set_value("paris − france + germany").run()
+    type_analogy(page, "paris", "france", "italy")
+    assert page.selectbox(key="emb_analogy_preset").value == "custom" and "≈ **rome**" in page.success[0].value
+    page.selectbox(key="emb_analogy_preset").set_value("paris − france + germany").run()
+    assert page.text_input(key="emb_analogy_2").value == "germany" and "≈ **berlin**" in page.success[0].value
 
 
 def test_projection_presets_fill_the_pairs_and_draw_in_3d(page):
-    page.selectbox(key="emb_projection_preset").set_value("country – capital").run()
+    show(page, "Projection").selectbox(key="emb_projection_preset").set_value("country – capital").run()
     assert page.text_area(key="emb_projection_pairs").value.startswith("france paris, germany berlin")
     page.radio(key="emb_projection_dims").set_value(3).run()
     assert not page.exception
     page.text_area(key="emb_projection_pairs").set_value("man woman, king").run()
     assert not page.exception and any("exactly two words" in warning.value for warning in page.warning)
+    assert page.selectbox(key="emb_projection_preset").value == "custom"
+    page.selectbox(key="emb_projection_preset").set_value("country – capital").run()
+    assert page.text_area(key="emb_projection_pairs").value.startswith("france paris, germany berlin")
 
 
 def test_word2vec_trains_on_the_lee_corpus_and_compares_with_glove(page):
-    page.button(key="emb_w2v_step").click().run()
+    show(page, "Train your own").button(key="emb_w2v_step").click().run()
     assert not page.exception
     assert any(metric.label == "Step" and metric.value == "10" for metric in page.metric)
     page.radio(key="emb_compare_tool").set_value("Neighbours").run()
     assert not page.exception and any("nearest" in str(chart.proto.spec) for chart in page.get("plotly_chart"))
-    page.radio(key="emb_bench_vectors").set_value("both").run()
+    show(page, "Benchmarks").radio(key="emb_bench_vectors").set_value("both").run()
     page.select_slider(key="emb_bench_restrict").set_value(1_000).run()
     page.button(key="emb_bench_run").click().run()
     assert not page.exception and any(metric.label == "your word2vec: Spearman ρ" for metric in page.metric)
-    page.radio(key="emb_w2v_corpus").set_value("Paste a text").run()
+    show(page, "Train your own").radio(key="emb_w2v_corpus").set_value("Paste a text").run()
+    assert not page.exception and not page.error  # an empty box is a hint, not an error, before anything is typed
+    assert any("Paste a text" in info.value for info in page.info)
+    page.text_area(key="emb_w2v_text").set_value("1 2 3 ... !!!").run()
     assert not page.exception and any("no words" in error.value for error in page.error)
 
 
 def test_benchmarks_run_on_demand(page):
-    page.select_slider(key="emb_bench_restrict").set_value(1_000).run()
+    show(page, "Benchmarks").select_slider(key="emb_bench_restrict").set_value(1_000).run()
     assert any("Spearman" in metric.label for metric in page.metric)
     page.button(key="emb_bench_run").click().run()
     assert not page.exception

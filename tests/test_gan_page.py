@@ -21,13 +21,24 @@ def page() -> AppTest:
     return open_page("gan")
 
 
+def show(app: AppTest, section: str) -> AppTest:
+    app.segmented_control(key="gan_section").set_value(section)
+    return app.run()
+
+
+def chart_keys(app: AppTest) -> set[str]:
+    return {chart.key for chart in app.get("plotly_chart")}
+
+
 def test_page_renders_both_games_and_the_formulas(page):
     assert not page.exception and not page.error and not page.warning
-    assert game(page).step_count == 0 and image_game(page).step_count == 0
+    assert game(page).step_count == 0
     assert any(r"\log D(x)" in latex.value for latex in page.latex)
     assert any(r"D^*(x)" in latex.value for latex in page.latex)
-    charts = {chart.key for chart in page.get("plotly_chart")}
-    assert {"gan_plane", "gan_losses", "gan_quality", "gan_image_samples", "gan_digit_row"} <= charts
+    assert {"gan_plane", "gan_losses", "gan_quality"} <= chart_keys(page)
+    show(page, "Digits (DCGAN, conditional GAN)")
+    assert not page.exception and image_game(page).step_count == 0
+    assert {"gan_image_samples", "gan_digit_row"} <= chart_keys(page) and "gan_plane" not in chart_keys(page)
 
 
 def test_step_and_single_player_buttons_advance_the_game():
@@ -71,13 +82,28 @@ def test_preset_fills_the_controls_and_play_trains():
     assert not app.exception and game(app).step_count > 0
 
 
+def test_an_edited_preset_says_custom_and_picking_it_again_fills_the_controls_again():
+    app = open_page("gan")
+    app.selectbox(key="gan_preset").set_value("mode collapse").run()
+    app.slider(key="gan_disc_steps_per_gen_step").set_value(3).run()
+    assert app.selectbox(key="gan_preset").value == "custom"
+    assert any("Your own settings" in caption.value for caption in app.caption)
+    app.button(key="gan_step").click().run()
+    app.selectbox(key="gan_preset").set_value("mode collapse").run()
+    assert app.slider(key="gan_disc_steps_per_gen_step").value == 1 and app.select_slider(key="gan_generator_lr").value == 2e-3
+    assert game(app).step_count == 0 and game(app).config.updates_of("discriminator") == 1  # a fresh game
+    app.select_slider(key="gan_generator_lr").set_value(1e-3).run()
+    app.select_slider(key="gan_discriminator_lr").set_value(1e-3).run()
+    assert app.selectbox(key="gan_preset").value == "custom"  # edited into "it works", it is still an edit
+
+
 def digit_row(app: AppTest) -> dict:
     """The figure of G(z | y) for ten z: the conditional row under the digit slider."""
     return next(json.loads(chart.proto.spec) for chart in app.get("plotly_chart") if "G(z | y" in chart.proto.spec)
 
 
 def test_image_game_steps_and_conditional_row_follows_the_digit():
-    app = open_page("gan")
+    app = show(open_page("gan"), "Digits (DCGAN, conditional GAN)")
     app.select_slider(key="gan_image_steps_per_click").set_value(1).run()
     app.button(key="gan_image_step").click().run()
     assert not app.exception and image_game(app).step_count == 1

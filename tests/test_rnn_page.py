@@ -22,6 +22,15 @@ def open_task(task: str) -> AppTest:
     return app
 
 
+def show(app: AppTest, section: str) -> AppTest:
+    app.segmented_control(key="rnn_section").set_value(section)
+    return app.run()
+
+
+def chart_keys(app: AppTest) -> set[str]:
+    return {chart.key for chart in app.get("plotly_chart")}
+
+
 @pytest.mark.parametrize("task", ["forecast", "classify", "char", "memory"])
 def test_each_task_renders_and_one_step_advances_it(task):
     app = open_task(task)
@@ -32,12 +41,16 @@ def test_each_task_renders_and_one_step_advances_it(task):
     assert not app.exception
     assert all(trainer(app, task, cell).step_count == 1 for cell in cells)
     assert next(metric for metric in app.metric if metric.label == "Step").value == "1"
-    assert len(app.get("plotly_chart")) >= 3  # live curves, the gradient view and the heat-map
+    assert len(app.get("plotly_chart")) >= (1 if task == "char" else 2)  # the live curves (char: and its text)
+    assert chart_keys(show(app, "Vanishing gradient")) == {"rnn_gradients"}
+    assert chart_keys(show(app, "Hidden state")) == {"rnn_heatmap"}
+    assert not app.exception and all(trainer(app, task, cell).step_count == 1 for cell in cells)
 
 
 def test_char_page_writes_with_the_pretrained_model_before_training():
-    app = open_task("char")
+    app = show(open_task("char"), "Generate text")
     assert trainer(app, "char", "LSTM").step_count == 0
+    assert any(caption.value.startswith("Written by the Pretrained LSTM") for caption in app.caption)
     text = generated(app, "The government ")
     assert len(text) == len("The government ") + 300
     app.button(key="rnn_sample_again").click().run()
@@ -49,6 +62,19 @@ def test_char_page_writes_with_the_pretrained_model_before_training():
     app.text_input(key="rnn_prime").set_value("Sydney ~").run()
     assert not app.exception and any("~" in warning.value for warning in app.warning)
     assert len(generated(app, "Sydney ~")) == len("Sydney ~") + 300
+
+
+def test_the_model_picker_names_the_model_that_writes_after_the_cell_or_corpus_changes():
+    app = show(open_task("char"), "Generate text")
+    app.radio(key="rnn_char_source").set_value("here").run()
+    app.radio(key="rnn_char_cell").set_value("GRU").run()
+    assert app.radio(key="rnn_char_source").value == "here"
+    assert any(caption.value.startswith("Written by the GRU trained here (step 0)") for caption in app.caption)
+    app.radio(key="rnn_char_source").set_value("pretrained").run()
+    app.radio(key="rnn_corpus").set_value("Text pasted below").run()
+    app.text_area(key="rnn_paste").set_value("The quick brown fox jumps over the lazy dog. " * 40).run()
+    assert not app.exception and app.radio(key="rnn_char_source").value == "pretrained"
+    assert any(caption.value.startswith("Written by the Pretrained LSTM") for caption in app.caption)
 
 
 def test_changing_the_cell_shows_its_equations_and_trains_it():

@@ -12,16 +12,25 @@ def page() -> AppTest:
     return open_page("vae")
 
 
+def show(app: AppTest, section: str) -> AppTest:
+    app.segmented_control(key="vae_section").set_value(section)
+    return app.run()
+
+
 def decoded_image(app: AppTest) -> str:
     """The URL of the explorer's decoded digit: it names the image's bytes, so a new image has a new URL."""
     return next(image.value[0] for image in app.image if image.captions == ["decoder(z)"])
 
 
-def test_page_renders_with_the_pretrained_model_without_training(page):
+def test_page_opens_on_the_explorer_with_the_pretrained_model_without_training(page):
     assert not page.exception and not page.error
-    assert page.session_state["vae_trainer"].step_count == 0
     assert decoded_image(page) and page.slider(key="vae_z1").value == 0.0
-    assert any(image.captions[:1] == ["t = 0.00"] for image in page.image)
+    assert "vae_trainer" not in page.session_state  # nothing is built for a section nobody opened
+    show(page, "Interpolation")
+    assert not page.exception and any(image.captions[:1] == ["t = 0.00"] for image in page.image)
+    assert not any(image.captions == ["decoder(z)"] for image in page.image)  # only the section shown is drawn
+    show(page, "Train")
+    assert not page.exception and page.session_state["vae_trainer"].step_count == 0
 
 
 def test_moving_a_latent_slider_changes_the_decoded_image():
@@ -33,8 +42,16 @@ def test_moving_a_latent_slider_changes_the_decoded_image():
     assert decoded_image(app) == before  # decoding is deterministic: the same z, the same image
 
 
-def test_interpolation_strip_has_the_requested_number_of_images():
+def test_the_sliders_keep_their_place_while_another_section_is_shown():
     app = open_page("vae")
+    app.slider(key="vae_z0").set_value(2.5).run()
+    moved = decoded_image(app)
+    show(show(app, "Sampling"), "Explorer")
+    assert app.slider(key="vae_z0").value == 2.5 and decoded_image(app) == moved
+
+
+def test_interpolation_strip_has_the_requested_number_of_images():
+    app = show(open_page("vae"), "Interpolation")
     app.slider(key="vae_interp_steps").set_value(7).run()
     app.radio(key="vae_interp_method").set_value("spherical").run()
     strips = [image for image in app.image if image.captions[:1] == ["t = 0.00"]]
@@ -42,7 +59,7 @@ def test_interpolation_strip_has_the_requested_number_of_images():
 
 
 def test_training_steps_on_digits_and_the_explorer_shows_the_trained_model():
-    app = open_page("vae")
+    app = show(open_page("vae"), "Train")
     app.selectbox(key="vae_dataset").set_value("Digits 8×8").run()
     app.select_slider(key="vae_steps_per_click").set_value(100).run()
     app.button(key="vae_step").click().run()
@@ -51,8 +68,10 @@ def test_training_steps_on_digits_and_the_explorer_shows_the_trained_model():
     assert trainer.history.last("total") < trainer.history.series("total")[1][0]
     app.select_slider(key="vae_kl_weight").set_value(4.0).run()
     assert trainer.model.config.kl_weight == 4.0 and trainer.step_count == 100  # β changes mid-run, no rebuild
-    app.radio(key="vae_source").set_value("Trained on this page").run()
+    assert app.selectbox(key="vae_source").disabled  # the Model picker does not apply to Train
+    show(app, "Explorer").selectbox(key="vae_source").set_value("Trained on this page").run()
     assert not app.exception and decoded_image(app)
+    assert app.slider(key="vae_z0").max == 4.0 and app.session_state["vae_trainer"] is trainer
 
 
 def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path, monkeypatch):
@@ -67,9 +86,13 @@ def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path
         app = open_page("vae")
         assert not app.exception
         assert any("is missing" in info.value for info in app.info)
-        assert any("has not been trained yet" in info.value for info in app.info)
+        assert app.selectbox(key="vae_source").options == ["Trained on this page"]  # it offers only what it shows
+        assert any("No model has been trained on this page yet" in info.value for info in app.info)
+        app.button(key="vae_open_train").click().run()
         app.button(key="vae_step").click().run()
         assert not app.exception and app.session_state["vae_trainer"].step_count > 0
+        show(app, "Explorer")
+        assert not app.exception and decoded_image(app)
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()

@@ -69,9 +69,14 @@ def test_divergence_pauses_shows_a_message_and_reset_recovers():
     assert step_count(app) == 0 and not app.error
 
 
-def test_changing_the_seed_rebuilds_the_trainer():
+def test_changing_the_seed_rebuilds_the_trainer_and_says_so():
     app = AppTest.from_function(panel_page, default_timeout=60).run()
     app.button(key="test_step").click().run()
     app.session_state["seed"] = 5
     app.run()
     assert step_count(app) == 0
+    assert [toast.value for toast in app.toast] == [
+        "Seed changed (0 → 5): the model was rebuilt at step 0; 10 steps of training were discarded."]
+    app.session_state["seed"] = 6
+    app.run()
+    assert not app.toast  # nothing was trained since: nothing to say

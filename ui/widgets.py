@@ -1,16 +1,21 @@
-"""Widgets shared by every page: the training panel, learning controls, seed, downloads.
+"""Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads.
 
 Every page trains through the same panel, so ▶ play / ⏸ pause / ⏭ step / ↺ reset behave
 the same everywhere. While playing, a fragment re-runs every REFRESH_SECONDS: it trains a
 slice of TRAIN_SLICE_SECONDS and redraws the live charts; the rest of the page (and every
 other widget) stays responsive because a slice never blocks for longer than that.
+
+A page shows one section at a time (`section_picker`): only its widgets and charts run and
+reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their values wait
+for the student while another section is shown (Streamlit forgets a widget that is not drawn).
 """
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
 from playground.checkpoints import from_bytes, to_bytes
@@ -27,7 +32,9 @@ TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 MAX_UPLOAD_MEGABYTES = 20
+CONTROLS_HEIGHT = 400  # px: a section's controls scroll inside a box this high, so its result stays in view
 PERSIST = "session"  # every page widget keeps its value while hidden, and when the student comes back to the page
+CUSTOM = "custom"  # what a preset picker shows once a control it fills has been edited
 
 
 def kept(key: str, disabled: bool = False) -> dict[str, object]:
@@ -37,7 +44,7 @@ def kept(key: str, disabled: bool = False) -> dict[str, object]:
     while the control is not drawn; a teacher's link may lock it (ui/links.py).
     """
     links.register(key)
-    return {"bind": "query-params", "persist_state": PERSIST, "disabled": disabled or links.locked(key)}
+    return {"key": key, "bind": "query-params", "persist_state": PERSIST, "disabled": disabled or links.locked(key)}
 
 
 @st.cache_resource
@@ -73,16 +80,88 @@ def seed() -> int:
     return int(st.session_state.get("seed", 0))
 
 
+def section_picker(key: str, sections: Sequence[str]) -> str:
+    """The page's sections as one row of buttons; the page draws only the one chosen.
+
+    Not st.tabs: tabs run and send every section at once, and the browser puts a student back on
+    the first tab whenever an element above the tabs appears or disappears (streamlit#13341).
+    A teacher's link may hide some sections (ui/links.py): they are not offered.
+    """
+    links.register_sections(key, sections)
+    shown = links.visible_sections(key, sections)
+    if st.session_state.get(key, shown[0]) not in shown:
+        st.session_state[key] = shown[0]
+    return st.segmented_control("Section", shown, default=shown[0], required=True, label_visibility="collapsed",
+                                **kept(key))
+
+
+def open_section(key: str, section: str) -> None:
+    """Button callback: show `section` of the page whose section picker is `key`."""
+    st.session_state[key] = section
+
+
+def controls_and_result(ratio: Sequence[float] = (2, 3)) -> tuple[DeltaGenerator, DeltaGenerator]:
+    """A section's two halves side by side: its controls, scrolling inside a box of CONTROLS_HEIGHT, and its result.
+
+    The result column starts at the top of the section, so at 1280×720 it is in view beside the controls.
+    """
+    controls, result = st.columns(ratio, gap="medium")
+    return controls.container(height=CONTROLS_HEIGHT, border=False), result
+
+
+def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, object]],
+                  on_pick: Callable[[], None] | None = None, **options) -> str:
+    """A selectbox of presets, each a mapping of widget keys to values, that fills those widgets when picked.
+
+    Once one of the widgets is edited away from the chosen preset, the box says CUSTOM, so picking
+    that preset again fills the widgets again. The first preset's values are the widgets' defaults.
+    A preset chosen by a link or a guided lesson, not in the box, fills the widgets too (a link's own
+    values for some of them still win, and the box then says CUSTOM).
+    """
+    applied = f"{key}_applied"  # the preset the widgets were last filled with
+    first = next(iter(presets))
+    for widget, value in presets[first].items():
+        st.session_state.setdefault(widget, value)
+    st.session_state.setdefault(applied, first)
+
+    def fill() -> None:
+        chosen = st.session_state.get(key, st.query_params.get(key))  # a link's choice, before the box reads it
+        if chosen in presets:
+            st.session_state.update(presets[chosen])
+            st.session_state[applied] = chosen
+            if on_pick is not None:
+                on_pick()
+
+    chosen = st.session_state.get(key, st.query_params.get(key))
+    if chosen in presets and chosen != st.session_state[applied]:
+        fill()
+    elif chosen in presets and any(st.session_state.get(widget) != value for widget, value in presets[chosen].items()):
+        st.session_state[key] = CUSTOM  # the box is drawn below: until then its value may change
+    return st.selectbox(label, (*presets, CUSTOM), on_change=fill, **kept(key), **options)
+
+
 def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> Trainer:
     """This session's trainer for `key`, rebuilt whenever `spec` (architecture, data, seed) changes.
 
     It lives in `st.session_state[f"{key}_trainer"]`, the Trainer itself; what it was built
-    for is kept beside it, so a page only ever asks this function.
+    for is kept beside it, so a page only ever asks this function (or `built_trainer`). A rebuild
+    that throws training away says so in a toast, naming the seed when that is what changed.
     """
-    if st.session_state.get(f"{key}_trainer_spec") != spec or f"{key}_trainer" not in st.session_state:
+    old = st.session_state.get(f"{key}_trainer")
+    if st.session_state.get(f"{key}_trainer_spec") != spec or old is None:
+        if old is not None and old.step_count > 0:
+            st.toast(_rebuilt_note(old, st.session_state.get(f"{key}_trainer_seed")), icon="🔄")
         st.session_state[f"{key}_trainer"] = build()
         st.session_state[f"{key}_trainer_spec"] = spec
+        st.session_state[f"{key}_trainer_seed"] = seed()
     return st.session_state[f"{key}_trainer"]
+
+
+def _rebuilt_note(old: Trainer, old_seed: int | None) -> str:
+    lost = f"{old.step_count:,} steps of training were discarded"
+    if old_seed is not None and old_seed != seed():
+        return f"Seed changed ({old_seed} → {seed()}): the model was rebuilt at step 0; {lost}."
+    return f"A setting that shapes the model or its data changed: the model was rebuilt at step 0; {lost}."
 
 
 def built_trainer(key: str) -> tuple[Trainer, Hashable] | None:
@@ -105,8 +184,8 @@ def pause_other_trainers(prefix: str, keep: Iterable[Trainer]) -> None:
 
 def discard_trainer(key: str) -> None:
     """Forget this session's trainer for `key`: the next `session_trainer` call builds a fresh one."""
-    st.session_state.pop(f"{key}_trainer", None)
-    st.session_state.pop(f"{key}_trainer_spec", None)
+    for suffix in ("trainer", "trainer_spec", "trainer_seed"):
+        st.session_state.pop(f"{key}_{suffix}", None)
 
 
 def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 128,
@@ -116,14 +195,14 @@ def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 1
     A page whose steps cost more per example offers fewer `batch_sizes`, to keep one step in its budget.
     """
     left, right = st.columns(2)
-    rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, key=f"{key}_learning_rate",
-                              format_func=lambda v: f"{v:g}")
-    size = right.select_slider("Batch size", batch_sizes, value=batch_size, key=f"{key}_batch_size")
+    rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, format_func=lambda v: f"{v:g}",
+                              **kept(f"{key}_learning_rate"))
+    size = right.select_slider("Batch size", batch_sizes, value=batch_size, **kept(f"{key}_batch_size"))
     return rate, size
 
 
 def image_dataset_picker(key: str, label: str = "Dataset", default: str = IMAGE_DATASETS[0]) -> str:
-    return st.selectbox(label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default), key=f"{key}_dataset")
+    return st.selectbox(label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default), **kept(f"{key}_dataset"))
 
 
 def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
@@ -181,7 +260,8 @@ def training_panel(
     pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(key, trainers), disabled=not playing)
     step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
     reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(key, trainers), help=_reset_help(trainers[0]))
-    per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click")
+    per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
+                            persist_state=PERSIST)
 
     @st.fragment(run_every=REFRESH_SECONDS if playing else None)
     def live() -> None:

@@ -78,8 +78,8 @@ def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[flo
                         for i, (name, values) in enumerate(accuracies.items())])
     figure.update_yaxes(title="accuracy", tickformat=".0%", range=[0, 1])
     figure = layout(figure, title, height=420)
-    return figure.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1,
-                                                             xanchor="right"))  # above: the labels below are slanted
+    return figure.update_layout(barmode="group", legend=dict(orientation="h", yref="paper", y=1.02, yanchor="bottom",
+                                                             x=1, xanchor="right"))  # above: labels below slant
 
 
 def similarity_scatter(human: Sequence[float], cosine: Sequence[float], labels: Sequence[str],

@@ -3,10 +3,11 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, layout
+from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_trace
 
 ARROW_LENGTH = 0.35  # the mean arrow's length on the plane; lengths stay proportional to the gradients
 MAPPING_COLOUR = COLOURS[7]
+PLANE_HEIGHT = 380
 
 
 def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -49,12 +50,13 @@ def game_plane(
         x, y = _polylines(mapping)
         figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name="G(z-grid)", hoverinfo="skip",
                                     line=dict(color=MAPPING_COLOUR, width=1), opacity=0.6))
+    trace = points_trace(len(real) + len(fake) > WEBGL_POINTS)
     for points, name, colour in ((real, "real x", REAL_COLOUR), (fake, "fake G(z)", FAKE_COLOUR)):
-        figure.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name=name,
+        figure.add_trace(trace(x=points[:, 0], y=points[:, 1], mode="markers", name=name,
                                       marker=dict(size=4, color=colour, opacity=0.7), hoverinfo="skip"))
     if arrows is not None:
         figure.add_trace(_arrows(*arrows))
     bounds = [float(ticks[0]), float(ticks[-1])]
     figure.update_xaxes(range=bounds, title="x₁", constrain="domain")
     figure.update_yaxes(range=bounds, title="x₂", scaleanchor="x")
-    return layout(figure, title, height=520)
+    return layout(figure, title, height=PLANE_HEIGHT)

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from scipy.signal import lfilter
 
-from playground.figures import COLOURS, heatmap, layout, thinned
+from playground.figures import COLOURS, heatmap, layout, log_axis, thinned
 from playground.trainer import History
 
 CELL_COLOURS = {"RNN": COLOURS[3], "LSTM": COLOURS[0], "GRU": COLOURS[2]}  # the same on every chart
@@ -57,8 +57,7 @@ def compare_cells(histories: Mapping[str, History], metric: str, title: str, log
         last = max([1, *(step for history in histories.values() for step in history.series(metric)[0][-1:])])
         figure.add_trace(go.Scatter(x=[0, last], y=[reference[1]] * 2, mode="lines", name=reference[0],
                                     line=dict(color="grey", dash="dash")))
-    figure.update_xaxes(title="step")
-    figure.update_yaxes(title=metric, type="log" if log_y else "linear")
+    figure.update_layout(xaxis=dict(title="step"), yaxis=log_axis(dict(title=metric)) if log_y else dict(title=metric))
     return layout(figure, title)
 
 
@@ -74,7 +73,7 @@ def gradient_norms(norms: Mapping[str, np.ndarray], title: str = "‖∂ℓ_T / 
                    line=dict(color=cell_colour(label)))
         for label, values in norms.items()])
     figure.update_xaxes(title="step t")
-    figure.update_yaxes(title="gradient norm", type="log", exponentformat="power")
+    figure.update_layout(yaxis=log_axis(dict(title="gradient norm")))
     return layout(figure, title)
 
 

@@ -7,7 +7,7 @@ from playground.figures import COLOURS, layout, scatter_2d, tile
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
-MAP_HEIGHT = 520
+MAP_HEIGHT = 440  # a latent map and the section picker above it fit a 1280×800 screen
 CLICK_GRID = 41  # invisible points per side that make every spot of the map clickable
 
 
@@ -48,7 +48,7 @@ def latent_map(mu: np.ndarray, labels: np.ndarray, sigma: np.ndarray | None = No
         rows = np.intersect1d(trace.customdata, shown)
         x, y = _ellipses(mu[rows], sigma[rows])
         trace.legendgroup = trace.name
-        figure.add_trace(go.Scattergl(x=x, y=y, mode="lines", legendgroup=trace.name, showlegend=False,
+        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", legendgroup=trace.name, showlegend=False,
                                       line=dict(width=1, color=trace.marker.color), opacity=0.35, hoverinfo="skip"))
     return figure
 
