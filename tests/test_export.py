@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from playground.data import split
-from playground.export import Setup, Source, call, history_csv, script
+from playground.export import Recipe, Setup, Source, history_csv, script
 from playground.models.vae import VAEConfig
 from playground.trainer import TrainConfig
 from playground.vae_lessons import make_trainer
@@ -59,30 +59,32 @@ def test_a_run_from_uploaded_or_rewound_weights_is_not_exported_as_if_it_came_fr
         script(SETUP, trainer)
 
 
-# ---- every page's trainer, written by `call` from the arguments the page builds it with --------------
+# ---- every page's trainer, written by its Recipe: the arguments the page builds it with -----------------
 
 def gan_run():
     from playground import gan_lessons
     from playground.models.gan import GANConfig
 
     settings = gan_lessons.GANSettings(model=GANConfig(generator_width=16, discriminator_width=16), batch_size=32)
-    args = (settings.model, settings.train_config(), "ring of 8", 3, "cpu")
-    trainer = gan_lessons.make_trainer(*args)
+    recipe = Recipe(gan_lessons.make_trainer, (settings.model, settings.train_config(), "ring of 8", 3), title="GAN")
+    trainer = recipe.build("cpu")
     trainer.step(30)
     trainer.step(1, only="discriminator")
     trainer.configure(player_updates=(("discriminator", 3),), batch_size=16)
     trainer.step(12)
-    return trainer, call(gan_lessons.make_trainer, *args, title="GAN")
+    return trainer, recipe
 
 
 def dcgan_run():
     from playground import gan_lessons
     from playground.pretrain import load_pretrained
 
-    start = Source("load_pretrained('gan_cgan_digits8')", ("from playground.pretrain import load_pretrained",))
-    trainer = gan_lessons.make_image_trainer("Digits 8×8", True, 3, "cpu", start=load_pretrained("gan_cgan_digits8"))
+    start = Source(load_pretrained("gan_cgan_digits8"), "load_pretrained('gan_cgan_digits8')",
+                   ("from playground.pretrain import load_pretrained",))
+    recipe = Recipe(gan_lessons.make_image_trainer, ("Digits 8×8", True, 3), {"start": start}, title="cGAN")
+    trainer = recipe.build("cpu")
     trainer.step(3)
-    return trainer, call(gan_lessons.make_image_trainer, "Digits 8×8", True, 3, "cpu", start=start, title="cGAN")
+    return trainer, recipe
 
 
 def autoencoder_run():
@@ -92,18 +94,19 @@ def autoencoder_run():
     from playground.recipes.autoencoder import AE_MNIST_CONFIG
 
     data = split("MNIST 28×28", 0)
-    images = (Source("split('MNIST 28×28', 0).x_train", ("from playground.data import split",)),
-              Source("split('MNIST 28×28', 0).x_test", ("from playground.data import split",)))
+    images = (Source(data.x_train, "split('MNIST 28×28', 0).x_train", ("from playground.data import split",)),
+              Source(data.x_test, "split('MNIST 28×28', 0).x_test", ("from playground.data import split",)))
     config: AutoencoderConfig = AE_MNIST_CONFIG
     train = TrainConfig(learning_rate=3e-3, batch_size=32)
-    trainer = autoencoder_lessons.make_trainer(config, data.x_train, data.x_test, train, 0, "cpu")
+    start = "trainer.start_from(load_pretrained('ae_mnist').state_dict(), 'pretrained')"
+    recipe = Recipe(autoencoder_lessons.make_trainer, (config, *images, train, 0), title="AE", then=start,
+                    then_imports=("from playground.pretrain import load_pretrained",))
+    trainer = recipe.build("cpu")
     trainer.start_from(load_pretrained("ae_mnist").state_dict(), "pretrained")
     trainer.step(10)
     trainer.configure(noise="gaussian", noise_level=0.3, sparsity_weight=1e-3)
     trainer.step(5)
-    start = "trainer.start_from(load_pretrained('ae_mnist').state_dict(), 'pretrained')"
-    return trainer, call(autoencoder_lessons.make_trainer, config, *images, train, 0, "cpu", title="AE", then=start,
-                         then_imports=("from playground.pretrain import load_pretrained",))
+    return trainer, recipe
 
 
 def rnn_run():
@@ -117,19 +120,19 @@ def rnn_run():
     trainer.step(12)
     trainer.configure(learning_rate=3e-3)
     trainer.step(4)
-    return trainer, call(rnn_lessons.build_trainer, task, config, train, 3, "cpu", title="LSTM")
+    return trainer, Recipe(rnn_lessons.build_trainer, (task, config, train, 3), title="LSTM")
 
 
 def word2vec_run():
     from playground import word2vec_lessons
     from playground.word2vec_data import Word2VecDataConfig, lee_text
 
-    corpus = Source("lee_text()", ("from playground.word2vec_data import lee_text",))
+    corpus = Source(lee_text(), "lee_text()", ("from playground.word2vec_data import lee_text",))
     data = Word2VecDataConfig(window=2, negatives=3)
     train = TrainConfig(learning_rate=0.01, batch_size=64)
     trainer = word2vec_lessons.make_trainer(lee_text(), data, "CBOW", 10, train, 3, "cpu")
     trainer.step(6)
-    return trainer, call(word2vec_lessons.make_trainer, corpus, data, "CBOW", 10, train, 3, "cpu", title="word2vec")
+    return trainer, Recipe(word2vec_lessons.make_trainer, (corpus, data, "CBOW", 10, train, 3), title="word2vec")
 
 
 def seq2seq_run():
@@ -143,13 +146,13 @@ def seq2seq_run():
     trainer.step(6)
     trainer.configure(teacher_forcing=0.5)
     trainer.step(4)
-    return trainer, call(seq2seq_lessons.build_trainer, task, config, train, 3, "cpu", title="seq2seq")
+    return trainer, Recipe(seq2seq_lessons.build_trainer, (task, config, train, 3), title="seq2seq")
 
 
 @pytest.mark.parametrize("page_run", [gan_run, dcgan_run, autoencoder_run, rnn_run, word2vec_run, seq2seq_run])
-def test_every_pages_trainer_exported_by_call_ends_at_the_same_metrics(page_run, tmp_path):
-    trainer, setup = page_run()
-    exported = run(script(setup, trainer), tmp_path)
+def test_every_pages_trainer_exported_from_its_recipe_ends_at_the_same_metrics(page_run, tmp_path):
+    trainer, recipe = page_run()
+    exported = run(script(recipe.setup(), trainer), tmp_path)
     ours = {name: trainer.history.last(name) for name in trainer.history.names}
     assert exported == pytest.approx(ours, rel=1e-5, abs=1e-7)
 
