@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.guided_lessons import BY_ID, LESSONS, Lesson, NotMeasurable, Step
-from ui import widgets
+from ui import links, widgets
 from ui.i18n import _, number
 
 PARAMETER = "lesson"
@@ -79,7 +79,7 @@ def follow_link(current_page: str) -> None:
         return
     if requested not in BY_ID:
         del st.query_params[PARAMETER]
-        st.toast(_("The link's lesson “{lesson}” does not exist: ignored.").format(lesson=requested[:40]), icon="🔗")
+        links.notice(_("The link's lesson “{lesson}” does not exist: ignored.").format(lesson=requested[:40]))
         return
     start(requested)
     if page_of(BY_ID[requested]) != current_page:

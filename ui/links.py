@@ -67,7 +67,7 @@ def begin() -> None:
     st.session_state["links_lock"] = _names(st.query_params.get("lock", ""))
     _given.set({name: st.query_params.get_all(name) for name in st.query_params})
     if "links_overlong" in st.session_state:
-        _notice(_("The link's {names} is longer than {limit} characters: ignored.").format(
+        notice(_("The link's {names} is longer than {limit} characters: ignored.").format(
             names=_quoted(st.session_state.pop("links_overlong")), limit=MAX_PARAMETER_CHARS))
     _keep_in_address()
 
@@ -141,16 +141,16 @@ def finish() -> None:
     for name in unknown:
         del st.query_params[name]
     if unknown:
-        _notice(_("The link's {names} names no control on this page: ignored.").format(names=_quoted(unknown)))
+        notice(_("The link's {names} names no control on this page: ignored.").format(names=_quoted(unknown)))
     refused = [name for name in given if name in controls and st.query_params.get_all(name) != given[name]
                and not _means(given[name][-1], st.session_state.get(name))]
     if refused:
-        _notice(_("The link's value for {names} is not one this page offers (an unknown option or a number out of "
+        notice(_("The link's value for {names} is not one this page offers (an unknown option or a number out of "
                   "range): the control keeps its default.").format(names=_quoted(refused)))
     bad_lists = [name for name in ("hide", "lock") if name in given
                  and len(_names(given[name][-1])) != len([p for p in given[name][-1].split(",") if p.strip()])]
     if bad_lists:
-        _notice(_("Some names in the link's {names} are not control names: ignored.").format(names=_quoted(bad_lists)))
+        notice(_("Some names in the link's {names} are not control names: ignored.").format(names=_quoted(bad_lists)))
 
 
 def _means(text: str, value: object) -> bool:
@@ -169,8 +169,9 @@ def _quoted(names: Iterable[str]) -> str:
     return shown + (f" (+{len(names) - NOTICE_NAMES})" if len(names) > NOTICE_NAMES else "")
 
 
-def _notice(message: str) -> None:
-    st.toast(message, icon="🔗")
+def notice(message: str) -> None:
+    """A short notice about the link, in a toast that stays ten seconds."""
+    st.toast(message, icon="🔗", duration="long")
 
 
 # ---- sharing -------------------------------------------------------------------------------------
