@@ -219,7 +219,7 @@ def neighbour_section(vectors: WordVectors) -> None:
     controls, result = widgets.controls_and_result()
     with controls:
         st.markdown("**Nearest neighbours**")
-        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", 
+        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog",
                               max_chars=EXPRESSION_CHARACTERS, **widgets.kept("emb_query"))
         count = st.slider("Neighbours", 1, 30, 10, **widgets.kept("emb_neighbours_k"))
         st.markdown("**Cosine similarity**")
@@ -250,7 +250,7 @@ def projection_section(vectors: WordVectors) -> None:
 
 
 def one_hot_section(vectors: WordVectors) -> None:
-    text = st.text_input(f"A small vocabulary (at most {ONE_HOT_WORDS} words)", ONE_HOT_EXAMPLE, 
+    text = st.text_input(f"A small vocabulary (at most {ONE_HOT_WORDS} words)", ONE_HOT_EXAMPLE,
                          max_chars=ONE_HOT_CHARACTERS, **widgets.kept("emb_one_hot_words"))
     typed = list(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
     if len(typed) > ONE_HOT_WORDS:
@@ -317,7 +317,7 @@ def compare_with_glove(vectors: WordVectors, learned: WordVectors) -> None:
     if tool == "Analogy":
         words, method, k, expected = analogy_controls("emb_compare_analogy")
     elif tool == "Neighbours":
-        query = st.text_input("A word or an expression", "israeli", 
+        query = st.text_input("A word or an expression", "israeli",
                               max_chars=EXPRESSION_CHARACTERS, **widgets.kept("emb_compare_query"))
     else:
         pairs = pairs_box("emb_compare_projection")
@@ -383,7 +383,7 @@ def benchmark_section(vectors: WordVectors) -> None:
         which = st.radio("Vectors", choices, horizontal=True, **widgets.kept("emb_bench_vectors"),
                          help="Train your own in the last section to compare.")
         restrict = st.select_slider("Vocabulary restriction: questions must use only the most frequent",
-                                    RESTRICTIONS, value=30_000, 
+                                    RESTRICTIONS, value=30_000,
                                     format_func=lambda n: f"{n:,}", **widgets.kept("emb_bench_restrict"),
                                     help="gensim's default is 300,000; larger is slower and harder.")
         bench_method = st.radio("Method", ANALOGY_METHODS, horizontal=True,
