@@ -76,12 +76,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(name: str) -> Server:
-    """`streamlit run app.py` as deployed (.streamlit/config.toml applies), its output in artifacts/<name>.log."""
+def start_server(name: str, env: dict[str, str] | None = None) -> Server:
+    """`streamlit run app.py` as deployed (.streamlit/config.toml applies), its output in artifacts/<name>.log;
+    `env` adds to its environment."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"streamlit-{name}.log"
-    env = {**os.environ, "PLAYGROUND_THREADS": SERVER_THREADS}
+    env = {**os.environ, "PLAYGROUND_THREADS": SERVER_THREADS, **(env or {})}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.headless", "true", "--server.address", "127.0.0.1"]
     with log.open("w") as sink:
@@ -110,8 +111,8 @@ def stop_server(server: Server) -> None:
 
 
 @contextmanager
-def running_server(name: str) -> Iterator[Server]:
-    server = start_server(name)
+def running_server(name: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    server = start_server(name, env)
     try:
         yield server
     finally:
