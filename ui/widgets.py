@@ -16,8 +16,10 @@ Shared read-only things (the device, pretrained models) live in process-level ca
 playground/, where no client's "clear cache" message reaches them.
 
 A page shows one section at a time (`section_picker`): only its widgets and charts run and
-reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their values wait
-for the student while another section is shown (Streamlit forgets a widget that is not drawn).
+reach the browser. Its controls are drawn with `**kept(key)`: their values wait for the student
+while another section is shown (Streamlit forgets a widget that is not drawn), and live in the
+address too, so a link restores them (ui/links.py). A guided lesson asks the panel for a number
+of steps (`train_steps`); the panel plays them in its slices and stops there.
 """
 
 import time
@@ -381,7 +383,8 @@ def download_run(key: str, trainer: Trainer, setup: Setup) -> None:
                                                       "same loss. Run it with `python {key}_run.py` in this "
                                                       "project's folder.").format(key=key))
     else:
-        run.caption(_("A run from uploaded weights cannot be written as a script."))
+        run.caption(_("This run starts from weights a script cannot rebuild (uploaded, or pre-trained here layer "
+                      "by layer), so it has no script."))
     history.download_button(_("⬇ Metric history (CSV)"), data=lambda: history_csv(trainer.history),
                             file_name=f"{key}_history.csv", mime="text/csv", key=f"{key}_download_history",
                             on_click="ignore")
