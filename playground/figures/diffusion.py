@@ -4,10 +4,11 @@ import numpy as np
 import plotly.figure_factory as ff
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, layout
+from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_trace
+from playground.wording import _
 
 PLANE = 4.0  # x_t of 2-D data is plotted on [−4, 4]²: N(0, I) hardly leaves it
-PLANE_HEIGHT = 460
+PLANE_HEIGHT = 440  # a plane and the section picker above it fit a 1280×800 screen
 TRAIL_COLOUR = COLOURS[7]
 TRAILS = 25  # paths drawn: more become a grey tangle
 
@@ -18,15 +19,20 @@ def _square(figure: go.Figure, extent: float = PLANE) -> go.Figure:
     return figure
 
 
-def _points(points: np.ndarray, name: str, colour: str, size: int = 4, opacity: float = 0.7) -> go.Scattergl:
-    return go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", name=name, hoverinfo="skip",
-                        marker=dict(size=size, color=colour, opacity=opacity))
+def _points(points: np.ndarray, name: str, colour: str, size: int = 4, opacity: float = 0.7,
+            many: bool = False) -> go.Scatter | go.Scattergl:
+    """Points (N, 2) as markers: SVG unless the figure holds `many` (WebGL contexts are few per page)."""
+    return points_trace(many)(x=points[:, 0], y=points[:, 1], mode="markers", name=name, hoverinfo="skip",
+                              marker=dict(size=size, color=colour, opacity=opacity))
 
 
-def over_data(data: np.ndarray, points: np.ndarray, name: str, title: str = "") -> go.Figure:
+def over_data(data: np.ndarray, points: np.ndarray, name: str, title: str = "",
+              height: int = PLANE_HEIGHT) -> go.Figure:
     """Data points (N, 2) faintly, and other points (M, 2) over them: x_t noised from them, or samples."""
-    figure = go.Figure([_points(data, "data x₀", REAL_COLOUR, 3, 0.25), _points(points, name, FAKE_COLOUR)])
-    return layout(_square(figure), title, height=PLANE_HEIGHT)
+    many = len(data) + len(points) > WEBGL_POINTS
+    figure = go.Figure([_points(data, _("data x₀"), REAL_COLOUR, 3, 0.25, many),
+                        _points(points, name, FAKE_COLOUR, many=many)])
+    return layout(_square(figure), title, height=height)
 
 
 def schedule(alpha_bar: np.ndarray, snr: np.ndarray, t: int, title: str = "") -> go.Figure:
@@ -52,7 +58,7 @@ def epsilon_field(grid: np.ndarray, epsilon: np.ndarray, xt: np.ndarray, title: 
     arrows = ff.create_quiver(grid[:, 0], grid[:, 1], push[:, 0], push[:, 1], scale=scale, arrow_scale=0.25,
                               line=dict(color=FAKE_COLOUR, width=1), name="−ε̂(x, t)").data[0]
     arrows.hoverinfo = "skip"
-    figure = go.Figure([_points(xt, "x_t", REAL_COLOUR, 3, 0.3), arrows])
+    figure = go.Figure([_points(xt, "x_t", REAL_COLOUR, 3, 0.3, len(xt) > WEBGL_POINTS), arrows])
     return layout(_square(figure, 3.2), title, height=PLANE_HEIGHT)
 
 
@@ -66,11 +72,12 @@ def _trails(states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def reverse_paths(states: np.ndarray, frame: int, t: int, real: np.ndarray, title: str = "") -> go.Figure:
     """Points at one frame of a reverse run (S + 1, N, 2), and the path the first TRAILS of them took to get there."""
     x, y = _trails(states[: frame + 1, :TRAILS])
+    many = len(real) + states.shape[1] > WEBGL_POINTS
     figure = go.Figure([
-        _points(real, "data", REAL_COLOUR, 3, 0.2),
-        go.Scattergl(x=x, y=y, mode="lines", name="paths so far", hoverinfo="skip",
-                     line=dict(color=TRAIL_COLOUR, width=1), opacity=0.5),
-        _points(states[frame], f"x_{t}", FAKE_COLOUR),
+        _points(real, _("data"), REAL_COLOUR, 3, 0.2, many),
+        go.Scatter(x=x, y=y, mode="lines", name=_("paths so far"), hoverinfo="skip",  # SVG: one path
+                   line=dict(color=TRAIL_COLOUR, width=1), opacity=0.5),
+        _points(states[frame], f"x_{t}", FAKE_COLOUR, many=many),
     ])
     return layout(_square(figure), title, height=PLANE_HEIGHT)
 
@@ -80,36 +87,37 @@ def density(points: np.ndarray, title: str = "", extent: float = 3.0, bins: int 
     figure = go.Figure(go.Histogram2d(
         x=points[:, 0], y=points[:, 1], xbins=dict(start=-extent, end=extent, size=2 * extent / bins),
         ybins=dict(start=-extent, end=extent, size=2 * extent / bins), colorscale="Blues", showscale=False,
-        hovertemplate="%{z} samples<extra></extra>"))
+        hovertemplate=_("samples: {count}").format(count="%{z}") + "<extra></extra>"))
     return layout(_square(figure, extent), title, height=PLANE_HEIGHT)
 
 
 def sampler_curve(curve: dict[str, list[float]], measure: str, chosen: int, title: str = "",
                   floor: float | None = None) -> go.Figure:
-    """Quality (left) and seconds (right) against the number of sampler steps S (log axis)."""
+    """Quality (left) and seconds (right) against the number of sampler steps S (log axis); `measure` is the
+    quality's name in English (the legend shows it in the reader's language)."""
     figure = go.Figure([
-        go.Scatter(x=curve["steps"], y=curve["quality"], mode="lines+markers", name=measure,
+        go.Scatter(x=curve["steps"], y=curve["quality"], mode="lines+markers", name=_(measure),
                    line=dict(color=COLOURS[0])),
-        go.Scatter(x=curve["steps"], y=curve["seconds"], mode="lines+markers", name="seconds", yaxis="y2",
+        go.Scatter(x=curve["steps"], y=curve["seconds"], mode="lines+markers", name=_("seconds"), yaxis="y2",
                    line=dict(color=COLOURS[1], dash="dot")),
     ])
     if floor is not None:
         figure.add_hline(y=floor, line=dict(color="grey", dash="dash", width=1),
-                         annotation_text="two fresh samples of the data", annotation_position="top left")
+                         annotation_text=_("two fresh samples of the data"), annotation_position="top left")
     figure.add_vline(x=chosen, line=dict(color="grey", dash="dash", width=1))
-    figure.update_xaxes(title="sampler steps S", type="log", tickvals=curve["steps"])
-    figure.update_layout(yaxis=dict(title=measure, rangemode="tozero"),
-                         yaxis2=dict(title="seconds", overlaying="y", side="right", showgrid=False, rangemode="tozero",
-                                     tickformat=".2f"))
+    figure.update_xaxes(title=_("sampler steps S"), type="log", tickvals=curve["steps"])
+    figure.update_layout(yaxis=dict(title=_(measure), rangemode="tozero"),
+                         yaxis2=dict(title=_("seconds"), overlaying="y", side="right", showgrid=False,
+                                     rangemode="tozero", tickformat=".2f"))
     return layout(figure, title)
 
 
 def guidance_curve(scales: list[float], values: dict[str, list[float]], chosen: float, title: str = "") -> go.Figure:
-    """Measures (e.g. agreement, variety) against the guidance scale w."""
-    figure = go.Figure([go.Scatter(x=scales, y=series, mode="lines+markers", name=name,
+    """Measures (e.g. agreement, variety; named in English) against the guidance scale w."""
+    figure = go.Figure([go.Scatter(x=scales, y=series, mode="lines+markers", name=_(name),
                                    line=dict(color=COLOURS[index % len(COLOURS)]))
                         for index, (name, series) in enumerate(values.items())])
     figure.add_vline(x=chosen, line=dict(color="grey", dash="dash", width=1))
-    figure.update_xaxes(title="guidance scale w")
+    figure.update_xaxes(title=_("guidance scale w"))
     figure.update_yaxes(rangemode="tozero")
     return layout(figure, title)
