@@ -217,7 +217,7 @@ def training_controls(dataset: str) -> Trainer:
 
 
 def training_section(dataset: str) -> None:
-    controls, result = widgets.controls_and_result((1, 2))
+    controls, result = widgets.controls_and_result((1, 2), part="training_section")
     with controls:
         trainer = training_controls(dataset)
     measure = measure_name(dataset)
@@ -252,7 +252,7 @@ def training_section(dataset: str) -> None:
 @st.fragment
 def forward_section(dataset: str) -> None:
     """The schedule's controls beside what they do to the data; reruns alone while a control moves."""
-    controls, result = widgets.controls_and_result((1, 2))
+    controls, result = widgets.controls_and_result((1, 2), part="forward_section")
     with controls:
         st.caption(_("The forward process needs no learning: each step shrinks the data a little and adds a "
                      "little Gaussian noise. Because the steps compose, x_t can be drawn from x_0 in one go."))
@@ -334,7 +334,7 @@ def field_view(model: Diffusion, dataset: str) -> None:
     """The t slider beside the field it shows; reruns alone while the slider moves."""
     total = model.config.steps
     clamp_state("diffusion_field_t", 1, total, max(1, total // 5))
-    controls, result = widgets.controls_and_result((1, 2))
+    controls, result = widgets.controls_and_result((1, 2), part="field_view")
     with controls:
         st.markdown(_("**What the network predicts.** At each point of the plane, −ε̂(x, t): the way the network "
                       "would move a noisy point to make it cleaner. Up to a factor this is the score, the slope of "
@@ -356,7 +356,7 @@ def paths_view(model: Diffusion, dataset: str) -> None:
     t, states, _guesses = chain(model, lessons.model_digest(model), n, model.config.steps, 1.0, None,
                                 lessons.POINT_RANGE, seed)
     clamp_state("diffusion_frame", 0, len(t) - 1, len(t) - 1)
-    controls, result = widgets.controls_and_result((1, 2))
+    controls, result = widgets.controls_and_result((1, 2), part="paths_view")
     with controls:
         st.markdown(ngettext(
             "**Walking back.** {n} point starts as pure noise x_T and takes the T DDPM steps to t = 0; lines trace "
@@ -387,7 +387,7 @@ def density_view(model: Diffusion, dataset: str) -> None:
 
 
 def digit_chain(model: Diffusion) -> None:
-    controls, result = widgets.controls_and_result((1, 2))
+    controls, result = widgets.controls_and_result((1, 2), part="digit_chain")
     with controls:
         st.markdown(_("**From noise to digit.** Four samples of one digit, walked back with the T DDPM steps. The "
                       "top rows are the states x_t; the bottom row is the first sample's guess x̂₀ at each of those "
@@ -443,7 +443,7 @@ def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
 
 
 def sampler_section(model: Diffusion, dataset: str) -> None:
-    controls, result = widgets.controls_and_result((1, 2))
+    controls, result = widgets.controls_and_result((1, 2), part="sampler_section")
     with controls:
         steps, eta, n = sampler_controls(model, dataset)
     total, measure = model.config.steps, measure_name(dataset)
@@ -475,7 +475,7 @@ def guidance_section(model: Diffusion, dataset: str) -> None:
     if dataset != DIGITS:
         st.info(_("Guidance needs labels: choose “{digits}” as the data above.").format(digits=_(DIGITS)))
         return
-    controls, result = widgets.controls_and_result((1, 2))
+    controls, result = widgets.controls_and_result((1, 2), part="guidance_section")
     with controls:
         st.caption(_("The digits network is class-conditional, and because some labels were hidden (∅) while it "
                      "trained, it is also unconditional. Classifier-free guidance steps away from the unconditional "

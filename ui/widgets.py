@@ -119,14 +119,16 @@ def open_section(key: str, section: str) -> None:
     st.session_state[key] = section
 
 
-def controls_and_result(ratio: Sequence[float] = (1, 2)) -> tuple[DeltaGenerator, DeltaGenerator]:
+def controls_and_result(ratio: Sequence[float] = (1, 2), part: str = "") -> tuple[DeltaGenerator, DeltaGenerator]:
     """A section's two halves side by side: its controls, scrolling inside a box of CONTROLS_HEIGHT, and its result.
 
     The result column starts at the top of the section, so at 1280×720 it is in view beside the controls.
-    A page shows one section at a time, so the box's key (a CSS class, see ui/presentation.py) is unique.
+    A page shows one section at a time; a section in several parts names each `part`, so that every box's key
+    (a CSS class beginning `st-key-section_controls`, see ui/presentation.py) stays unique.
     """
     controls, result = st.columns(ratio, gap="medium")
-    return controls.container(height=CONTROLS_HEIGHT, border=False, key="section_controls"), result
+    key = f"section_controls_{part}" if part else "section_controls"
+    return controls.container(height=CONTROLS_HEIGHT, border=False, key=key), result
 
 
 def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, object]],
