@@ -14,6 +14,7 @@ from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
 from playground.trainer import OPTIMIZERS
 from ui import routing, widgets
+from ui.i18n import N_, _, latex_text, number, percent
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -28,33 +29,45 @@ VALUE = (r"\begin{aligned}\min_G \max_D V(D, G) &= \mathbb E_{x \sim p_r}\big[\l
          r" &+ \mathbb E_{z \sim \mathcal N(0, I)}\big[\log\big(1 - D(G(z))\big)\big]\end{aligned}")
 D_STAR = (r"\begin{gathered}D^*(x) = \frac{p_r(x)}{p_r(x) + p_g(x)} \\ p_g = p_r \;\Rightarrow\; D^* = \tfrac12,"
           r"\quad V(D^*, G) = -2\log 2\end{gathered}")
-LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises
+LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises, and a remark on G's (its words N_)
     "saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
-                   r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]"
-                   r" \quad \text{(the minimax game: flat where } D(G(z)) \approx 0)"),
+                   r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]", N_("(the minimax game: flat where {condition})")),
     "non-saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
-                       r"L_G = -\mathbb E\big[\log D(G(z))\big]"
-                       r" \quad \text{(same fixed point, steep where } D(G(z)) \approx 0)"),
+                       r"L_G = -\mathbb E\big[\log D(G(z))\big]", N_("(same fixed point, steep where {condition})")),
     "hinge": (r"L_D = \mathbb E\big[\max(0, 1 - D(x))\big] + \mathbb E\big[\max(0, 1 + D(G(z)))\big]",
-              r"L_G = -\mathbb E\big[D(G(z))\big] \quad (D \text{ is an unbounded critic})"),
+              r"L_G = -\mathbb E\big[D(G(z))\big]", N_("({D} is an unbounded critic)")),
 }
-K_STEPS = (r"\begin{aligned}\text{repeat: } &k \times \big[\text{ascend } \nabla_{\theta_D} V\big] \\"
-           r" \text{then } &1 \times \big[\text{descend } \nabla_{\theta_G} L_G\big]\end{aligned}")
-QUALITY = (r"\begin{gathered}\text{high quality: } \lVert G(z) - \mu_m \rVert < 3\sigma \\"
-           r"\text{mode } m \text{ covered: } \ge 20\,\% \text{ of its fair share}\end{gathered}")
+REMARK_FORMULAS = {"condition": r"D(G(z)) \approx 0", "D": "D"}
+K_STEPS = (  # lines of words (N_) with formulas in their {placeholders}
+    (N_("repeat: {k_times} ascend {gradient}"),
+     {"k_times": r"&k \times \big[", "gradient": r"\nabla_{\theta_D} V\big]"}),
+    (N_("then {once} descend {gradient}"), {"once": r"&1 \times \big[", "gradient": r"\nabla_{\theta_G} L_G\big]"}),
+)
+QUALITY = (
+    (N_("high quality: {distance}"), {"distance": r"\lVert G(z) - \mu_m \rVert < 3\sigma"}),
+    (N_("mode {m} covered: {share} of its fair share"), {"m": "m", "share": r"\ge 20\,\%"}),
+)
 CONDITIONAL_VALUE = (r"\begin{aligned}\min_G \max_D \; &\mathbb E_{x, y}\big[\log D(x \mid y)\big] \\"
                      r" + &\mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]\end{aligned}")
 PRESET_EXPLANATIONS = {
-    "it works": "Equal learning rates, Adam with β₁ = 0.5, one D step per G step: all 8 modes within a few "
-    "hundred steps.",
-    "mode collapse": "G learns 20× faster than D. D is a slow, smooth judge with one best-looking spot, and G "
-    "throws all its points onto that spot; D then slowly turns against it and G jumps to the next one.",
-    "fix: k = 5 D steps": "Same learning rates, but D gets 5 updates per G update (Goodfellow's k). D keeps up, "
-    "so it tells G where *every* mode is and the spots G piles onto are quickly marked fake.",
-    widgets.CUSTOM: "Your own settings. Pick a preset to fill the controls with it again (and start a fresh game).",
+    "it works": N_("Equal learning rates, Adam with β₁ = 0.5, one D step per G step: all 8 modes within a few "
+                   "hundred steps."),
+    "mode collapse": N_("G learns 20× faster than D. D is a slow, smooth judge with one best-looking spot, and G "
+                        "throws all its points onto that spot; D then slowly turns against it and G jumps to the "
+                        "next one."),
+    "fix: k = 5 D steps": N_("Same learning rates, but D gets 5 updates per G update (Goodfellow's k). D keeps up, "
+                             "so it tells G where *every* mode is and the spots G piles onto are quickly marked fake."),
+    widgets.CUSTOM: N_("Your own settings. Pick a preset to fill the controls with it again (and start a fresh "
+                       "game)."),
 }
-SECTIONS = ("2-D game", "Digits (DCGAN, conditional GAN)")
+SECTIONS = (N_("2-D game"), N_("Digits (DCGAN, conditional GAN)"))
 SLERP = r"z(t) = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_a + \frac{\sin(t\Omega)}{\sin\Omega} z_b"
+
+
+def in_words(lines: tuple[tuple[str, dict[str, str]], ...], environment: str = "gathered") -> str:
+    """Formula lines whose words are translated (N_-marked, with formulas in their placeholders), one per row."""
+    rows = r" \\ ".join(latex_text(_(words), **formulas) for words, formulas in lines)
+    return rf"\begin{{{environment}}}{rows}\end{{{environment}}}"
 
 
 # ---- 2-D settings: the presets fill the controls, the controls make the settings ------------------
@@ -73,38 +86,40 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
     """The data, a preset, and every setting of the two players (a preset fills them; changing a net's
     shape or the loss restarts the game, rates, k and the batch size change mid-run)."""
     keep = widgets.PERSIST
-    distribution = st.selectbox("Target distribution p_r", DISTRIBUTIONS_2D, key="gan_distribution", persist_state=keep)
-    preset = widgets.preset_picker("Preset", "gan_preset", {name: preset_state(settings) for name, settings in
+    distribution = st.selectbox(_("Target distribution p_r"), DISTRIBUTIONS_2D, key="gan_distribution", format_func=_,
+                                persist_state=keep)
+    preset = widgets.preset_picker(_("Preset"), "gan_preset", {name: preset_state(settings) for name, settings in
                                                             lessons.PRESETS.items()},
                                    on_pick=lambda: widgets.discard_trainer("gan"))
-    st.caption(PRESET_EXPLANATIONS[preset])
+    st.caption(_(PRESET_EXPLANATIONS[preset]))
     st.latex(VALUE)
-    loss = st.radio("Loss", LOSSES, key="gan_loss", horizontal=True, persist_state=keep)
-    st.latex(LOSS_FORMULAS[loss][0])
-    st.latex(LOSS_FORMULAS[loss][1])
+    loss = st.radio(_("Loss"), LOSSES, key="gan_loss", horizontal=True, format_func=_, persist_state=keep)
+    discriminator_loss, generator_loss, remark = LOSS_FORMULAS[loss]
+    st.latex(discriminator_loss)
+    st.latex(generator_loss + r" \quad " + latex_text(_(remark), **REMARK_FORMULAS))
     g, d = st.columns(2)
-    g.markdown("**Generator G**")
-    d.markdown("**Discriminator D**")
+    g.markdown(_("**Generator G**"))
+    d.markdown(_("**Discriminator D**"))
     model = GANConfig(
-        noise_dim=g.slider("Noise dimension", 1, 8, key="gan_noise_dim", persist_state=keep),
-        generator_width=g.select_slider("G width", WIDTHS, key="gan_generator_width", persist_state=keep),
-        generator_depth=g.slider("G hidden layers", 1, 4, key="gan_generator_depth", persist_state=keep),
-        discriminator_width=d.select_slider("D width", WIDTHS, key="gan_discriminator_width", persist_state=keep),
-        discriminator_depth=d.slider("D hidden layers", 1, 4, key="gan_discriminator_depth", persist_state=keep),
+        noise_dim=g.slider(_("Noise dimension"), 1, 8, key="gan_noise_dim", persist_state=keep),
+        generator_width=g.select_slider(_("G width"), WIDTHS, key="gan_generator_width", persist_state=keep),
+        generator_depth=g.slider(_("G hidden layers"), 1, 4, key="gan_generator_depth", persist_state=keep),
+        discriminator_width=d.select_slider(_("D width"), WIDTHS, key="gan_discriminator_width", persist_state=keep),
+        discriminator_depth=d.slider(_("D hidden layers"), 1, 4, key="gan_discriminator_depth", persist_state=keep),
         loss=loss,
     )
     settings = lessons.GANSettings(
         model=model,
-        generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES, key="gan_generator_lr",
+        generator_lr=g.select_slider(_("G learning rate"), GAN_LEARNING_RATES, key="gan_generator_lr",
                                      format_func="{:g}".format, persist_state=keep),
-        discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES, key="gan_discriminator_lr",
+        discriminator_lr=d.select_slider(_("D learning rate"), GAN_LEARNING_RATES, key="gan_discriminator_lr",
                                          format_func="{:g}".format, persist_state=keep),
-        optimizer=st.radio("Optimiser", OPTIMIZERS, horizontal=True, key="gan_optimizer", persist_state=keep),
-        batch_size=st.select_slider("Batch size", widgets.BATCH_SIZES, key="gan_batch_size", persist_state=keep),
-        disc_steps_per_gen_step=st.slider("k: D steps per G step", 1, 10, key="gan_disc_steps_per_gen_step",
+        optimizer=st.radio(_("Optimiser"), OPTIMIZERS, horizontal=True, key="gan_optimizer", persist_state=keep),
+        batch_size=st.select_slider(_("Batch size"), widgets.BATCH_SIZES, key="gan_batch_size", persist_state=keep),
+        disc_steps_per_gen_step=st.slider(_("k: D steps per G step"), 1, 10, key="gan_disc_steps_per_gen_step",
                                           persist_state=keep),
     )
-    st.latex(K_STEPS)
+    st.latex(in_words(K_STEPS, "aligned"))
     return distribution, settings
 
 
@@ -132,14 +147,15 @@ def one_player_step(trainer, player: str) -> None:
 
 def view_controls(trainer) -> tuple[bool, bool]:
     """What the plane shows, and the one-player buttons: D's step repaints the background, G's moves the fakes."""
-    show_mapping = st.toggle("G's mapping of the z-grid", key="gan_show_mapping", persist_state=widgets.PERSIST,
-                             help="Lines of the (z₁, z₂)-plane pushed through G: where they bunch up, G puts mass.")
-    show_arrows = st.toggle("Gradient arrows on fakes", key="gan_show_arrows", persist_state=widgets.PERSIST,
-                            help="−∂L_G/∂x: where G's next update pushes each fake point (up D's slope).")
+    show_mapping = st.toggle(_("G's mapping of the z-grid"), key="gan_show_mapping", persist_state=widgets.PERSIST,
+                             help=_("Lines of the (z₁, z₂)-plane pushed through G: where they bunch up, G puts "
+                                    "mass."))
+    show_arrows = st.toggle(_("Gradient arrows on fakes"), key="gan_show_arrows", persist_state=widgets.PERSIST,
+                            help=_("−∂L_G/∂x: where G's next update pushes each fake point (up D's slope)."))
     d_only, g_only = st.columns(2)
-    d_only.button("Train D only (1 step)", key="gan_train_d", on_click=one_player_step,
+    d_only.button(_("Train D only (1 step)"), key="gan_train_d", on_click=one_player_step,
                   args=(trainer, "discriminator"), disabled=trainer.playing)
-    g_only.button("Train G only (1 step)", key="gan_train_g", on_click=one_player_step,
+    g_only.button(_("Train G only (1 step)"), key="gan_train_g", on_click=one_player_step,
                   args=(trainer, "generator"), disabled=trainer.playing)
     return show_mapping, show_arrows
 
@@ -164,25 +180,26 @@ def game_section() -> None:
             probability=settings.model.loss in PROBABILITY_LOSSES,
             mapping=lessons.generator_mapping(model) if show_mapping else None,
             arrows=lessons.generator_gradients(model, z[:ARROWS]) if show_arrows else None,
-            title=f"{distribution}: real, fake and D's verdict (blue: real, red: fake)",
+            title=_("{distribution}: real, fake and D's verdict (blue: real, red: fake)").format(
+                distribution=_(distribution)),
         )
         plane, losses = st.columns([3, 2])
         plane.plotly_chart(figure, key="gan_plane")
-        losses.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title="Losses",
+        losses.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title=_("Losses"),
                                         reference_lines=lines["losses"]), key="gan_losses")
         outputs, quality = st.columns(2)
-        outputs.plotly_chart(loss_curves(trainer.history, ["D(x)", "D(G(z))"], title="Mean D(x) and D(G(z))",
+        outputs.plotly_chart(loss_curves(trainer.history, ["D(x)", "D(G(z))"], title=_("Mean D(x) and D(G(z))"),
                                          reference_lines=lines["D outputs"]), key="gan_outputs")
         if distribution in MODE_STD:
             covered, fraction = quality.columns(2)
-            covered.metric("Modes covered", f"{trainer.history.last('modes covered'):.0f} / "
-                                            f"{len(mode_centres(distribution))}")
-            fraction.metric("High-quality samples", f"{trainer.history.last('high-quality fraction'):.0%}")
+            covered.metric(_("Modes covered"), f"{number(trainer.history.last('modes covered'), 0)} / "
+                                               f"{len(mode_centres(distribution))}")
+            fraction.metric(_("High-quality samples"), percent(trainer.history.last("high-quality fraction"), 0))
             quality.plotly_chart(loss_curves(trainer.history, ["mode coverage", "high-quality fraction"],
-                                             title="Mode coverage · high-quality fraction"), key="gan_quality")
-            quality.latex(QUALITY)
+                                             title=_("Mode coverage · high-quality fraction")), key="gan_quality")
+            quality.latex(in_words(QUALITY))
         else:
-            quality.info("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5).")
+            quality.info(_("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5)."))
 
     with result:
         widgets.training_panel("gan", trainer, render)
@@ -199,10 +216,10 @@ def image_trainer(dataset: str, conditional: bool, from_pretrained: bool):
 
 
 def interpolation(model: DCGAN, labels: torch.Tensor | None) -> None:
-    st.markdown("**Walk between two noise vectors**")
+    st.markdown(_("**Walk between two noise vectors**"))
     left, right, slider = st.columns([1, 1, 3])
-    seed_a = left.number_input("z_a seed", 0, 10_000, 1, key="gan_z_a", persist_state=widgets.PERSIST)
-    seed_b = right.number_input("z_b seed", 0, 10_000, 2, key="gan_z_b", persist_state=widgets.PERSIST)
+    seed_a = left.number_input(_("z_a seed"), 0, 10_000, 1, key="gan_z_a", persist_state=widgets.PERSIST)
+    seed_b = right.number_input(_("z_b seed"), 0, 10_000, 2, key="gan_z_b", persist_state=widgets.PERSIST)
     t = slider.slider("t", 0.0, 1.0, 0.0, step=0.05, key="gan_interp_t", persist_state=widgets.PERSIST)
     st.latex(SLERP)
     z_a, z_b = lessons.fixed_noise(model, 1, seed_a)[0], lessons.fixed_noise(model, 1, seed_b)[0]
@@ -213,20 +230,20 @@ def interpolation(model: DCGAN, labels: torch.Tensor | None) -> None:
     single = lessons.draw(model, arc(np.array([t])), None if labels is None else labels[:1])
     image, path = st.columns([1, 4])
     image.image(png_grid(single, 1, scale=168 // single.shape[-1]), caption=f"G(z({t:.2f}))")
-    path.plotly_chart(image_grid(strip, columns=9, title="t = 0, 0.125, …, 1"), key="gan_interp_strip")
+    path.plotly_chart(image_grid(strip, columns=9, title=_("t = 0, 0.125, …, 1")), key="gan_interp_strip")
 
 
 def image_section() -> None:
     controls, result = widgets.controls_and_result((1, 2))
     with controls:
-        st.caption("DCGAN made GANs work on images: G upsamples noise with transposed convolutions and batch norm, "
-                   "D downsamples with strided convolutions. The grid shows the same noise batch at every refresh, "
-                   "so you watch G change, not the dice. A conditional GAN also feeds the digit y to both players.")
+        st.caption(_("DCGAN made GANs work on images: G upsamples noise with transposed convolutions and batch norm, "
+                     "D downsamples with strided convolutions. The grid shows the same noise batch at every refresh, "
+                     "so you watch G change, not the dice. A conditional GAN also feeds the digit y to both players."))
         dataset = widgets.image_dataset_picker("gan_image", default="Digits 8×8")
-        conditional = st.toggle("Conditional GAN: G and D see the digit", value=True, key="gan_conditional",
+        conditional = st.toggle(_("Conditional GAN: G and D see the digit"), value=True, key="gan_conditional",
                                 persist_state=widgets.PERSIST)
-        from_pretrained = st.toggle("Start from the pretrained model", value=True, key="gan_image_pretrained",
-                                    help="Trained offline with these settings; ↺ Reset returns to it.",
+        from_pretrained = st.toggle(_("Start from the pretrained model"), value=True, key="gan_image_pretrained",
+                                    help=_("Trained offline with these settings; ↺ Reset returns to it."),
                                     persist_state=widgets.PERSIST)
         st.latex(CONDITIONAL_VALUE if conditional else VALUE)
         trainer = image_trainer(dataset, conditional, from_pretrained)
@@ -236,20 +253,21 @@ def image_section() -> None:
         z = lessons.fixed_noise(trainer.model, 10 * SAMPLE_ROWS, widgets.seed())  # (40, noise_dim)
         samples = lessons.draw(trainer.model, z, labels)
         grid, curves = st.columns([3, 2])
-        title = "Fixed noise, columns = digits 0–9" if conditional else "Samples from a fixed noise batch"
+        title = _("Fixed noise, columns = digits 0–9") if conditional else _("Samples from a fixed noise batch")
         grid.plotly_chart(image_grid(samples, columns=10, title=title), key="gan_image_samples")
-        curves.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title="Losses",
+        curves.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title=_("Losses"),
                                         reference_lines=lessons.equilibrium_lines("non-saturating")["losses"]),
                             key="gan_image_losses")
 
     with result:
         widgets.training_panel("gan_image", trainer, render)
         if conditional:
-            digit = st.select_slider("Digit y to draw", range(10), value=7, key="gan_digit",
+            digit = st.select_slider(_("Digit y to draw"), range(10), value=7, key="gan_digit",
                                      persist_state=widgets.PERSIST)
             z = lessons.fixed_noise(trainer.model, 10, widgets.seed() + 1)  # (10, noise_dim)
             row = lessons.draw(trainer.model, z, torch.full((10,), digit))
-            st.plotly_chart(image_grid(row, columns=10, title=f"G(z | y = {digit}) for ten z"), key="gan_digit_row")
+            title = _("G(z | y = {digit}) for ten z").format(digit=digit)
+            st.plotly_chart(image_grid(row, columns=10, title=title), key="gan_digit_row")
             interpolation(trainer.model, torch.full((9,), digit))
         else:
             interpolation(trainer.model, None)
@@ -259,14 +277,14 @@ def image_section() -> None:
 
 # ---- the page -------------------------------------------------------------------------------------
 
-st.title("⚔️ GAN trainer")
-st.write(
+st.title(_("⚔️ GAN trainer"))
+st.write(_(
     "A generator G turns noise z into samples; a discriminator D says real (1) or fake (0). D learns to tell "
     "them apart, G learns to fool D, and neither ever sees a formula for the data. If the game reaches its "
     "equilibrium, G's samples are distributed like the data and D can only guess: D = ½ everywhere. On the "
     "plane you can watch every piece of this: D's verdict as a background, the fakes moving up its slope, and "
     "the ways the game goes wrong (mode collapse, vanishing gradients)."
-)
+))
 if widgets.section_picker("gan_section", SECTIONS) == SECTIONS[0]:
     game_section()
 else:

@@ -15,6 +15,8 @@ from typing import TypeVar
 import safetensors.torch
 from torch import nn
 
+from playground.wording import _
+
 ModelT = TypeVar("ModelT", bound=nn.Module)
 
 def _header(model: nn.Module) -> dict:
@@ -25,7 +27,8 @@ def _tensors(model: nn.Module) -> dict:
 
 def _rebuild(header: dict, tensors: dict, model_class: type[ModelT], config_class: type) -> ModelT:
     if header.get("model") != model_class.__name__:
-        raise ValueError(f"this checkpoint holds a {header.get('model')!r}, not a {model_class.__name__!r}")
+        raise ValueError(_("this checkpoint holds a {found}, not a {expected}").format(
+            found=repr(header.get("model")), expected=repr(model_class.__name__)))
     config = config_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in header["config"].items()})
     model = model_class(config)
     model.load_state_dict(tensors)
@@ -56,8 +59,9 @@ def from_bytes(data: bytes, model_class: type[ModelT], config_class: type) -> Mo
         metadata = json.loads(data[8 : 8 + header_len]).get("__metadata__", {})
         header = json.loads(metadata["playground"])
     except Exception as error:  # malformed bytes raise many kinds of errors
-        raise ValueError("this is not a playground .safetensors checkpoint") from error
+        raise ValueError(_("this is not a playground .safetensors checkpoint")) from error
     try:
         return _rebuild(header, tensors, model_class, config_class)
     except (TypeError, RuntimeError, KeyError) as error:
-        raise ValueError(f"this checkpoint does not fit a {model_class.__name__}: {error}") from error
+        raise ValueError(_("this checkpoint does not fit a {model}: {error}").format(
+            model=model_class.__name__, error=error)) from error

@@ -17,6 +17,7 @@ from PIL import Image
 from scipy import ndimage
 
 from playground.data import Batch
+from playground.wording import _
 
 MAX_POINTS = 5_000  # rows of an uploaded CSV of 2-D points
 MIN_POINTS = 8  # fewer cannot make a distribution worth learning
@@ -37,7 +38,7 @@ def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
     if ink.ndim == 3:  # RGBA from a canvas: the alpha channel is the ink
         ink = ink[..., -1]
     if ink.ndim != 2 or ink.max(initial=0) <= 0 or (ink > 0.1 * ink.max()).mean() < MIN_INK:
-        raise ValueError("The drawing is empty: draw a digit with a few strokes.")
+        raise ValueError(_("The drawing is empty: draw a digit with a few strokes."))
     ink = ink / ink.max()
     rows, columns = np.flatnonzero(ink.max(1) > 0.1), np.flatnonzero(ink.max(0) > 0.1)
     box = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
@@ -66,15 +67,17 @@ def _fitted(box: np.ndarray, inner: int, outer: int) -> np.ndarray:
 def points_from_csv(data: bytes) -> np.ndarray:
     """Two numeric columns (a header row is allowed) → points (N, 2) float32, checked and bounded."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; keep at most {MAX_POINTS:,} rows.")
+        raise ValueError(_("The file is larger than {megabytes} MB; keep at most {rows} rows.").format(
+            megabytes=MAX_UPLOAD_BYTES // 2**20, rows=f"{MAX_POINTS:,}"))
     rows = [row for row in csv.reader(io.StringIO(_text(data))) if any(cell.strip() for cell in row)]
     if rows and not _numeric(rows[0]):
         rows = rows[1:]  # a header
     if len(rows) > MAX_POINTS:
-        raise ValueError(f"The file has {len(rows):,} rows; the limit is {MAX_POINTS:,}.")
+        raise ValueError(_("The file has {rows} rows; the limit is {limit}.").format(
+            rows=f"{len(rows):,}", limit=f"{MAX_POINTS:,}"))
     for number, row in enumerate(rows, start=1):
         if len(row) != 2 or not _numeric(row):
-            raise ValueError(f"Row {number} is not two numbers (x, y).")
+            raise ValueError(_("Row {row} is not two numbers (x, y).").format(row=number))
     return check_points(np.array(rows, dtype=np.float64))
 
 
@@ -82,9 +85,11 @@ def check_points(points: np.ndarray) -> np.ndarray:
     """Points (N, 2) that are finite, within the plane and numerous enough; float32."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(points) < MIN_POINTS:
-        raise ValueError(f"Give at least {MIN_POINTS} points (there are {len(points)}).")
+        raise ValueError(_("Give at least {minimum} points (there are {count}).").format(
+            minimum=MIN_POINTS, count=len(points)))
     if not np.isfinite(points).all() or np.abs(points).max() > MAX_COORDINATE:
-        raise ValueError(f"Every coordinate must be a finite number between −{MAX_COORDINATE:g} and {MAX_COORDINATE:g}.")
+        raise ValueError(_("Every coordinate must be a finite number between −{limit} and {limit}.").format(
+            limit=f"{MAX_COORDINATE:g}"))
     return points.astype(np.float32)
 
 
@@ -92,21 +97,25 @@ def vectors_from_tsv(vectors: bytes, labels: bytes) -> tuple[list[str], np.ndarr
     """The Embedding Projector's pair of files: one vector per line (tab-separated), one label per line."""
     for data in (vectors, labels):
         if len(data) > MAX_UPLOAD_BYTES:
-            raise ValueError(f"Each file must be smaller than {MAX_UPLOAD_BYTES // 2**20} MB.")
+            raise ValueError(_("Each file must be smaller than {megabytes} MB.").format(
+                megabytes=MAX_UPLOAD_BYTES // 2**20))
     rows = [line.split("\t") for line in _text(vectors).splitlines() if line.strip()]
     names = [line.strip() for line in _text(labels).splitlines() if line.strip()]
     if not 2 <= len(rows) <= MAX_VECTORS:
-        raise ValueError(f"Give between 2 and {MAX_VECTORS:,} vectors (there are {len(rows):,}).")
+        raise ValueError(_("Give between 2 and {limit} vectors (there are {count}).").format(
+            limit=f"{MAX_VECTORS:,}", count=f"{len(rows):,}"))
     if len(names) != len(rows):
-        raise ValueError(f"There are {len(rows):,} vectors but {len(names):,} labels: give one label per vector.")
+        raise ValueError(_("There are {vectors} vectors but {labels} labels: give one label per vector.").format(
+            vectors=f"{len(rows):,}", labels=f"{len(names):,}"))
     widths = {len(row) for row in rows}
     if len(widths) != 1 or not 2 <= widths.pop() <= MAX_DIMENSIONS:
-        raise ValueError(f"Every vector needs the same number of values, between 2 and {MAX_DIMENSIONS}.")
+        raise ValueError(_("Every vector needs the same number of values, between 2 and {limit}.").format(
+            limit=MAX_DIMENSIONS))
     if not all(_numeric(row) for row in rows):
-        raise ValueError("Every value of the vectors file must be a number.")
+        raise ValueError(_("Every value of the vectors file must be a number."))
     array = np.array(rows, dtype=np.float32)
     if not np.isfinite(array).all():
-        raise ValueError("Every value of the vectors file must be finite.")
+        raise ValueError(_("Every value of the vectors file must be finite."))
     return names, array
 
 
@@ -128,7 +137,7 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("The file is not UTF-8 text.") from None
+        raise ValueError(_("The file is not UTF-8 text.")) from None
 
 
 def _numeric(row: list[str]) -> bool:

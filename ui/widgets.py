@@ -23,6 +23,7 @@ from playground.data import IMAGE_DATASETS
 from playground.device import cap_cpu_threads, describe, pick_device
 from playground.pretrain import load_pretrained
 from playground.trainer import Trainer
+from ui.i18n import N_, _, ngettext, number
 
 REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
 TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s) draws the charts
@@ -31,7 +32,7 @@ BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 MAX_UPLOAD_MEGABYTES = 20
 CONTROLS_HEIGHT = 400  # px: a section's controls scroll inside a box this high, so its result stays in view
 PERSIST = "session"  # every page widget keeps its value while hidden, and when the student comes back to the page
-CUSTOM = "custom"  # what a preset picker shows once a control it fills has been edited
+CUSTOM = N_("custom")  # what a preset picker shows once a control it fills has been edited
 
 
 @st.cache_resource
@@ -42,7 +43,12 @@ def device() -> torch.device:
 
 
 def device_label() -> str:
-    return describe(device())
+    """The device in words, e.g. 'CUDA · NVIDIA H100'; a CPU's thread count in this session's language."""
+    chosen = device()
+    if chosen.type != "cpu":
+        return describe(chosen)
+    threads = torch.get_num_threads()
+    return ngettext("CPU · {threads} thread", "CPU · {threads} threads", threads).format(threads=threads)
 
 
 @st.cache_resource(show_spinner=False)
@@ -58,7 +64,8 @@ def pretrained(name: str) -> nn.Module | None:
     try:
         return _shared_pretrained(name)
     except FileNotFoundError:
-        st.info(f"The pretrained model `{name}` is missing (run `make pretrained`); starting from random weights.")
+        st.info(_("The pretrained model `{name}` is missing (run `make pretrained`); starting from random weights.")
+                .format(name=name))
         return None
 
 
@@ -70,10 +77,12 @@ def seed() -> int:
 def section_picker(key: str, sections: Sequence[str]) -> str:
     """The page's sections as one row of buttons; the page draws only the one chosen.
 
+    `sections` are N_-marked English names: the buttons show them translated, the page compares the English.
+
     Not st.tabs: tabs run and send every section at once, and the browser puts a student back on
     the first tab whenever an element above the tabs appears or disappears (streamlit#13341).
     """
-    return st.segmented_control("Section", sections, default=sections[0], required=True, key=key,
+    return st.segmented_control(_("Section"), sections, default=sections[0], required=True, key=key, format_func=_,
                                 label_visibility="collapsed", persist_state=PERSIST)
 
 
@@ -97,6 +106,7 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
 
     Once one of the widgets is edited away from the chosen preset, the box says CUSTOM, so picking
     that preset again fills the widgets again. The first preset's values are the widgets' defaults.
+    Preset names are N_-marked English, shown translated (unless `options` has a format_func of its own).
     """
     for widget, value in next(iter(presets.values())).items():
         st.session_state.setdefault(widget, value)
@@ -110,6 +120,7 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
             if on_pick is not None:
                 on_pick()
 
+    options = {"format_func": _, **options}
     return st.selectbox(label, (*presets, CUSTOM), key=key, on_change=fill, persist_state=PERSIST, **options)
 
 
@@ -131,10 +142,16 @@ def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> T
 
 
 def _rebuilt_note(old: Trainer, old_seed: int | None) -> str:
-    lost = f"{old.step_count:,} steps of training were discarded"
+    steps = old.step_count
     if old_seed is not None and old_seed != seed():
-        return f"Seed changed ({old_seed} → {seed()}): the model was rebuilt at step 0; {lost}."
-    return f"A setting that shapes the model or its data changed: the model was rebuilt at step 0; {lost}."
+        note = ngettext("Seed changed ({old} → {new}): the model was rebuilt at step 0; {steps} step of training "
+                        "was discarded.", "Seed changed ({old} → {new}): the model was rebuilt at step 0; {steps} "
+                        "steps of training were discarded.", steps)
+        return note.format(old=old_seed, new=seed(), steps=number(steps, 0))
+    note = ngettext("A setting that shapes the model or its data changed: the model was rebuilt at step 0; {steps} "
+                    "step of training was discarded.", "A setting that shapes the model or its data changed: the "
+                    "model was rebuilt at step 0; {steps} steps of training were discarded.", steps)
+    return note.format(steps=number(steps, 0))
 
 
 def built_trainer(key: str) -> tuple[Trainer, Hashable] | None:
@@ -168,16 +185,17 @@ def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 1
     A page whose steps cost more per example offers fewer `batch_sizes`, to keep one step in its budget.
     """
     left, right = st.columns(2)
-    rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, key=f"{key}_learning_rate",
+    rate = left.select_slider(_("Learning rate η"), LEARNING_RATES, value=learning_rate, key=f"{key}_learning_rate",
                               format_func=lambda v: f"{v:g}", persist_state=PERSIST)
-    size = right.select_slider("Batch size", batch_sizes, value=batch_size, key=f"{key}_batch_size",
+    size = right.select_slider(_("Batch size"), batch_sizes, value=batch_size, key=f"{key}_batch_size",
                                persist_state=PERSIST)
     return rate, size
 
 
-def image_dataset_picker(key: str, label: str = "Dataset", default: str = IMAGE_DATASETS[0]) -> str:
-    return st.selectbox(label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default), key=f"{key}_dataset",
-                        persist_state=PERSIST)
+def image_dataset_picker(key: str, label: str | None = None, default: str = IMAGE_DATASETS[0]) -> str:
+    """One of IMAGE_DATASETS (its English name), shown translated; `label` comes translated (default: Dataset)."""
+    return st.selectbox(_("Dataset") if label is None else label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default),
+                        key=f"{key}_dataset", format_func=_, persist_state=PERSIST)
 
 
 def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
@@ -212,11 +230,11 @@ def training_panel(
     trainers = _as_list(trainers)
     playing = any(t.playing for t in trainers)
     play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 2.5], vertical_alignment="bottom")
-    play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
-    pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
-    step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
-    reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
-    per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
+    play.button(_("▶ Play"), key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
+    pause.button(_("⏸ Pause"), key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
+    step.button(_("⏭ Step"), key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
+    reset.button(_("↺ Reset"), key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
+    per_click.select_slider(_("steps per ⏭"), steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
                             persist_state=PERSIST)
 
     @st.fragment(run_every=REFRESH_SECONDS if playing else None)
@@ -237,31 +255,36 @@ def training_panel(
 
 def _reset_help(trainer: Trainer) -> str:
     if trainer.start_name == "random":
-        return f"Back to step 0: the random weights of seed {trainer.seed}, the same batches and noise as the first run."
-    return f"Back to step 0 from the {trainer.start_name} weights, with the same batches and noise as the first run."
+        note = _("Back to step 0: the random weights of seed {seed}, the same batches and noise as the first run.")
+        return note.format(seed=trainer.seed)
+    note = _("Back to step 0 from the {start} weights, with the same batches and noise as the first run.")
+    return note.format(start=_(trainer.start_name))
 
 
 def _status(trainers: list[Trainer]) -> None:
     lead = trainers[0]
     counter, speed, state = st.columns(3)
-    counter.metric("Step", f"{lead.step_count:,}")
-    speed.metric("Steps/s", f"{sum(t.steps_per_second for t in trainers):,.0f}")
-    state.metric("State", "diverged" if lead.diverged else "playing" if lead.playing else "paused")
+    counter.metric(_("Step"), number(lead.step_count, 0))
+    speed.metric(_("Steps/s"), number(sum(t.steps_per_second for t in trainers), 0))
+    state.metric(_("State"), _("diverged") if lead.diverged else _("playing") if lead.playing else _("paused"))
     for trainer in trainers:
         if trainer.diverged:
             d = trainer.diverged
-            st.error(f"Training diverged: {d.metric} became {d.value} at step {d.step:,}. The learning rate is "
-                     "probably too large: lower it and press ↺ Reset.", icon="⚠️")
+            st.error(_("Training diverged: {metric} became {value} at step {step}. The learning rate is probably too "
+                       "large: lower it and press ↺ Reset.").format(metric=_(d.metric), value=d.value,
+                                                                    step=number(d.step, 0)), icon="⚠️")
 
 
 def download_model(model: nn.Module, filename: str, key: str) -> None:
     """Weights and config as one .safetensors file (no pickle inside)."""
-    st.download_button("⬇ Weights (.safetensors)", data=lambda: to_bytes(model), file_name=filename,
+    st.download_button(_("⬇ Weights (.safetensors)"), data=lambda: to_bytes(model), file_name=filename,
                        mime="application/octet-stream", key=key, on_click="ignore")
 
 
-def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str = "⬇ Image (PNG)") -> None:
-    st.download_button(label, data=png, file_name=filename, mime="image/png", key=key, on_click="ignore")
+def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str | None = None) -> None:
+    """A PNG download button; `label` comes translated (default: ⬇ Image (PNG))."""
+    st.download_button(_("⬇ Image (PNG)") if label is None else label, data=png, file_name=filename, mime="image/png",
+                       key=key, on_click="ignore")
 
 
 def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config_class: type) -> None:
@@ -271,23 +294,24 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
         return
     live = getattr(trainer.model, "live_settings", ())
     if replace(uploaded.config, **{name: getattr(trainer.model.config, name) for name in live}) != trainer.model.config:
-        st.warning(f"These weights belong to another model ({uploaded.config}). "
-                   "Set the controls above to match it, then load them.")
+        st.warning(_("These weights belong to another model ({config}). Set the controls above to match it, then "
+                     "load them.").format(config=uploaded.config))
         return
-    st.button("Continue training from the uploaded weights", key=f"{key}_load_upload",
-              on_click=trainer.start_from, args=(uploaded.state_dict(), "uploaded"))
+    st.button(_("Continue training from the uploaded weights"), key=f"{key}_load_upload",
+              on_click=trainer.start_from, args=(uploaded.state_dict(), N_("uploaded")))
 
 
 def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:
     """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling."""
-    upload = st.file_uploader("Load weights (.safetensors)", type=["safetensors"], key=key)
+    upload = st.file_uploader(_("Load weights (.safetensors)"), type=["safetensors"], key=key)
     if upload is None:
         return None
     if upload.size > MAX_UPLOAD_MEGABYTES * 2**20:
-        st.error(f"That file is larger than {MAX_UPLOAD_MEGABYTES} MB; playground checkpoints are much smaller.")
+        st.error(_("That file is larger than {megabytes} MB; playground checkpoints are much smaller.")
+                 .format(megabytes=MAX_UPLOAD_MEGABYTES))
         return None
     try:
         return from_bytes(upload.getvalue(), model_class, config_class)
     except ValueError as error:
-        st.error(f"Could not load {upload.name}: {error}.")
+        st.error(_("Could not load {filename}: {error}.").format(filename=upload.name, error=error))
         return None

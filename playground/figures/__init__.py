@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from playground.trainer import History
+from playground.wording import _
 
 COLOURS = (  # ten digit classes, told apart with any colour vision (tests/test_figures.py checks every pair)
     "#0072B2", "#FFB000", "#009E73", "#D55E00", "#CC79A7",  # Okabe–Ito blue, IBM gold, O–I green, vermillion, pink
@@ -54,23 +55,26 @@ def thinned(steps: list[int], values: list[float]) -> tuple[np.ndarray, np.ndarr
 
 
 def loss_curves(
-    history: History, names: Sequence[str], log_y: bool = False, title: str = "Loss",
+    history: History, names: Sequence[str], log_y: bool = False, title: str | None = None,
     reference_lines: dict[str, float] | None = None,
 ) -> go.Figure:
-    """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2)."""
+    """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2).
+
+    The legend shows each metric's name in the reader's language; `title` (default: Loss) comes translated.
+    """
     figure = go.Figure()
     for index, name in enumerate(names):
         steps, values = thinned(*history.series(name))
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=name,  # SVG: one path per curve
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=_(name),  # SVG: one path per curve
                                     line=dict(color=COLOURS[index % len(COLOURS)])))
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
     for label, value in (reference_lines or {}).items():  # traces, not shapes: shapes misplace labels on log axes
         figure.add_trace(go.Scatter(x=[0, last_step], y=[value, value], mode="lines", name=label,
                                     line=dict(color="grey", dash="dash", width=1)))
-    figure.update_layout(xaxis=dict(title="step"), yaxis=log_axis({}) if log_y else {})
+    figure.update_layout(xaxis=dict(title=_("step")), yaxis=log_axis({}) if log_y else {})
     if not any(history.series(name)[0] for name in names):
-        waiting(figure, "No steps yet: press ▶ Play or ⏭ Step")
-    return layout(figure, title)
+        waiting(figure, _("No steps yet: press ▶ Play or ⏭ Step"))
+    return layout(figure, _("Loss") if title is None else title)
 
 
 def waiting(figure: go.Figure, message: str) -> go.Figure:
@@ -116,10 +120,11 @@ def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
 
 
 def scatter_2d(
-    points: np.ndarray, labels: np.ndarray | None = None, title: str = "", label_name: str = "label",
+    points: np.ndarray, labels: np.ndarray | None = None, title: str = "", label_name: str | None = None,
     axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 6,
 ) -> go.Figure:
-    """2-D points, one coloured trace per label (legend doubles as a filter)."""
+    """2-D points, one coloured trace per label (legend doubles as a filter); `label_name` comes translated."""
+    label_name = _("label") if label_name is None else label_name
     points = np.asarray(points)
     figure = go.Figure()
     groups = [(None, np.arange(len(points)))] if labels is None else [
@@ -128,7 +133,7 @@ def scatter_2d(
     for index, (value, rows) in enumerate(groups):
         figure.add_trace(trace(
             x=points[rows, 0], y=points[rows, 1], mode="markers",
-            name=str(value) if value is not None else "points", customdata=rows,
+            name=str(value) if value is not None else _("points"), customdata=rows,
             marker=dict(size=marker_size, color=COLOURS[index % len(COLOURS)], opacity=0.8),
             hovertemplate=f"{label_name} {value}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))

@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import COLOURS, layout
+from playground.wording import _
 
 PLANE_GRID = 12  # points per side of a drawn plane
 
@@ -20,7 +21,7 @@ def _plane_surface(points: np.ndarray, origin: np.ndarray, basis: np.ndarray, na
 
 def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "") -> go.Figure:
     """A 3-D point cloud and named planes (origin (3,), basis (3, 2)) that reconstruct it."""
-    figure = go.Figure(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers", name="data",
+    figure = go.Figure(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers", name=_("data"),
                                     marker=dict(size=2, color=COLOURS[8], opacity=0.7)))
     for index, (name, (origin, basis)) in enumerate(planes.items()):
         figure.add_trace(_plane_surface(points, origin, basis, name, COLOURS[index + 1]))
@@ -30,9 +31,9 @@ def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray
 
 def error_histogram(errors: np.ndarray, threshold: float | None = None, title: str = "") -> go.Figure:
     """Per-sample reconstruction errors; the dashed line marks where the anomalies start."""
-    figure = go.Figure(go.Histogram(x=errors, nbinsx=60, marker_color=COLOURS[0], name="test images"))
+    figure = go.Figure(go.Histogram(x=errors, nbinsx=60, marker_color=COLOURS[0], name=_("test images")))
     if threshold is not None:
-        figure.add_vline(x=threshold, line_dash="dash", line_color=COLOURS[3], annotation_text="worst shown")
-    figure.update_xaxes(title="reconstruction error ‖x − x̂‖² / D")
-    figure.update_yaxes(title="images")
+        figure.add_vline(x=threshold, line_dash="dash", line_color=COLOURS[3], annotation_text=_("worst shown"))
+    figure.update_xaxes(title=_("reconstruction error ‖x − x̂‖² / D"))
+    figure.update_yaxes(title=_("images"))
     return layout(figure, title)

@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_trace
+from playground.wording import _
 
 ARROW_LENGTH = 0.35  # the mean arrow's length on the plane; lengths stay proportional to the gradients
 MAPPING_COLOUR = COLOURS[7]
@@ -24,7 +25,8 @@ def _arrows(points: np.ndarray, push: np.ndarray) -> go.Scatter:
     tips = points + push * (ARROW_LENGTH / mean if mean > 0 else 0.0)
     x, y = _polylines(np.stack([points, tips], axis=1))
     sizes = np.tile([0, 9, 0], len(points))
-    return go.Scatter(x=x, y=y, mode="lines+markers", name=f"G's push (mean ‖∇‖ = {mean:.2g})",
+    name = _("G's push (mean ‖∇‖ = {mean})").format(mean=f"{mean:.2g}")
+    return go.Scatter(x=x, y=y, mode="lines+markers", name=name,
                       line=dict(color=FAKE_COLOUR, width=1),
                       marker=dict(symbol="arrow", angleref="previous", size=sizes, color=FAKE_COLOUR),
                       hoverinfo="skip")
@@ -43,15 +45,15 @@ def game_plane(
     centre, scale = (0.5, dict(zmin=0, zmax=1)) if probability else (0.0, {})
     figure = go.Figure(go.Heatmap(
         x=ticks, y=ticks, z=verdict, colorscale="RdBu", zmid=centre, opacity=0.55, name="D(x)", **scale,
-        colorbar=dict(title="D(x)" if probability else "critic", thickness=12),
+        colorbar=dict(title="D(x)" if probability else _("critic"), thickness=12),
         hovertemplate="D = %{z:.2f}<extra></extra>",
     ))
     if mapping is not None:
         x, y = _polylines(mapping)
-        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name="G(z-grid)", hoverinfo="skip",
+        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=_("G(z-grid)"), hoverinfo="skip",
                                     line=dict(color=MAPPING_COLOUR, width=1), opacity=0.6))
     trace = points_trace(len(real) + len(fake) > WEBGL_POINTS)
-    for points, name, colour in ((real, "real x", REAL_COLOUR), (fake, "fake G(z)", FAKE_COLOUR)):
+    for points, name, colour in ((real, _("real x"), REAL_COLOUR), (fake, _("fake G(z)"), FAKE_COLOUR)):
         figure.add_trace(trace(x=points[:, 0], y=points[:, 1], mode="markers", name=name,
                                       marker=dict(size=4, color=colour, opacity=0.7), hoverinfo="skip"))
     if arrows is not None:

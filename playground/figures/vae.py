@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import COLOURS, layout, scatter_2d, tile
+from playground.wording import _
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
@@ -36,7 +37,7 @@ def latent_map(mu: np.ndarray, labels: np.ndarray, sigma: np.ndarray | None = No
     A VAE's diagonal Gaussian has axis-aligned ellipses; overlapping ones are why
     the space between codes decodes to something sensible.
     """
-    figure = scatter_2d(mu, labels, title=title, label_name="digit")
+    figure = scatter_2d(mu, labels, title=title, label_name=_("digit"))
     figure.update_traces(unselected=dict(marker=dict(opacity=0.75)))  # a click elsewhere does not fade the codes
     figure.update_xaxes(constrain="domain")
     figure.update_yaxes(scaleanchor="x")  # one unit is one unit both ways: circles stay round
@@ -82,8 +83,8 @@ def add_click_grid(figure: go.Figure, extent: float) -> go.Figure:
     """Near-invisible points over [−extent, extent]² so that a click anywhere selects a code to decode."""
     ticks = np.linspace(-extent, extent, CLICK_GRID)
     x, y = np.meshgrid(ticks, ticks)
-    figure.add_trace(go.Scatter(x=x.ravel(), y=y.ravel(), mode="markers", name="click to decode", showlegend=False,
+    figure.add_trace(go.Scatter(x=x.ravel(), y=y.ravel(), mode="markers", name=_("click to decode"), showlegend=False,
                                 marker=dict(size=9, color=COLOURS[8], opacity=0.02),
                                 selected=dict(marker=dict(opacity=1, color=COLOURS[3], size=14)),  # the clicked z
-                                hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>"))
+                                hovertemplate=_("decode (%{x:.2f}, %{y:.2f})<extra></extra>")))
     return figure
