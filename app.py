@@ -18,6 +18,9 @@ LESSONS = (  # file, title, icon, what it teaches
     ("pages/gan.py", N_("GAN trainer"), "⚔️",
      N_("Watch a generator and a discriminator play min–max on 2-D distributions and on digits; "
      "mode collapse and how to fix it.")),
+    ("pages/diffusion.py", N_("Diffusion lab"), "🌫️",
+     N_("Drown 2-D points and digits in noise step by step, train a network to undo one step, and sample by "
+     "walking back: DDPM vs DDIM, the score field, guidance, and diffusion beside a VAE and a GAN.")),
     ("pages/rnn.py", N_("RNN sequence demo"), "🔁",
      N_("Plain RNN vs LSTM vs GRU on forecasting, classification, a character language model and long memory; "
      "vanishing gradients made visible.")),

@@ -25,6 +25,9 @@ from bench.table import Goal, Row
 from bench.timing import calibrate, clock, per_second, rate, synchronise
 from bench.workloads import (
     DATASET,
+    DIFFUSION_CONFIG,
+    DIFFUSION_DISTRIBUTION,
+    DIFFUSION_TRAINING,
     GAN_DISTRIBUTION,
     GAN_SETTINGS,
     PAGE_TRAINING,
@@ -33,9 +36,10 @@ from bench.workloads import (
     WORKLOADS,
     Workload,
 )
-from playground import autoencoder_lessons, gan_lessons, vae_lessons
+from playground import autoencoder_lessons, diffusion_lessons, gan_lessons, vae_lessons
 from playground.data import sample_2d, split
 from playground.figures import image_grid, loss_curves, scatter_2d
+from playground.figures.diffusion import density
 from playground.figures.gan import game_plane
 from playground.recipes.autoencoder import AE_MNIST_CONFIG
 from playground.trainer import History, Trainer
@@ -43,6 +47,7 @@ from ui.widgets import REFRESH_SECONDS, TRAIN_SLICE_SECONDS
 
 PAIRS = 6  # fragment cycles per page, each followed by a bare block as long as a slice
 GAN_POINTS = 500  # real and fake points the page plots
+DIFFUSION_POINTS = 500  # DDIM-10 samples the diffusion page redraws
 HISTORY_STEPS = 10_000  # recorded before the charts are timed: about 5 minutes of play on a CPU
 
 
@@ -92,6 +97,15 @@ def gan_figures(trainer: Trainer) -> list[go.Figure]:
             loss_curves(trainer.history, ["modes covered", "high-quality fraction"], title="Modes covered")]
 
 
+def diffusion_figures(trainer: Trainer) -> list[go.Figure]:
+    """pages/diffusion.py training_tab render on 2-D data: ε-loss, MMD curve and the density of DDIM-10 samples."""
+    drawn = diffusion_lessons.sample(trainer.model, DIFFUSION_POINTS, torch.Generator().manual_seed(SEED), 10, 0.0,
+                                     None, diffusion_lessons.POINT_RANGE)
+    return [loss_curves(trainer.history, ["loss"], log_y=True, title="ε-loss per coordinate"),
+            loss_curves(trainer.history, ["MMD"], title="MMD of DDIM-10 samples"),
+            density(drawn.cpu().numpy(), title="DDIM-10 samples, fixed noise")]
+
+
 def ae_trainer(device: torch.device) -> Trainer:
     data = split(DATASET, SEED)
     return autoencoder_lessons.make_trainer(AE_MNIST_CONFIG, data.x_train, data.x_test, PAGE_TRAINING, SEED, device)
@@ -105,8 +119,13 @@ def gan_trainer(device: torch.device) -> Trainer:
     return gan_lessons.make_trainer(GAN_SETTINGS.model, GAN_SETTINGS.train_config(), GAN_DISTRIBUTION, SEED, device)
 
 
+def diffusion_trainer(device: torch.device) -> Trainer:
+    return diffusion_lessons.make_trainer(DIFFUSION_DISTRIBUTION, DIFFUSION_CONFIG, DIFFUSION_TRAINING, SEED, device)
+
+
 PAGES = tuple(LivePage(workload, trainer, figures) for workload, trainer, figures in zip(
-    WORKLOADS, (ae_trainer, vae_trainer, gan_trainer), (ae_figures, vae_figures, gan_figures), strict=True))
+    WORKLOADS, (ae_trainer, vae_trainer, gan_trainer, diffusion_trainer),
+    (ae_figures, vae_figures, gan_figures, diffusion_figures), strict=True))
 
 
 def aged_history(history: History, steps: int) -> History:

@@ -15,7 +15,7 @@ import torch
 from playground.wording import N_
 
 IMAGE_DATASETS = (N_("MNIST 28×28"), N_("Digits 8×8"))  # N_: pages show the names translated
-DISTRIBUTIONS_2D = (N_("ring of 8"), N_("grid 5×5"), N_("two moons"), N_("circles"), N_("spiral"))
+DISTRIBUTIONS_2D = (N_("ring of 8"), N_("grid 5×5"), N_("two moons"), N_("circles"), N_("spiral"), N_("swiss roll"))
 
 Batch = tuple[torch.Tensor, ...]
 
@@ -116,6 +116,10 @@ def sample_2d(name: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, 
         arm = np.where(labels == 0, 1.0, -1.0)[:, None]
         points = arm * np.stack([t * np.cos(t), t * np.sin(t)], 1) / (1.5 * np.pi)
         points += 0.05 * rng.standard_normal((n, 2))
+    elif name == "swiss roll":  # scikit-learn's make_swiss_roll seen from above: one arm winding 1.5 turns
+        t = 1.5 * np.pi * (1 + 2 * rng.uniform(0, 1, n))
+        labels = (t > 3 * np.pi).astype(np.int64)  # inner and outer turn
+        points = np.stack([t * np.cos(t), t * np.sin(t)], 1) / 6 + 0.05 * rng.standard_normal((n, 2))
     else:
         raise ValueError(f"unknown 2-D distribution {name!r}; choose one of {DISTRIBUTIONS_2D}")
     return points.astype(np.float32), labels.astype(np.int64)

@@ -28,8 +28,9 @@ def source_messages() -> set[str]:
 
 
 def spanish() -> dict[str, object]:
+    """The catalogue's translations; a fuzzy one (a guess of `pybabel update`) counts as none: gettext skips it."""
     with open(LOCALE_DIR / "es" / "LC_MESSAGES" / "messages.po", "rb") as po:
-        return {m.id[0] if isinstance(m.id, tuple) else m.id: m.string for m in read_po(po) if m.id}
+        return {m.id[0] if isinstance(m.id, tuple) else m.id: "" if m.fuzzy else m.string for m in read_po(po) if m.id}
 
 
 def forms(translation: object) -> tuple[str, ...]:
