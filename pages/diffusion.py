@@ -4,6 +4,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 from torch import nn
@@ -234,6 +235,16 @@ def prior_check(dataset: str, schedule: str, total: int) -> None:
         st.success(f"Yes, to within the numbers above: √ᾱ_T = {gap['sqrt_alpha_bar_T']:.2g}, nothing of x₀ is left.")
 
 
+def live_samples(model: Diffusion, dataset: str, labels: torch.Tensor | None) -> go.Figure:
+    """DDIM-10 samples from the same x_T at every refresh: a grid of digits, or the density of 2-D points."""
+    generator = torch.Generator().manual_seed(widgets.seed())
+    if dataset == DIGITS:
+        drawn = lessons.sample(model, 20, generator, min(10, model.config.steps), 0.0, labels, 1.0)
+        return image_grid(lessons.digit_images(drawn), 10, title="digits 0–9, fixed noise")
+    drawn = lessons.sample(model, LIVE_POINTS, generator, min(10, model.config.steps), 0.0, None, lessons.POINT_RANGE)
+    return figures.density(drawn.cpu().numpy(), title="DDIM-10 samples, fixed noise")
+
+
 def training_tab(trainer: Trainer, dataset: str) -> None:
     measure = measure_name(dataset)
     labels = torch.arange(20) % 10 if dataset == DIGITS else None
@@ -243,18 +254,10 @@ def training_tab(trainer: Trainer, dataset: str) -> None:
         curves, quality, samples = st.columns(3)
         curves.plotly_chart(loss_curves(trainer.history, ["loss"], log_y=True, title="ε-loss per coordinate"),
                             key="diffusion_curves")
-        quality.plotly_chart(loss_curves(trainer.history, [measure], title=f"{measure} of DDIM-10 samples"),
-                             key="diffusion_quality")
-        generator = torch.Generator().manual_seed(widgets.seed())  # the same x_T at every refresh
-        if dataset == DIGITS:
-            drawn = lessons.sample(model, 20, generator, min(10, model.config.steps), 0.0, labels, 1.0)
-            samples.plotly_chart(image_grid(lessons.digit_images(drawn), 10, title="digits 0–9, fixed noise"),
-                                 key="diffusion_live_samples")
-        else:
-            drawn = lessons.sample(model, LIVE_POINTS, generator, min(10, model.config.steps), 0.0, None,
-                                   lessons.POINT_RANGE)
-            samples.plotly_chart(figures.density(drawn.cpu().numpy(), title="DDIM-10 samples, fixed noise"),
-                                 key="diffusion_live_samples")
+        quality.plotly_chart(widgets.heavy_figure("diffusion_quality", trainer, lambda: loss_curves(
+            trainer.history, [measure], title=f"{measure} of DDIM-10 samples")), key="diffusion_quality")
+        samples.plotly_chart(widgets.heavy_figure("diffusion_live_samples", trainer, lambda: live_samples(
+            model, dataset, labels)), key="diffusion_live_samples")
 
     widgets.training_panel("diffusion", trainer, render, steps_per_click=(1, 10, 100, 500), default_steps=100)
     widgets.download_model(trainer.model, f"{recipe_name(dataset)}.safetensors", key="diffusion_download")

@@ -8,8 +8,10 @@ scaled to fit 20×20 with its aspect kept, then placed in a 28×28 frame so that
 mass sits at the centre. For the 8×8 digits the same picture is averaged down to 8×8.
 """
 
+import base64
 import csv
 import io
+import math
 
 import numpy as np
 import torch
@@ -26,6 +28,7 @@ MAX_UPLOAD_BYTES = 2 * 2**20  # a CSV or TSV larger than this is refused before 
 MAX_VECTORS = 5_000  # rows of uploaded embeddings
 MAX_DIMENSIONS = 1_024
 MIN_INK = 0.02  # of the canvas: less is an empty drawing
+CANVAS_PIXELS = 280  # side of the drawing pad's canvas: ten times MNIST's
 
 
 def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
@@ -53,6 +56,17 @@ def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
     return np.clip(frame, 0, 1)[None]
 
 
+def drawing_from_base64(text: str, side: int = CANVAS_PIXELS) -> np.ndarray:
+    """The drawing pad's ink, base64 of side × side bytes (the canvas's alpha) → (side, side) floats in [0, 1]."""
+    if not isinstance(text, str) or len(text) != 4 * math.ceil(side * side / 3):  # checked before decoding
+        raise ValueError(_("A drawing must have {side}×{side} pixels.").format(side=side))
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error
+        raise ValueError(_("A drawing must be {side}×{side} bytes in base64.").format(side=side)) from None
+    return np.frombuffer(raw, np.uint8).reshape(side, side).astype(np.float32) / 255
+
+
 def _fitted(box: np.ndarray, inner: int, outer: int) -> np.ndarray:
     """`box` scaled (aspect kept) to fit inner×inner, centred in an outer×outer frame of zeros."""
     scale = inner / max(box.shape)
@@ -73,21 +87,40 @@ def points_from_csv(data: bytes) -> np.ndarray:
     if rows and not _numeric(rows[0]):
         rows = rows[1:]  # a header
     if len(rows) > MAX_POINTS:
-        raise ValueError(_("The file has {rows} rows; the limit is {limit}.").format(
-            rows=f"{len(rows):,}", limit=f"{MAX_POINTS:,}"))
+        raise ValueError(_("The file has {rows} rows; the limit is {limit}.").format(rows=f"{len(rows):,}",
+                                                                                     limit=f"{MAX_POINTS:,}"))
     for number, row in enumerate(rows, start=1):
         if len(row) != 2 or not _numeric(row):
-            raise ValueError(_("Row {row} is not two numbers (x, y).").format(row=number))
+            raise ValueError(_("Row {number} is not two numbers (x, y).").format(number=number))
     return check_points(np.array(rows, dtype=np.float64))
+
+
+def points_from_pad(values: object) -> np.ndarray:
+    """The drawing pad's points, a JSON list of [x, y] → (N, 2) float32 within the plane. Fewer than
+    MIN_POINTS are kept (the student is still drawing); `check_points` asks for enough before training."""
+    if not isinstance(values, list) or len(values) > MAX_POINTS:
+        raise ValueError(_("Give at most {count} points as a list of [x, y].").format(count=f"{MAX_POINTS:,}"))
+    try:
+        if not all(isinstance(point, list) and len(point) == 2 for point in values):
+            raise TypeError
+        points = np.array(values, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise ValueError(_("Every point must be two numbers [x, y].")) from None
+    return _on_the_plane(points)
 
 
 def check_points(points: np.ndarray) -> np.ndarray:
     """Points (N, 2) that are finite, within the plane and numerous enough; float32."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(points) < MIN_POINTS:
-        raise ValueError(_("Give at least {minimum} points (there are {count}).").format(
-            minimum=MIN_POINTS, count=len(points)))
-    if not np.isfinite(points).all() or np.abs(points).max() > MAX_COORDINATE:
+        raise ValueError(_("Give at least {least} points (there are {count}).").format(least=MIN_POINTS,
+                                                                                        count=len(points)))
+    return _on_the_plane(points)
+
+
+def _on_the_plane(points: np.ndarray) -> np.ndarray:
+    """Points (N, 2) whose coordinates are finite and within ±MAX_COORDINATE, as float32."""
+    if not np.isfinite(points).all() or np.abs(points).max(initial=0) > MAX_COORDINATE:
         raise ValueError(_("Every coordinate must be a finite number between −{limit} and {limit}.").format(
             limit=f"{MAX_COORDINATE:g}"))
     return points.astype(np.float32)
@@ -102,15 +135,15 @@ def vectors_from_tsv(vectors: bytes, labels: bytes) -> tuple[list[str], np.ndarr
     rows = [line.split("\t") for line in _text(vectors).splitlines() if line.strip()]
     names = [line.strip() for line in _text(labels).splitlines() if line.strip()]
     if not 2 <= len(rows) <= MAX_VECTORS:
-        raise ValueError(_("Give between 2 and {limit} vectors (there are {count}).").format(
-            limit=f"{MAX_VECTORS:,}", count=f"{len(rows):,}"))
+        raise ValueError(_("Give between 2 and {most} vectors (there are {count}).").format(
+            most=f"{MAX_VECTORS:,}", count=f"{len(rows):,}"))
     if len(names) != len(rows):
         raise ValueError(_("There are {vectors} vectors but {labels} labels: give one label per vector.").format(
             vectors=f"{len(rows):,}", labels=f"{len(names):,}"))
     widths = {len(row) for row in rows}
     if len(widths) != 1 or not 2 <= widths.pop() <= MAX_DIMENSIONS:
-        raise ValueError(_("Every vector needs the same number of values, between 2 and {limit}.").format(
-            limit=MAX_DIMENSIONS))
+        raise ValueError(_("Every vector needs the same number of values, between 2 and {most}.").format(
+            most=MAX_DIMENSIONS))
     if not all(_numeric(row) for row in rows):
         raise ValueError(_("Every value of the vectors file must be a number."))
     array = np.array(rows, dtype=np.float32)

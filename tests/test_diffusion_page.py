@@ -1,10 +1,12 @@
 """The diffusion page (pages/diffusion.py) through the entry file, widgets found by key."""
 
+import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.checkpoints import to_bytes
 from playground.models.vae import VAE, VAEConfig
+from playground.trainer import Divergence
 from tests.conftest import open_page
 
 SECTIONS_2D = {"diffusion_forward_figure", "diffusion_schedule", "diffusion_curves", "diffusion_quality",
@@ -74,7 +76,7 @@ def test_step_trains_and_records_the_loss_and_bad_input_gets_messages():
     app.slider(key="diffusion_depth_points").set_value(4).run()
     assert not app.exception and not app.error
     assert any("more would take DDPM's 200 steps" in caption.value for caption in app.caption)  # no slider: 185 fit
-    trainer(app).diverged = "Training diverged: loss became nan at step 1."  # as a huge learning rate ends
+    trainer(app).diverged = Divergence("loss", math.nan, 1)  # as a huge learning rate ends
     app.run()
     assert not app.exception and sum("has diverged" in error.value for error in app.error) == 4
 

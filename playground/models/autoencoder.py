@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.budgets import MAX_HIDDEN_LAYERS
 from playground.wording import N_, _
 
 ARCHITECTURES = ("dense", "conv", "linear")
@@ -57,6 +58,9 @@ class AutoencoderConfig:
                 shape=self.input_shape))
         if min(self.hidden_sizes, default=1) < 1 or min(self.channels, default=1) < 1:
             raise ValueError(_("hidden_sizes and channels must be positive"))
+        if max(len(self.hidden_sizes), len(self.channels)) > MAX_HIDDEN_LAYERS:
+            raise ValueError(_("hidden_sizes and channels may list at most {count} layers").format(
+                count=MAX_HIDDEN_LAYERS))
         if self.activation not in ACTIVATIONS or self.output not in OUTPUTS:
             raise ValueError(_("activation must be one of {activations} and output one of {outputs}").format(
                 activations=tuple(ACTIVATIONS), outputs=tuple(OUTPUTS)))
