@@ -80,3 +80,17 @@ wording.use(_)  # the library's legends and messages follow each session's langu
 def number(value: float, digits: int = 3) -> str:
     """A number for prose in this session's language: 1,234.5 in English, 1.234,5 in Spanish."""
     return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=language())
+
+
+def percent(fraction: float, digits: int = 1) -> str:
+    """A fraction as a percentage for prose and metrics: 0.453 → 45.3% in English, 45,3% in Spanish."""
+    return f"{number(100 * fraction, digits)}%"
+
+
+def latex_text(sentence: str, **formulas: str) -> str:
+    r"""A translated sentence inside a formula: its words in \text{…}, each {placeholder} filled with LaTeX.
+
+    latex_text(_("mode {m} covered"), m="m") gives \text{mode } m \text{ covered}, so a translator
+    sees the whole sentence and may move the formula within it.
+    """
+    return r"\text{" + sentence.format(**{name: rf"}} {formula} \text{{" for name, formula in formulas.items()}) + "}"

@@ -213,3 +213,26 @@ def test_page_works_in_browser(server, page, name):
     INTERACTIONS[name](page)
     assert_no_exception(page)
     screenshot(page, name)
+
+
+
+SPANISH_TITLES = {"gan": "⚔️ Entrenador de GAN"}  # lessons checked in Spanish, by their Spanish title
+
+
+@pytest.fixture
+def spanish_page(browser):
+    """A fresh browser context that asks for Spanish (es-ES), as a student's Spanish browser does."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-ES")
+    context.set_default_timeout(60_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("name", SPANISH_TITLES)
+def test_page_in_spanish_in_browser(server, spanish_page, name):
+    """A Spanish browser gets the lesson in Spanish, sidebar and all, without an exception."""
+    open_page(spanish_page, f"{server.url}/{name}")
+    expect(spanish_page.get_by_role("heading", level=1)).to_have_text(SPANISH_TITLES[name])
+    expect(keyed(spanish_page, "seed")).to_contain_text("Semilla aleatoria")
+    assert_no_exception(spanish_page)
+    screenshot(spanish_page, f"{name}-es")
