@@ -18,6 +18,7 @@ import torch
 from scipy import stats
 
 from playground.embeddings import ANALOGY_METHODS, WordVectors, gensim_test_file
+from playground.wording import _
 
 ANALOGY_FILE = "questions-words.txt"
 PAIRS_FILE = "wordsim353.tsv"
@@ -76,14 +77,16 @@ def evaluate_analogies(
 ) -> AnalogyReport:
     """Accuracy per section and overall; with 3CosAdd, the numbers of gensim's `evaluate_word_analogies`."""
     if method not in ANALOGY_METHODS:
-        raise ValueError(f"method must be one of {ANALOGY_METHODS}, not {method!r}")
+        raise ValueError(_("method must be one of {methods}, not {method}").format(methods=ANALOGY_METHODS,
+                                                                                  method=repr(method)))
     vocabulary = vocabulary_by_upper(vectors, restrict_vocab)
     sections = read_analogies(path)
     asked = [(name, q) for name, questions in sections for q in questions if all(w in vocabulary for w in q)]
     if not asked:
-        raise ValueError(f"no analogy question has all four words among the first {restrict_vocab:,} words")
+        raise ValueError(_("no analogy question has all four words among the first {limit} words").format(
+            limit=f"{restrict_vocab:,}"))
     rows = torch.tensor([[vocabulary[b], vocabulary[a], vocabulary[c]] for _, (a, b, c, _) in asked])  # (Q, 3)
-    _, best = vectors.analogy_batch(rows, GENSIM_TOP_N, method, restrict_vocab)  # b − a + c: (Q, 5)
+    _scores, best = vectors.analogy_batch(rows, GENSIM_TOP_N, method, restrict_vocab)  # b − a + c: (Q, 5)
     answers = tuple((name, q, _first_new(vectors, candidates, q[:3]))
                     for (name, q), candidates in zip(asked, best.tolist()))
     scores = tuple(_score(name, [a for a in answers if a[0] == name]) for name, _ in sections)
@@ -116,7 +119,8 @@ def evaluate_word_pairs(vectors: WordVectors, path: Path | None = None, restrict
         cosine = float(vectors.unit[vocabulary[a]] @ vectors.unit[vocabulary[b]])
         pairs.append((a.lower(), b.lower(), float(human), cosine))
     if len(pairs) < 3:
-        raise ValueError(f"only {len(pairs)} word pairs are in the vocabulary; a correlation needs at least 3")
+        raise ValueError(_("only {count} word pairs are in the vocabulary; a correlation needs at least 3").format(
+            count=len(pairs)))
     human, model = np.array([p[2] for p in pairs]), np.array([p[3] for p in pairs])
     return PairsReport(float(stats.spearmanr(human, model)[0]), float(stats.pearsonr(human, model)[0]),
                        tuple(pairs), skipped)

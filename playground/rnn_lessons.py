@@ -30,9 +30,11 @@ from playground.sequences import (
     evaluation_batch,
 )
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
 CHAR_EMBEDDING = 32  # width of the character embedding, the char model's input_size
 TEST_SEQUENCES = 128  # sequences in each task's fixed test batch
+TEST_METRICS = {"loss": N_("test loss"), "accuracy": N_("test accuracy"), "perplexity": N_("test perplexity")}
 
 
 def model_config(task: Task, cell: str, hidden_size: int, num_layers: int = 1,
@@ -56,7 +58,7 @@ def build_trainer(task: Task, config: RNNConfig, train_config: TrainConfig, seed
 
     def evaluate(model: SequenceModel) -> dict[str, float]:
         _, metrics = model.loss((x, y))
-        return {f"test {name}": float(value) for name, value in metrics.items()}
+        return {TEST_METRICS[name]: float(value) for name, value in metrics.items()}
 
     return Trainer(seeded(SequenceModel, config), TaskBatches(task, device), train_config,
                    evaluate=evaluate, seed=seed, device=device)

@@ -11,6 +11,7 @@ from playground.models.word2vec import Word2Vec, Word2VecConfig
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, tokenize
+from playground.wording import N_
 
 
 def make_trainer(text: str, data: Word2VecDataConfig, architecture: str, embedding_dim: int, train: TrainConfig,
@@ -21,6 +22,6 @@ def make_trainer(text: str, data: Word2VecDataConfig, architecture: str, embeddi
     return Trainer(seeded(Word2Vec, config), batches, train, seed=seed, device=device)
 
 
-def learned_vectors(trainer: Trainer, name: str = "your word2vec") -> WordVectors:
+def learned_vectors(trainer: Trainer, name: str = N_("your word2vec")) -> WordVectors:
     """The trainer's current input vectors v, searchable like GloVe's."""
     return WordVectors(trainer.data.vocabulary.words, trainer.model.embeddings(), name=name)

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from playground.trainer import History
+from playground.wording import N_, _
 
 COLOURS = (  # ten digit classes, told apart with any colour vision (tests/test_figures.py checks every pair)
     "#0072B2", "#FFB000", "#009E73", "#D55E00", "#CC79A7",  # Okabe–Ito blue, IBM gold, O–I green, vermillion, pink
@@ -54,23 +55,23 @@ def thinned(steps: list[int], values: list[float]) -> tuple[np.ndarray, np.ndarr
 
 
 def loss_curves(
-    history: History, names: Sequence[str], log_y: bool = False, title: str = "Loss",
+    history: History, names: Sequence[str], log_y: bool = False, title: str = N_("Loss"),
     reference_lines: dict[str, float] | None = None,
 ) -> go.Figure:
     """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2)."""
     figure = go.Figure()
     for index, name in enumerate(names):
         steps, values = thinned(*history.series(name))
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=name,  # SVG: one path per curve
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=_(name),  # SVG: one path per curve
                                     line=dict(color=COLOURS[index % len(COLOURS)])))
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
     for label, value in (reference_lines or {}).items():  # traces, not shapes: shapes misplace labels on log axes
         figure.add_trace(go.Scatter(x=[0, last_step], y=[value, value], mode="lines", name=label,
                                     line=dict(color="grey", dash="dash", width=1)))
-    figure.update_layout(xaxis=dict(title="step"), yaxis=log_axis({}) if log_y else {})
+    figure.update_layout(xaxis=dict(title=_("step")), yaxis=log_axis({}) if log_y else {})
     if not any(history.series(name)[0] for name in names):
-        waiting(figure, "No steps yet: press ▶ Play or ⏭ Step")
-    return layout(figure, title)
+        waiting(figure, _("No steps yet: press ▶ Play or ⏭ Step"))
+    return layout(figure, _(title))
 
 
 def waiting(figure: go.Figure, message: str) -> go.Figure:

@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import COLOURS, layout
+from playground.wording import N_, _
 
 FIRST_COLOUR, SECOND_COLOUR, ARROW_COLOUR = COLOURS[0], COLOURS[3], COLOURS[8]
 
@@ -19,8 +20,8 @@ def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = 
     points = np.asarray(points, dtype=np.float64)
     firsts, seconds = points[0::2], points[1::2]  # (P, 2 or 3) each
     figure = go.Figure()
-    for name, words, spots, colour in (("first word", [p[0] for p in pairs], firsts, FIRST_COLOUR),
-                                       ("second word", [p[1] for p in pairs], seconds, SECOND_COLOUR)):
+    for name, words, spots, colour in ((_("first word"), [p[0] for p in pairs], firsts, FIRST_COLOUR),
+                                       (_("second word"), [p[1] for p in pairs], seconds, SECOND_COLOUR)):
         figure.add_trace(_labelled_points(spots, words, name, colour))
     if points.shape[1] == 2:
         for start, end in zip(firsts, seconds):
@@ -46,14 +47,14 @@ def _arrows_3d(figure: go.Figure, starts: np.ndarray, ends: np.ndarray) -> None:
     """Shafts as one broken line (None between pairs) and heads as cones at the ends."""
     shafts = np.full((3 * len(starts), 3), np.nan)
     shafts[0::3], shafts[1::3] = starts, ends
-    figure.add_trace(go.Scatter3d(x=shafts[:, 0], y=shafts[:, 1], z=shafts[:, 2], mode="lines", name="offset",
+    figure.add_trace(go.Scatter3d(x=shafts[:, 0], y=shafts[:, 1], z=shafts[:, 2], mode="lines", name=_("offset"),
                                   line=dict(color=ARROW_COLOUR, width=4), hoverinfo="skip", connectgaps=False))
     direction = ends - starts
     direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-9)
     figure.add_trace(go.Cone(x=ends[:, 0], y=ends[:, 1], z=ends[:, 2], u=direction[:, 0], v=direction[:, 1],
                              w=direction[:, 2], anchor="tip", sizemode="absolute", sizeref=0.15 * _span(starts, ends),
                              colorscale=[[0, ARROW_COLOUR], [1, ARROW_COLOUR]], showscale=False, hoverinfo="skip",
-                             name="direction"))
+                             name=_("direction")))
 
 
 def _span(starts: np.ndarray, ends: np.ndarray) -> float:
@@ -62,12 +63,12 @@ def _span(starts: np.ndarray, ends: np.ndarray) -> float:
 
 
 def answer_scores(words: Sequence[str], scores: Sequence[float], expected: str | None = None,
-                  score_name: str = "score", title: str = "") -> go.Figure:
+                  score_name: str = N_("score"), title: str = "") -> go.Figure:
     """Top-k answers as horizontal bars, best at the top; the expected answer stands out."""
     colours = [SECOND_COLOUR if w == expected else FIRST_COLOUR for w in words]
     figure = go.Figure(go.Bar(x=list(scores)[::-1], y=list(words)[::-1], orientation="h", marker_color=colours[::-1],
                               hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
-    figure.update_xaxes(title=score_name)
+    figure.update_xaxes(title=_(score_name))
     return layout(figure, title, height=max(200, 32 * len(words) + 60))
 
 
@@ -76,7 +77,7 @@ def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[flo
     figure = go.Figure([go.Bar(x=list(sections), y=list(values), name=name, marker_color=COLOURS[i % len(COLOURS)],
                                hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>")
                         for i, (name, values) in enumerate(accuracies.items())])
-    figure.update_yaxes(title="accuracy", tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(title=_("accuracy"), tickformat=".0%", range=[0, 1])
     figure = layout(figure, title, height=420)
     return figure.update_layout(barmode="group", legend=dict(orientation="h", yref="paper", y=1.02, yanchor="bottom",
                                                              x=1, xanchor="right"))  # above: labels below slant
@@ -87,7 +88,7 @@ def similarity_scatter(human: Sequence[float], cosine: Sequence[float], labels: 
     """Each word pair: the people's score against the cosine; Spearman ρ asks whether both rank alike."""
     figure = go.Figure(go.Scatter(x=list(human), y=list(cosine), mode="markers", text=list(labels),
                                   marker=dict(color=FIRST_COLOUR, size=6, opacity=0.7),
-                                  hovertemplate="%{text}<br>human %{x:.2f} · cosine %{y:.3f}<extra></extra>"))
-    figure.update_xaxes(title="human similarity (0–10)")
-    figure.update_yaxes(title="cosine similarity")
+                                  hovertemplate=_("%{text}<br>human %{x:.2f} · cosine %{y:.3f}<extra></extra>")))
+    figure.update_xaxes(title=_("human similarity (0–10)"))
+    figure.update_yaxes(title=_("cosine similarity"))
     return layout(figure, title)

@@ -8,26 +8,27 @@ from scipy.signal import lfilter
 
 from playground.figures import COLOURS, heatmap, layout, log_axis, thinned
 from playground.trainer import History
+from playground.wording import N_, _
 
 CELL_COLOURS = {"RNN": COLOURS[3], "LSTM": COLOURS[0], "GRU": COLOURS[2]}  # the same on every chart
 
 
 def forecast(values: np.ndarray, one_step: np.ndarray, future_truth: np.ndarray, future: np.ndarray,
-             title: str = "Forecast") -> go.Figure:
+             title: str = N_("Forecast")) -> go.Figure:
     """The window read (T,), the next-value predictions along it (T,), then truth vs roll-out beyond it (F,)."""
     known, ahead = np.arange(len(values)), len(values) + np.arange(len(future))
     figure = go.Figure([
-        go.Scatter(x=known, y=values, mode="lines+markers", name="series (input)", marker_size=4,
+        go.Scatter(x=known, y=values, mode="lines+markers", name=_("series (input)"), marker_size=4,
                    line=dict(color=COLOURS[8])),
-        go.Scatter(x=known + 1, y=one_step, mode="lines", name="one step ahead", line=dict(color=COLOURS[0])),
-        go.Scatter(x=ahead, y=future_truth, mode="lines+markers", name="truth", marker_size=4,
+        go.Scatter(x=known + 1, y=one_step, mode="lines", name=_("one step ahead"), line=dict(color=COLOURS[0])),
+        go.Scatter(x=ahead, y=future_truth, mode="lines+markers", name=_("truth"), marker_size=4,
                    line=dict(color=COLOURS[7], dash="dot")),
-        go.Scatter(x=ahead, y=future, mode="lines", name="autoregressive roll-out",
+        go.Scatter(x=ahead, y=future, mode="lines", name=_("autoregressive roll-out"),
                    line=dict(color=COLOURS[3], width=3)),
     ])
-    figure.add_vline(x=len(values) - 0.5, line_dash="dash", line_color="grey", annotation_text="now")
-    figure.update_xaxes(title="step t")
-    return layout(figure, title)
+    figure.add_vline(x=len(values) - 0.5, line_dash="dash", line_color="grey", annotation_text=_("now"))
+    figure.update_xaxes(title=_("step t"))
+    return layout(figure, _(title))
 
 
 def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
@@ -47,18 +48,19 @@ def compare_cells(histories: Mapping[str, History], metric: str, title: str, log
         colour = cell_colour(cell)
         steps, values = history.series(metric)
         steps, values = thinned(steps, smooth(values))  # smoothed over every step, then thinned for the browser
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=f"{cell} · train", opacity=0.5,
-                                    line=dict(color=colour, width=1)))
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=_("{cell} · train").format(cell=cell),
+                                    opacity=0.5, line=dict(color=colour, width=1)))
         steps, values = thinned(*history.series(f"test {metric}"))
         figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 60 else "lines",
-                                    name=f"{cell} · test",
+                                    name=_("{cell} · test").format(cell=cell),
                                     line=dict(color=colour, width=3)))
     if reference is not None:  # a trace, not add_hline: hline annotations land at 10^y on log axes
         last = max([1, *(step for history in histories.values() for step in history.series(metric)[0][-1:])])
         figure.add_trace(go.Scatter(x=[0, last], y=[reference[1]] * 2, mode="lines", name=reference[0],
                                     line=dict(color="grey", dash="dash")))
-    figure.update_layout(xaxis=dict(title="step"), yaxis=log_axis(dict(title=metric)) if log_y else dict(title=metric))
-    return layout(figure, title)
+    axis = dict(title=_(metric))
+    figure.update_layout(xaxis=dict(title=_("step")), yaxis=log_axis(axis) if log_y else axis)
+    return layout(figure, _(title))
 
 
 def cell_colour(label: str) -> str:
@@ -66,22 +68,22 @@ def cell_colour(label: str) -> str:
     return CELL_COLOURS.get(label.split()[0], COLOURS[4])
 
 
-def gradient_norms(norms: Mapping[str, np.ndarray], title: str = "‖∂ℓ_T / ∂h_t‖ by step") -> go.Figure:
+def gradient_norms(norms: Mapping[str, np.ndarray], title: str = N_("‖∂ℓ_T / ∂h_t‖ by step")) -> go.Figure:
     """One line per cell, log scale: a straight downward slope towards t = 1 is the vanishing gradient."""
     figure = go.Figure([
         go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers", name=label, marker_size=4,
                    line=dict(color=cell_colour(label)))
         for label, values in norms.items()])
-    figure.update_xaxes(title="step t")
-    figure.update_layout(yaxis=log_axis(dict(title="gradient norm")))
-    return layout(figure, title)
+    figure.update_xaxes(title=_("step t"))
+    figure.update_layout(yaxis=log_axis(dict(title=_("gradient norm"))))
+    return layout(figure, _(title))
 
 
 def hidden_state_map(states: np.ndarray, ticks: Sequence[str] | None = None,
-                     title: str = "Hidden state h_t") -> go.Figure:
+                     title: str = N_("Hidden state h_t")) -> go.Figure:
     """Units × time (H, T), tanh-range colours centred on 0; `ticks` label the steps (e.g. the characters read)."""
     steps = np.arange(1, states.shape[1] + 1)
-    figure = heatmap(states, x=steps, title=title, axis_titles=("step t", "unit"), zmid=0)
+    figure = heatmap(states, x=steps, title=_(title), axis_titles=(_("step t"), _("unit")), zmid=0)
     figure.update_traces(zmin=-1, zmax=1)
     if ticks is not None:
         figure.update_xaxes(tickvals=steps, ticktext=[repr(c)[1:-1] if c != " " else "␣" for c in ticks], tickangle=0)
@@ -89,12 +91,12 @@ def hidden_state_map(states: np.ndarray, ticks: Sequence[str] | None = None,
 
 
 def sequences_by_class(x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], per_class: int = 2,
-                       title: str = "Examples") -> go.Figure:
+                       title: str = N_("Examples")) -> go.Figure:
     """A few sequences (N, T) of every class, coloured by class."""
     figure = go.Figure()
     for label, name in enumerate(names):
         for rank, row in enumerate(np.flatnonzero(labels == label)[:per_class]):
-            figure.add_trace(go.Scatter(y=x[row], mode="lines", name=name, legendgroup=name, showlegend=rank == 0,
+            figure.add_trace(go.Scatter(y=x[row], mode="lines", name=_(name), legendgroup=name, showlegend=rank == 0,
                                         line=dict(color=COLOURS[label % len(COLOURS)])))
-    figure.update_xaxes(title="step t")
-    return layout(figure, title)
+    figure.update_xaxes(title=_("step t"))
+    return layout(figure, _(title))

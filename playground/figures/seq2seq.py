@@ -8,32 +8,36 @@ import plotly.graph_objects as go
 from playground.figures import COLOURS, layout, thinned
 from playground.figures.rnn import smooth
 from playground.trainer import History
+from playground.wording import N_, _
 
 CONTENDER_COLOURS = {"attention": COLOURS[0], "no attention": COLOURS[3], "transformer": COLOURS[2]}  # everywhere
-END_SYMBOL = "⟨end⟩"
+END_SYMBOL = N_("⟨end⟩")
 
 
 def contender_colour(name: str) -> str:
     return CONTENDER_COLOURS.get(name, COLOURS[4])
 
 
-def race(histories: Mapping[str, History], title: str = "Race: loss (left) and test exact match (right)") -> go.Figure:
+def race(histories: Mapping[str, History],
+         title: str = N_("Race: loss (left) and test exact match (right)")) -> go.Figure:
     """Each contender's training loss (smoothed, log scale, left axis) and greedy exact match on the
     held-out test set (right axis, 0–1) against the step, on one chart so the two can be read together."""
     figure = go.Figure()
     for name, history in histories.items():
         colour = contender_colour(name)
         steps, values = thinned(*history.series("loss"))
-        figure.add_trace(go.Scatter(x=steps, y=smooth(values), mode="lines", name=f"{name} · loss", opacity=0.6,
+        figure.add_trace(go.Scatter(x=steps, y=smooth(values), mode="lines", opacity=0.6,
+                                    name=_("{contender} · loss").format(contender=_(name)),
                                     line=dict(color=colour, width=1, dash="dot")))
         steps, values = history.series("test exact match")
         figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 60 else "lines",
-                                    name=f"{name} · exact match", yaxis="y2", line=dict(color=colour, width=3)))
-    figure.update_xaxes(title="step")
-    figure.update_layout(yaxis=dict(title="loss (−log p per character)", type="log"),
-                         yaxis2=dict(title="test exact match", overlaying="y", side="right", range=[0, 1.02],
+                                    name=_("{contender} · exact match").format(contender=_(name)),
+                                    yaxis="y2", line=dict(color=colour, width=3)))
+    figure.update_xaxes(title=_("step"))
+    figure.update_layout(yaxis=dict(title=_("loss (−log p per character)"), type="log"),
+                         yaxis2=dict(title=_("test exact match"), overlaying="y", side="right", range=[0, 1.02],
                                      tickformat=".0%", showgrid=False))
-    return layout(figure, title)
+    return layout(figure, _(title))
 
 
 def tick_labels(characters: Sequence[str]) -> list[str]:
@@ -41,20 +45,21 @@ def tick_labels(characters: Sequence[str]) -> list[str]:
     return [char if char != " " else "␣" for char in characters]
 
 
-def attention_map(weights: np.ndarray, source: str, output: str, title: str = "Attention α") -> go.Figure:
+def attention_map(weights: np.ndarray, source: str, output: str, title: str = N_("Attention α")) -> go.Figure:
     """α (T, S): one row per written character (the end symbol last), one column per source character.
 
     Row t is the distribution the decoder read the source with while writing character t.
     """
-    rows = tick_labels(list(output)) + [END_SYMBOL]
+    rows = tick_labels(list(output)) + [_(END_SYMBOL)]
     weights = np.asarray(weights)[: len(rows)]
     columns, rows_at = np.arange(weights.shape[1]), np.arange(len(weights))
-    pairs = [[f"writing {row}, reading {char}" for char in tick_labels(source)] for row in rows[: len(weights)]]
+    writing = _("writing {row}, reading {char}")
+    pairs = [[writing.format(row=row, char=char) for char in tick_labels(source)] for row in rows[: len(weights)]]
     figure = go.Figure(go.Heatmap(z=weights, x=columns, y=rows_at, colorscale="Blues", zmin=0, zmax=1,
                                   colorbar=dict(title="α"), text=pairs,
                                   hovertemplate="%{text}: α = %{z:.2f}<extra></extra>"))
-    figure.update_xaxes(title="source (read)", tickvals=columns, ticktext=tick_labels(source), tickangle=0)
-    figure.update_yaxes(title="output (written)", tickvals=rows_at, ticktext=rows[: len(weights)],
+    figure.update_xaxes(title=_("source (read)"), tickvals=columns, ticktext=tick_labels(source), tickangle=0)
+    figure.update_yaxes(title=_("output (written)"), tickvals=rows_at, ticktext=rows[: len(weights)],
                         autorange="reversed")
     figure.update_layout(height=max(260, 30 * len(weights) + 120))
-    return layout(figure, title, height=figure.layout.height)
+    return layout(figure, _(title), height=figure.layout.height)
