@@ -8,6 +8,14 @@ import streamlit as st
 
 from playground import benchmarks_words as bench
 from playground import word2vec_lessons as w2v
+from playground.budgets import (
+    EXPRESSION_CHARACTERS,
+    ONE_HOT_CHARACTERS,
+    ONE_HOT_WORDS,
+    PAIRS_CHARACTERS,
+    UNKNOWN_WORDS_SHOWN,
+    WORD_CHARACTERS,
+)
 from playground.embeddings import (
     ANALOGY_METHODS,
     ANALOGY_PRESETS,
@@ -26,6 +34,7 @@ from playground.trainer import TrainConfig
 from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecDataConfig, lee_text
 from ui import routing, widgets
 from ui.i18n import N_, _, number, option_labels
+from ui.text import chart_text, plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -33,54 +42,45 @@ RESTRICTIONS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 400_000)  # most
 SUBSAMPLES = (0.0, 1e-4, 1e-3, 1e-2)  # word2vec's t; 0 keeps every word
 COSINE_FORMULA = (r"\cos(\mathbf a, \mathbf b) = "
                   r"\frac{\mathbf a \cdot \mathbf b}{\lVert \mathbf a \rVert\,\lVert \mathbf b \rVert}")
-SGNS_FORMULA = (r"\mathcal L = -\log \sigma(\mathbf u_c^{\top} \mathbf h)"
-                r" - \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h),"
-                r" \qquad n_k \sim P_n(w) \propto \mathrm{count}(w)^{3/4}")
-HIDDEN_FORMULAS = {
-    "skip-gram": r"\mathbf h = \mathbf v_{w_{t+j}} \text{ for each } j \in C_t"
-                 r" \quad \text{(each context word on its own predicts the centre word } c = w_t\text{)}",
-    "CBOW": r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}"
-            r" \quad \text{(the whole context predicts the centre word } c = w_t\text{)}",
+SGNS_FORMULA = (r"\begin{aligned}\mathcal L = &-\log \sigma(\mathbf u_c^{\top} \mathbf h) \\"
+                r" &- \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h), \\"
+                r" n_k &\sim P_n(w) \propto \mathrm{count}(w)^{3/4}\end{aligned}")
+HIDDEN_FORMULAS = {  # the hidden vector h, and in words what predicts what
+    "skip-gram": (r"\mathbf h = \mathbf v_{w_{t+j}} \text{ for each } j \in C_t",
+                  N_("Each context word, on its own, predicts the centre word c = wₜ.")),
+    "CBOW": (r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}",
+             N_("The whole context predicts the centre word c = wₜ.")),
 }
 CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\}, \quad b \sim U\{1, \dots, W\}"
                    r" \quad \text{(a shrinking window: near words count more)}")
-ONE_HOT_WORDS = "king, queen, man, woman, apple, orange"
+ONE_HOT_EXAMPLE = "king, queen, man, woman, apple, orange"
 SECTIONS = (N_("Analogies"), N_("Neighbours & similarity"), N_("Projection"), N_("One-hot vs dense"), N_("Benchmarks"),
             N_("Train your own"))
 LEE_CORPUS, PASTED_CORPUS = N_("Lee news corpus (gensim)"), N_("Paste a text")
 TOOLS = (N_("Analogy"), N_("Neighbours"), N_("Projection"))  # what compares your vectors with GloVe
 
 
-@st.cache_resource(show_spinner=_("Loading GloVe: 400,000 words × 50 dimensions…"))
 def glove() -> WordVectors:
-    """One copy per server process, shared by every session (read-only)."""
-    return load_glove()
-
-
-@st.cache_resource(show_spinner=_("Answering the Google analogy questions…"), max_entries=16)
-def glove_analogies(restrict: int, method: str) -> bench.AnalogyReport:
-    return bench.evaluate_analogies(glove(), restrict_vocab=restrict, method=method)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def glove_word_pairs(restrict: int) -> bench.PairsReport:
-    return bench.evaluate_word_pairs(glove(), restrict_vocab=restrict)
+    """One copy per server process (playground's cache, out of any client's reach), shared read-only."""
+    with st.spinner(_("Loading GloVe: 400,000 words × 50 dimensions…")):
+        return load_glove()
 
 
 def word_pairs_report(side: WordVectors, restrict: int) -> bench.PairsReport:
-    """GloVe's report is shared by every session; a session's own vectors are scored on the spot."""
-    return glove_word_pairs(restrict) if side is glove() else bench.evaluate_word_pairs(side, None, restrict)
+    """GloVe's report is shared by every session; a session's own vectors are scored on the spot (353 pairs)."""
+    return bench.glove_word_pairs(restrict) if side is glove() else bench.evaluate_word_pairs(side, None, restrict)
 
 
-def analogy_report(side: WordVectors, restrict: int, method: str) -> bench.AnalogyReport:
+def analogy_evaluation(side: WordVectors, step: int, restrict: int, method: str) -> bench.AnalogyEvaluation:
+    """GloVe's evaluation is shared by every session; this session's word2vec gets its own, kept while its
+    vectors (at training step `step`) and the settings stay the same."""
     if side is glove():
-        return glove_analogies(restrict, method)
-    return bench.evaluate_analogies(side, None, restrict, method)
-
-
-@st.cache_data(show_spinner=False)
-def lee() -> str:
-    return lee_text()
+        return bench.glove_analogies(restrict, method)
+    stored = st.session_state.get("emb_bench_ours")
+    if stored is None or stored[0] != (step, restrict, method):
+        stored = ((step, restrict, method), bench.AnalogyEvaluation(side, None, restrict, method))
+        st.session_state["emb_bench_ours"] = stored
+    return stored[1]
 
 
 def analogy_formula(method: str, a: str = "a", b: str = "b", c: str = "c") -> str:
@@ -99,16 +99,19 @@ def fact(where, label: str, value: str, note: str) -> None:
     where.metric(label, value, note, delta_color="off", delta_arrow="off")
 
 
-def all_known(vectors: WordVectors, words: Sequence[str]) -> bool:
-    """True when every word is in the vocabulary; otherwise a message per unknown word, with close spellings."""
-    known = True
-    for word in words:
+def known_words(vectors: WordVectors, words: Sequence[str]) -> set[str]:
+    """The words in the vocabulary; a message with close spellings for the first few unknown ones
+    (each spelling search costs ~50 ms), and a count of the rest."""
+    unknown = [word for word in dict.fromkeys(words) if word.strip() not in vectors]
+    for word in unknown[:UNKNOWN_WORDS_SHOWN]:
         try:
             vectors.index_of(word)
         except ValueError as error:
-            st.warning(str(error), icon="🔎")
-            known = False
-    return known
+            st.warning(plain(error), icon="🔎")
+    if len(unknown) > UNKNOWN_WORDS_SHOWN:
+        st.warning(_("… and {count} more words not in the {vocabulary} vocabulary.").format(
+            count=number(len(unknown) - UNKNOWN_WORDS_SHOWN, 0), vocabulary=_(vectors.name)), icon="🔎")
+    return set(words) - set(unknown)
 
 
 def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list[str]:
@@ -116,7 +119,8 @@ def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list
     words = []
     for index, (column, label, default) in enumerate(zip(st.columns(len(labels)), labels, defaults)):
         st.session_state.setdefault(f"{key}_{index}", default)
-        words.append(column.text_input(label, key=f"{key}_{index}", persist_state=widgets.PERSIST))
+        words.append(column.text_input(label, max_chars=WORD_CHARACTERS,
+                                       **widgets.kept(f"{key}_{index}")))
     return words
 
 
@@ -125,16 +129,17 @@ def show_analogy(vectors: WordVectors, words: Sequence[str], method: str, k: int
     try:
         matches = vectors.analogy(*words, k=k, method=method, restrict=restrict)
     except ValueError as error:
-        st.warning(str(error), icon="🔎")
+        st.warning(plain(error), icon="🔎")
         return
-    a, b, c = (w.strip().lower() for w in words)
-    st.success(f"{_(vectors.name)}: {a} − {b} + {c} ≈ **{matches[0].word}**")
+    a, b, c = (plain(w.strip().lower()) for w in words)
+    st.success(f"{_(vectors.name)}: {a} − {b} + {c} ≈ **{plain(matches[0].word)}**")
     if expected and expected != matches[0].word:
         rank = next((i + 1 for i, m in enumerate(matches) if m.word == expected), None)
         if rank:
-            st.caption(_("The expected answer “{expected}” is number {rank}.").format(expected=expected, rank=rank))
+            note = _("The expected answer “{expected}” is number {rank}.").format(expected=plain(expected), rank=rank)
         else:
-            st.caption(_("The expected answer “{expected}” is not in the top {k}.").format(expected=expected, k=k))
+            note = _("The expected answer “{expected}” is not in the top {k}.").format(expected=plain(expected), k=k)
+        st.caption(note)
     st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], expected,
                                   score_name=method), key=f"{key}_chart")
 
@@ -143,15 +148,16 @@ def show_neighbours(vectors: WordVectors, query: str, k: int, key: str, restrict
     try:
         matches = vectors.nearest(query, k=k, restrict=restrict)
     except ValueError as error:
-        st.warning(str(error), icon="🔎")
+        st.warning(plain(error), icon="🔎")
         return
-    title = _("{vectors}: nearest to {query}").format(vectors=_(vectors.name), query=query.strip())
+    title = _("{vectors}: nearest to {query}").format(vectors=_(vectors.name), query=chart_text(query))
     st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], score_name=N_("cosine"),
                                   title=title), key=f"{key}_chart")
 
 
 def show_projection(vectors: WordVectors, pairs: Sequence[tuple[str, str]], dims: int, method: str, key: str) -> None:
-    known = [pair for pair in pairs if all_known(vectors, pair)]
+    words = known_words(vectors, [word for pair in pairs for word in pair])
+    known = [pair for pair in pairs if set(pair) <= words]
     if len(known) * 2 <= dims + 1:
         st.info(_("{vectors}: a projection needs at least {count} known pairs.").format(vectors=_(vectors.name),
                                                                                      count=dims // 2 + 2))
@@ -168,21 +174,21 @@ def pairs_box(key: str) -> list[tuple[str, str]]:
     presets = {name: {f"{key}_pairs": ", ".join(" ".join(pair) for pair in pairs)}
                for name, pairs in PROJECTION_PRESETS.items()}
     widgets.preset_picker(_("Preset"), f"{key}_preset", presets, format_func=option_labels((*presets, widgets.CUSTOM)))
-    text = st.text_area(_("Pairs (first second, first second, …)"), key=f"{key}_pairs", height=80,
-                        persist_state=widgets.PERSIST)
+    text = st.text_area(_("Pairs (first second, first second, …)"), height=80,
+                        max_chars=PAIRS_CHARACTERS, **widgets.kept(f"{key}_pairs"))
     try:
         return parse_pairs(text)
     except ValueError as error:
-        st.warning(str(error))
+        st.warning(plain(error))
         return []
 
 
 def projection_controls(key: str) -> tuple[int, str]:
     left, right = st.columns(2)
-    dims = left.radio(_("Dimensions"), (2, 3), horizontal=True, key=f"{key}_dims", format_func=lambda d: f"{d}-D",
-                      persist_state=widgets.PERSIST)
-    method = right.radio(_("Projection"), PROJECTION_METHODS, horizontal=True, key=f"{key}_method",
-                         persist_state=widgets.PERSIST,
+    dims = left.radio(_("Dimensions"), (2, 3), horizontal=True, format_func=lambda d: f"{d}-D",
+                      **widgets.kept(f"{key}_dims"))
+    method = right.radio(_("Projection"), PROJECTION_METHODS, horizontal=True,
+                         **widgets.kept(f"{key}_method"),
                          help=_("PCA is linear: parallel offsets stay parallel. t-SNE keeps neighbours, not "
                                 "directions."))
     return dims, method
@@ -196,9 +202,9 @@ def analogy_controls(key: str) -> tuple[list[str], str, int, str | None]:
                                    format_func=option_labels((*presets, widgets.CUSTOM)))
     words = word_boxes(key, ("a", "− b", "+ c"), ANALOGY_PRESETS["king − man + woman"][:3])
     left, right = st.columns([2, 1])
-    method = left.radio(_("Method (Levy & Goldberg 2014)"), ANALOGY_METHODS, horizontal=True, key=f"{key}_method",
-                        persist_state=widgets.PERSIST)
-    k = right.slider(_("Answers shown (k)"), 1, 20, 10, key=f"{key}_k", persist_state=widgets.PERSIST)
+    method = left.radio(_("Method (Levy & Goldberg 2014)"), ANALOGY_METHODS, horizontal=True,
+                        **widgets.kept(f"{key}_method"))
+    k = right.slider(_("Answers shown (k)"), 1, 20, 10, **widgets.kept(f"{key}_k"))
     st.latex(analogy_formula(method))
     expected = ANALOGY_PRESETS[preset][3] if preset in ANALOGY_PRESETS else None  # a preset whose words are untouched
     return words, method, k, expected
@@ -213,8 +219,8 @@ def analogy_section(vectors: WordVectors) -> None:
                      "closest to a − b + c, the inputs excluded."))
         words, method, k, expected = analogy_controls("emb_analogy")
         restrict = st.select_slider(_("Search among the most frequent words"), RESTRICTIONS, value=400_000,
-                                    key="emb_analogy_restrict", persist_state=widgets.PERSIST,
                                     format_func=option_labels(RESTRICTIONS, lambda n: number(n, 0)),
+                                    **widgets.kept("emb_analogy_restrict"),
                                     help=_("Rare words are noisy; gensim's benchmarks search the 300,000 most "
                                            "frequent."))
     with result:
@@ -222,26 +228,26 @@ def analogy_section(vectors: WordVectors) -> None:
 
 
 def neighbour_section(vectors: WordVectors) -> None:
-    left, right = st.columns(2, gap="medium")
-    with left:
-        st.subheader(_("Nearest neighbours"))
-        query = st.text_input(_("A word, or an expression such as “king - man + woman”"), "frog", key="emb_query",
-                              persist_state=widgets.PERSIST)
-        count = st.slider(_("Neighbours"), 1, 30, 10, key="emb_neighbours_k", persist_state=widgets.PERSIST)
-        show_neighbours(vectors, query, count, "emb_neighbours")
-    with right:
-        st.subheader(_("Cosine similarity"))
+    controls, result = widgets.controls_and_result()
+    with controls:
+        st.markdown(_("**Nearest neighbours**"))
+        query = st.text_input(_("A word, or an expression such as “king - man + woman”"), "frog",
+                              max_chars=EXPRESSION_CHARACTERS, **widgets.kept("emb_query"))
+        count = st.slider(_("Neighbours"), 1, 30, 10, **widgets.kept("emb_neighbours_k"))
+        st.markdown(_("**Cosine similarity**"))
         st.latex(COSINE_FORMULA)
         first, second = word_boxes("emb_similarity", (_("word a"), _("word b")), ("cat", "dog"))
         try:
             cosine = vectors.similarity(first, second)
             angle = np.degrees(np.arccos(np.clip(cosine, -1, 1)))
-            st.metric(f"cos({first.strip()}, {second.strip()})", f"{cosine:.3f}",
+            st.metric(f"cos({plain(first.strip())}, {plain(second.strip())})", f"{cosine:.3f}",
                       help=_("angle {degrees}°").format(degrees=number(angle, 0)))
             st.caption(_("1: same direction · 0: orthogonal (unrelated) · −1: opposite. "
                          "Vectors are stored at unit length, so the cosine is a dot product."))
         except ValueError as error:
-            st.warning(str(error), icon="🔎")
+            st.warning(plain(error), icon="🔎")
+    with result:
+        show_neighbours(vectors, query, count, "emb_neighbours")
 
 
 def projection_section(vectors: WordVectors) -> None:
@@ -257,9 +263,14 @@ def projection_section(vectors: WordVectors) -> None:
 
 
 def one_hot_section(vectors: WordVectors) -> None:
-    text = st.text_input(_("A small vocabulary"), ONE_HOT_WORDS, key="emb_one_hot_words", persist_state=widgets.PERSIST)
-    typed = dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip())
-    chosen = [w for w in typed if all_known(vectors, [w])]
+    text = st.text_input(_("A small vocabulary (at most {count} words)").format(count=ONE_HOT_WORDS), ONE_HOT_EXAMPLE,
+                         max_chars=ONE_HOT_CHARACTERS, **widgets.kept("emb_one_hot_words"))
+    typed = list(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
+    if len(typed) > ONE_HOT_WORDS:
+        st.warning(_("{count} words: the first {shown} are shown (the heat-maps grow as N²).").format(count=len(typed),
+                                                                                           shown=ONE_HOT_WORDS))
+    known = known_words(vectors, typed[:ONE_HOT_WORDS])
+    chosen = [w for w in typed[:ONE_HOT_WORDS] if w in known]
     if len(chosen) < 2:
         st.info(_("Type at least two known words, separated by commas."))
         return
@@ -288,29 +299,31 @@ def one_hot_section(vectors: WordVectors) -> None:
 
 def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, TrainConfig]:
     """Corpus, architecture, the data settings and the learning controls; the corpus is None until pasted."""
-    keep = widgets.PERSIST
     sources = (LEE_CORPUS, PASTED_CORPUS)
-    source = st.radio(_("Corpus"), sources, format_func=option_labels(sources), horizontal=True, key="emb_w2v_corpus",
-                      persist_state=keep)
-    corpus = lee()
+    source = st.radio(_("Corpus"), sources, format_func=option_labels(sources), horizontal=True,
+                      **widgets.kept("emb_w2v_corpus"))
+    corpus = lee_text()
     if source == PASTED_CORPUS:
         label = _("Your text (up to {limit} characters; each line is a document)").format(
             limit=number(MAX_TEXT_CHARACTERS, 0))
-        corpus = st.text_area(label, key="emb_w2v_text", height=120, persist_state=keep)
-    architecture = st.radio(_("Architecture"), ARCHITECTURES, horizontal=True, key="emb_w2v_architecture",
-                            persist_state=keep)
+        corpus = st.text_area(label, key="emb_w2v_text", height=120, max_chars=MAX_TEXT_CHARACTERS,
+                              persist_state=widgets.PERSIST)  # too long for an address: kept in the session only
+    architecture = st.radio(_("Architecture"), ARCHITECTURES, horizontal=True,
+                            **widgets.kept("emb_w2v_architecture"))
     st.latex(SGNS_FORMULA)
-    st.latex(HIDDEN_FORMULAS[architecture])
+    hidden, meaning = HIDDEN_FORMULAS[architecture]
+    st.latex(hidden)
+    st.caption(_(meaning))
     st.latex(CONTEXT_FORMULA)
     left, right = st.columns(2)
-    window = left.slider(_("Window W"), 1, 10, 5, key="emb_w2v_window", help=_("context words on each side"),
-                         persist_state=keep)
-    dim = right.select_slider(_("Dimension"), (10, 20, 50, 100), value=50, key="emb_w2v_dim", persist_state=keep)
-    negatives = left.slider(_("Negatives K"), 1, 20, 5, key="emb_w2v_negatives", persist_state=keep)
-    min_count = right.slider(_("Minimum count"), 1, 10, 3, key="emb_w2v_min_count", persist_state=keep)
-    subsample = st.select_slider(_("Subsampling t"), SUBSAMPLES, value=1e-3, key="emb_w2v_subsample",
+    window = left.slider(_("Window W"), 1, 10, 5, help=_("context words on each side"),
+                         **widgets.kept("emb_w2v_window"))
+    dim = right.select_slider(_("Dimension"), (10, 20, 50, 100), value=50, **widgets.kept("emb_w2v_dim"))
+    negatives = left.slider(_("Negatives K"), 1, 20, 5, **widgets.kept("emb_w2v_negatives"))
+    min_count = right.slider(_("Minimum count"), 1, 10, 3, **widgets.kept("emb_w2v_min_count"))
+    subsample = st.select_slider(_("Subsampling t"), SUBSAMPLES, value=1e-3,
                                  format_func=option_labels(SUBSAMPLES, lambda t: _("off") if t == 0 else number(t, 4)),
-                                 persist_state=keep)
+                                 **widgets.kept("emb_w2v_subsample"))
     st.latex(r"P(\text{drop } w) = 1 - \sqrt{t / f(w)}")
     rate, batch_size = widgets.learning_controls("emb_w2v", learning_rate=0.01, batch_size=1024)
     data_config = Word2VecDataConfig(window=window, negatives=negatives, min_count=min_count, subsample=subsample)
@@ -320,13 +333,13 @@ def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, Train
 
 def compare_with_glove(vectors: WordVectors, learned: WordVectors) -> None:
     st.subheader(_("Your vectors beside GloVe"))
-    tool = st.radio(_("Tool"), TOOLS, format_func=option_labels(TOOLS), horizontal=True, key="emb_compare_tool",
-                    persist_state=widgets.PERSIST)
+    tool = st.radio(_("Tool"), TOOLS, format_func=option_labels(TOOLS), horizontal=True,
+                    **widgets.kept("emb_compare_tool"))
     if tool == "Analogy":
         words, method, k, expected = analogy_controls("emb_compare_analogy")
     elif tool == "Neighbours":
-        query = st.text_input(_("A word or an expression"), "israeli", key="emb_compare_query",
-                              persist_state=widgets.PERSIST)
+        query = st.text_input(_("A word or an expression"), "israeli",
+                              max_chars=EXPRESSION_CHARACTERS, **widgets.kept("emb_compare_query"))
     else:
         pairs = pairs_box("emb_compare_projection")
         dims, projection_method = projection_controls("emb_compare_projection")
@@ -351,20 +364,21 @@ def training_section(vectors: WordVectors) -> None:
         if corpus is None:
             st.info(_("Paste a text on the left (a few paragraphs at least) to train on it."))
             return
-        try:
+        try:  # an unusable text, or a model over the budget (OverBudget), before anything is built
             spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
-            trainer = widgets.session_trainer("emb_w2v", spec, lambda: w2v.make_trainer(
-                corpus, data_config, architecture, dim, train, widgets.seed(), widgets.device()))
+            recipe = w2v.recipe(corpus, data_config, architecture, dim, train, widgets.seed())
+            trainer = widgets.session_trainer("emb_w2v", spec, lambda: recipe.build(widgets.device()))
+            trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size)
         except ValueError as error:
-            st.error(str(error))
+            st.error(plain(error))
             return
-        trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size)
 
         def render() -> None:
             st.plotly_chart(loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
                                         title=_("SGNS loss, and how sure the classifier is")), key="emb_w2v_loss")
 
         widgets.training_panel("emb_w2v", trainer, render)
+        widgets.download_run("emb_w2v", trainer, recipe.setup())
         st.caption(_("{words} words in the vocabulary, {tokens} tokens after subsampling. A batch is that many "
                      "centre words, each with its window; the K noise words are drawn once per centre and shared by "
                      "its context words.").format(words=number(len(trainer.data.vocabulary), 0),
@@ -379,36 +393,35 @@ def learned_here() -> WordVectors | None:
 
 
 def benchmark_section(vectors: WordVectors) -> None:
-    st.caption(_("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a "
-                 "question counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine ranks "
-                 "353 word pairs as people did. The 3CosAdd accuracies equal gensim's `evaluate_word_analogies` and "
-                 "the WordSim figures its `evaluate_word_pairs`; gensim has no 3CosMul benchmark, so that column is "
-                 "ours alone."))
     learned = learned_here()
-    choices = ["GloVe"] + ([N_("your word2vec"), N_("both")] if learned is not None else [])
-    chooser, size, method_column = st.columns([2, 2, 1])
-    which = chooser.radio(_("Vectors"), choices, format_func=option_labels(choices), horizontal=True,
-                          key="emb_bench_vectors", persist_state=widgets.PERSIST,
-                          help=_("Train your own in the last section to compare."))
-    restrict = size.select_slider(_("Vocabulary restriction: questions must use only the most frequent"),
-                                  RESTRICTIONS, value=30_000, key="emb_bench_restrict",
-                                  format_func=option_labels(RESTRICTIONS, lambda n: number(n, 0)),
-                                  persist_state=widgets.PERSIST,
-                                  help=_("gensim's default is 300,000; larger is slower and harder."))
-    bench_method = method_column.radio(_("Method"), ANALOGY_METHODS, horizontal=True, key="emb_bench_method",
-                                       persist_state=widgets.PERSIST)
+    controls, result = widgets.controls_and_result((1, 3))
+    with controls:
+        st.caption(_("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a "
+                     "question counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine "
+                     "ranks 353 word pairs as people did. The 3CosAdd accuracies equal gensim's "
+                     "`evaluate_word_analogies` and the WordSim figures its `evaluate_word_pairs`; gensim has no "
+                     "3CosMul benchmark, so that column is ours alone."))
+        choices = ["GloVe"] + ([N_("your word2vec"), N_("both")] if learned is not None else [])
+        which = st.radio(_("Vectors"), choices, format_func=option_labels(choices), horizontal=True,
+                         **widgets.kept("emb_bench_vectors"), help=_("Train your own in the last section to compare."))
+        restrict = st.select_slider(_("Vocabulary restriction: questions must use only the most frequent"),
+                                    RESTRICTIONS, value=30_000,
+                                    format_func=option_labels(RESTRICTIONS, lambda n: number(n, 0)),
+                                    **widgets.kept("emb_bench_restrict"),
+                                    help=_("gensim's default is 300,000; larger is slower and harder."))
+        bench_method = st.radio(_("Method"), ANALOGY_METHODS, horizontal=True,
+                                **widgets.kept("emb_bench_method"))
     chosen_vectors = {"GloVe": [vectors], "your word2vec": [learned], "both": [vectors, learned]}[which]
-    pairs, analogies = st.columns(2, gap="medium")
-    with pairs:
-        word_sim(chosen_vectors, restrict)
-    with analogies:
-        google_analogies(chosen_vectors, restrict, bench_method)
+    with result:
+        pairs, analogies = st.columns(2, gap="medium")
+        with pairs:
+            word_sim(chosen_vectors, restrict)
+        with analogies:
+            google_analogies(chosen_vectors, restrict, bench_method)
 
 
 def word_sim(chosen_vectors: list[WordVectors], restrict: int) -> None:
     st.subheader("WordSim353")
-    st.latex(r"\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \quad d_i = \text{rank}_{\text{human}}(i)"
-             r" - \text{rank}_{\cos}(i)")
     for column, side in zip(st.columns(len(chosen_vectors)), chosen_vectors):
         try:
             pairs_report = word_pairs_report(side, restrict)
@@ -420,38 +433,48 @@ def word_sim(chosen_vectors: list[WordVectors], restrict: int) -> None:
         column.plotly_chart(similarity_scatter([p[2] for p in pairs_report.pairs], [p[3] for p in pairs_report.pairs],
                                                [f"{p[0]} – {p[1]}" for p in pairs_report.pairs]),
                             key=f"emb_bench_pairs_{side.name}")
+    st.latex(r"\begin{gathered}\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \\ d_i = \text{rank}_{\text{human}}(i)"
+             r" - \text{rank}_{\cos}(i)\end{gathered}")
 
 
 def google_analogies(chosen_vectors: list[WordVectors], restrict: int, bench_method: str) -> None:
     st.subheader(_("Google analogies"))
-    st.latex(r"a : b :: c : \hat x, \qquad " + analogy_formula(bench_method, "b", "a", "c"))
     if st.button(_("Run the analogy test"), key="emb_bench_run", type="primary"):
         st.session_state["emb_bench_requested"] = True
+    st.latex(r"a : b :: c : \hat x")
+    st.latex(analogy_formula(bench_method, "b", "a", "c"))
     if not st.session_state.get("emb_bench_requested"):
-        st.caption(_("Answering every question takes a few seconds: press the button."))
+        st.caption(_("Answering every question takes seconds to minutes of CPU, a slice at a time: press the button."))
         return
-    reports = {}
+    evaluations, trained = {}, widgets.built_trainer("emb_w2v")
     for side in chosen_vectors:
         try:
-            reports[side.name] = analogy_report(side, restrict, bench_method)
+            step = trained[0].step_count if trained is not None and side is not glove() else 0
+            evaluations[side.name] = analogy_evaluation(side, step, restrict, bench_method)
         except ValueError as error:
-            st.warning(f"{_(side.name)}: {error}")
+            st.warning(f"{_(side.name)}: {plain(error)}")
+    if any(evaluation.progress < 1 for evaluation in evaluations.values()):
+        widgets.run_in_slices("emb_bench", list(evaluations.values()), _("Answering the analogy questions"))
+    else:
+        show_reports({name: evaluation.report for name, evaluation in evaluations.items()})
+
+
+def show_reports(reports: dict[str, bench.AnalogyReport]) -> None:
     for column, (name, report) in zip(st.columns(max(1, len(reports))), reports.items()):
         fact(column, _("{vectors}: overall accuracy").format(vectors=_(name)), f"{report.overall.accuracy:.1%}",
              _("{correct} / {total}; {skipped} skipped").format(correct=number(report.overall.correct, 0),
                                                                 total=number(report.overall.total, 0),
                                                                 skipped=number(report.skipped, 0)))
-    if reports:
-        sections = [s.section for s in next(iter(reports.values())).sections]
-        accuracies = {_(name): [s.accuracy for s in report.sections] for name, report in reports.items()}
-        st.plotly_chart(section_accuracy(sections, accuracies, title=_("Accuracy per section")),
-                        key="emb_bench_sections")
-        name, report = next(iter(reports.items()))
-        wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
-        st.caption(_("Some questions {vectors} got wrong").format(vectors=_(name)))
-        st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50],
-                                  columns=[_("section"), "a b c", _("expected"), _("answer")]),
-                     hide_index=True)
+    if not reports:
+        return
+    sections = [s.section for s in next(iter(reports.values())).sections]
+    accuracies = {_(name): [s.accuracy for s in report.sections] for name, report in reports.items()}
+    st.plotly_chart(section_accuracy(sections, accuracies, title=_("Accuracy per section")), key="emb_bench_sections")
+    name, report = next(iter(reports.items()))
+    wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
+    st.caption(_("Some questions {vectors} got wrong").format(vectors=_(name)))
+    st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50],
+                              columns=[_("section"), "a b c", _("expected"), _("answer")]), hide_index=True)
 
 
 # ---- the page --------------------------------------------------------------------------------

@@ -26,12 +26,13 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from playground.budgets import EXPRESSION_TERMS, MAX_PAIRS
 from playground.wording import N_, _
 
 ANALOGY_METHODS = ("3CosAdd", "3CosMul")
 COSMUL_EPSILON = 1e-6  # gensim's ε, so that 3CosMul scores match most_similar_cosmul
 SPELLING_POOL = 50_000  # close spellings come from the most frequent words only (fast)
-SCORES_PER_CHUNK = 2**23  # floats of (queries × vocabulary) scores held at once (32 MB)
+SCORES_PER_CHUNK = 2**21  # floats of (queries × vocabulary) scores held at once (8 MB; 3CosMul keeps ~6 such)
 
 ANALOGY_PRESETS = {  # label: (a, b, c, expected) for a − b + c ≈ expected
     "king − man + woman": ("king", "man", "woman", "queen"),
@@ -203,6 +204,9 @@ def parse_expression(text: str) -> list[tuple[int, str]]:
         sign = 1
     if not terms:
         raise ValueError(_("Type a word, or an expression such as “king - man + woman”."))
+    if len(terms) > EXPRESSION_TERMS:
+        raise ValueError(_("An expression may combine at most {limit} words, not {count}.").format(
+            limit=EXPRESSION_TERMS, count=len(terms)))
     return terms
 
 
@@ -211,10 +215,16 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     pairs = [tuple(chunk.split()) for chunk in re.split(r"[,;\n]", text) if chunk.strip()]
     bad = [" ".join(p) for p in pairs if len(p) != 2]
     if bad:
+        if len(bad) > 3:
+            raise ValueError(_("Each pair needs exactly two words separated by a space; check: {pairs} and {count} "
+                               "more.").format(pairs=", ".join(bad[:3]), count=len(bad) - 3))
         raise ValueError(_("Each pair needs exactly two words separated by a space; check: {pairs}.").format(
             pairs=", ".join(bad)))
     if not pairs:
         raise ValueError(_("Type at least one pair of words, e.g. “man woman, king queen”."))
+    if len(pairs) > MAX_PAIRS:
+        raise ValueError(_("A projection takes at most {limit} pairs, not {count}.").format(limit=MAX_PAIRS,
+                                                                                       count=len(pairs)))
     return pairs
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.budgets import CHARACTER_VOCABULARY
 from playground.data import Batch, numpy_rng
 from playground.wording import N_, _
 
@@ -162,6 +163,10 @@ class CharTask:
                 limit=len(self.text) // 10))
         if not self.vocabulary:
             object.__setattr__(self, "vocabulary", "".join(sorted(set(self.text))))
+        if len(self.vocabulary) > CHARACTER_VOCABULARY:
+            raise ValueError(_("the text has {count} distinct characters; a character model here reads at most "
+                               "{limit} (its softmax's width): paste text in one alphabet").format(
+                                   count=f"{len(self.vocabulary):,}", limit=CHARACTER_VOCABULARY))
 
     def generate(self, n: int, rng: np.random.Generator, part: str = "train") -> Arrays:
         """x (n, length) token ids at random places of one part; y (n, length) the same shifted by one."""
