@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import routing, widgets
+from ui.text import plain
 from playground import seq2seq_lessons as lessons
 from playground import seq2seq_scores as scores
 from playground.figures.seq2seq import attention_map, race
@@ -100,10 +101,10 @@ def typed_source(task_id: str, task: Task) -> str | None:
     try:
         kept, unseen = lessons.check_source(text, task.source_characters)
     except ValueError as error:
-        st.warning(f"Cannot translate this: {error}.")
+        st.warning(f"Cannot translate this: {plain(error)}.")
         return None
     if unseen:
-        st.warning(f"Characters the model never saw are left out: {' '.join(unseen)}")
+        st.warning(f"Characters the model never saw are left out: {plain(' '.join(unseen))}")
     if len(kept) > task.max_source_length:
         st.warning(f"The models trained on sources of at most {task.max_source_length} characters and this one has "
                    f"{len(kept)}: expect a guess.")
