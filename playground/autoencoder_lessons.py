@@ -144,6 +144,22 @@ def latent_map(codes: np.ndarray, method: str = "PCA", seed: int = 0) -> np.ndar
     return PCA(n_components=2, random_state=seed).fit_transform(codes)
 
 
+def latent_plane(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The plane of latent space that `latent_map(codes, "PCA")` draws, as z = origin + x·axes[0] + y·axes[1]:
+    origin (k,) and axes (2, k). k = 1: x is h itself (the map's y is jitter); k = 2: the codes as they are;
+    k > 2: the codes' mean and their top two principal directions."""
+    k = codes.shape[1]
+    if k <= 2:
+        return np.zeros(k, np.float32), np.eye(2, k, dtype=np.float32)
+    mean, components = pca_plane(codes, 2)
+    return mean.astype(np.float32), components.T.astype(np.float32)
+
+
+def on_plane(codes: np.ndarray, origin: np.ndarray, axes: np.ndarray) -> np.ndarray:
+    """Where codes (N, k) fall on that plane: (N, 2) coordinates (orthogonal projection; y = 0 when k = 1)."""
+    return (codes - origin) @ axes.T
+
+
 def linear_plane(model: Autoencoder) -> tuple[np.ndarray, np.ndarray]:
     """The linear AE's reconstructions {b + W h}: origin b (D,) and the columns of W (D, k)."""
     if model.config.architecture != "linear":

@@ -51,7 +51,7 @@ MAX_HIDDEN_LAYERS = 6  # entries in it
 CHARACTER_VOCABULARY = 300  # distinct characters a character model may have (its softmax's width)
 SAMPLED_UNITS = 256 * 3 * 300  # characters written × layers × hidden units per request (≈ 0.7 s for an LSTM)
 
-# ---- long work: sliced (ui.widgets.TRAIN_SLICE_SECONDS at a time) or capped ---------------------
+# ---- long work: sliced (ui.widgets.JOB_SLICE_SECONDS at a time) or capped  ---------------------
 TSNE_POINTS = 300  # a t-SNE map of this many points takes ~1 s of CPU; more are left out
 
 

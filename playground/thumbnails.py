@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from playground import embeddings, gan_lessons, rnn_lessons, seq2seq_lessons, vae_lessons
+from playground import diffusion_lessons, embeddings, gan_lessons, rnn_lessons, seq2seq_lessons, vae_lessons
 from playground.autoencoder_lessons import reconstructions
 from playground.data import split
 from playground.figures import image_grid
@@ -73,9 +73,19 @@ def seq2seq() -> go.Figure:
     return _small(attention_map(translation.attention, SEQ2SEQ_DATE, translation.output))
 
 
+def diffusion() -> go.Figure:
+    """Three digits walked back from noise by the diffusion model in seven DDIM steps: each row from x_T to x_0."""
+    model = load_pretrained("diffusion_digits8")
+    run = diffusion_lessons.reverse_chain(model, 3, torch.Generator().manual_seed(0), steps=7, eta=0.0,
+                                          labels=torch.tensor([2, 5, 8]), clip=1.0)
+    rows = run.states.transpose(0, 1).reshape(-1, model.config.data_dim)  # (3 · 8, 64): a row of states per digit
+    return _small(image_grid(diffusion_lessons.digit_images(rows), 8))
+
+
 THUMBNAILS: dict[str, Callable[[], go.Figure]] = {  # by page file name
     "autoencoder": autoencoder, "vae": vae, "gan": gan, "rnn": rnn, "embeddings": embeddings_map,
     "seq2seq": seq2seq,
+    "diffusion": diffusion,
 }
 
 

@@ -170,7 +170,8 @@ class Trainer:
         self.steps_per_second = 0.0
         self.snapshots = Snapshots(self.model)
         self.snapshots.offer(0, self.model)
-        self.started_with = {**vars(self.config), **self.live_settings}  # what `replay` starts from
+        live = {name: getattr(self.model.config, name) for name in getattr(self.model, "live_settings", ())}
+        self.started_with = {**vars(self.config), **live}  # what `replay` starts from, whatever a script builds
         self.replay: list[tuple[int, dict]] = []  # (step, what happened): mid-run changes, one-player steps
         self.forked_at: int | None = None
         self._record_evaluation()
@@ -251,18 +252,24 @@ class Trainer:
             self.replay.append((self.step_count, {"only": only, "steps": n}))
         return self._advance(max_steps=n, seconds=math.inf, only=only)
 
-    def run_for(self, seconds: float, max_steps: int | None = None) -> int:
-        """Train for about `seconds` of wall time (at least one step); returns steps done."""
-        return self._advance(max_steps=max_steps, seconds=seconds, only=None)
+    def run_for(self, seconds: float, max_steps: int | None = None,
+                clock: Callable[[], float] = time.perf_counter) -> int:
+        """Train for about `seconds` on `clock` (at least one step); returns steps done.
 
-    def _advance(self, max_steps: int | None, seconds: float, only: str | None) -> int:
+        The default clock is wall time; `time.thread_time` counts only this thread's CPU, so a
+        slice on a busy server does the same work however many other threads share the cores.
+        """
+        return self._advance(max_steps=max_steps, seconds=seconds, only=None, clock=clock)
+
+    def _advance(self, max_steps: int | None, seconds: float, only: str | None,
+                 clock: Callable[[], float] = time.perf_counter) -> int:
         if self.diverged is not None:
             return 0
         if self.steps_left is not None:
             max_steps = self.steps_left if max_steps is None else min(max_steps, self.steps_left)
-        start, done, rows = time.perf_counter(), 0, []
+        start, done, rows = clock(), 0, []
         while self.diverged is None and (max_steps is None or done < max_steps):
-            if done and time.perf_counter() - start >= seconds:
+            if done and clock() - start >= seconds:
                 break
             rows.append(self._one_step(only))
             done += 1
@@ -273,7 +280,7 @@ class Trainer:
                 rows = []
                 self._record_evaluation()
         self._flush(rows)
-        self._note_speed(done, time.perf_counter() - start)
+        self._note_speed(done, clock() - start)
         if self.steps_left is not None:
             self.steps_left -= done
             if self.steps_left <= 0:

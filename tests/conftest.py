@@ -1,5 +1,6 @@
 """Shared test set-up: one CPU thread per test process, and AppTest through the entry file."""
 
+import json
 import os
 import re
 import string
@@ -45,6 +46,20 @@ def until_done(app: AppTest, runs: int = 100) -> AppTest:
             return app
         app.run()
     raise AssertionError(f"the work was not done after {runs} refreshes")
+
+
+def component_data(app: AppTest, key: str) -> dict:
+    """The data a custom component (st.components.v2) was last drawn with: AppTest reads one, it cannot drive it."""
+    return next(json.loads(element.proto.json) for element in app.get("bidi_component") if element.key == key)
+
+
+def draw_on(app: AppTest, key: str, drawing) -> None:
+    """A student's strokes on the drawing pad `key`, stored as the pad stores them; the page must show the digit
+    beside its reconstruction."""
+    app.session_state[f"{key}_ink"] = drawing
+    app.run()
+    assert not app.exception
+    assert any(image.captions == ["your digit", "reconstruction"] for image in app.image)
 
 
 @pytest.fixture

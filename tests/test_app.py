@@ -3,7 +3,7 @@
 from playground.device import describe, pick_device
 from tests.conftest import open_page
 
-LESSON_FILES = {"autoencoder", "vae", "gan", "rnn", "embeddings", "seq2seq"}
+LESSON_FILES = {"autoencoder", "vae", "gan", "diffusion", "rnn", "embeddings", "seq2seq"}
 
 
 def test_home_renders_without_exception(home):

@@ -232,6 +232,9 @@ def many_distinct_characters(count: int) -> str:
     return " ".join(chr(0x4E00 + index) for index in range(count))  # CJK ideographs, one of each
 
 
+
+DRAWN, RING = (choose("selectbox", "gan_distribution", name) for name in ("drawn by you", "ring of 8"))
+
 CASES = [
     # words: empty, unknown, numbers, punctuation, Markdown, too long, too many
     case("emb-empty-word", "embeddings", type_in("emb_analogy_0", ""), "warning", "box is empty"),
@@ -318,6 +321,14 @@ CASES = [
         choose("slider", "gan_discriminator_depth", 4), choose("select_slider", "gan_generator_width", 256),
         choose("select_slider", "gan_discriminator_width", 256), choose("slider", "gan_disc_steps_per_gen_step", 10),
         choose("select_slider", "gan_batch_size", 1024), click("gan_step")), None),
+    # a student's own distribution: too few points drawn, and CSV files that are not two columns of numbers
+    case("gan-drawn-too-few-points", "gan", DRAWN, "info", "at least 8 points", recover=RING),
+    case("gan-csv-not-two-numbers", "gan", each(DRAWN, upload("gan_points_csv", "bad.csv", b"x,y\n1,2\n3\n")),
+         "error", "Row 2 is not two numbers", recover=RING),
+    case("gan-csv-huge", "gan", each(DRAWN, upload("gan_points_csv", "huge.csv", b"1,2\n" * 6000)), "error",
+         "the limit is 5,000", recover=RING),
+    case("gan-csv-off-the-plane", "gan", each(DRAWN, upload("gan_points_csv", "far.csv", b"1e6,0\n" * 10)),
+         "error", "between −10 and 10", recover=RING),
     case("rnn-extremes", "rnn", each(
         choose("slider", "rnn_window", 200), choose("slider", "rnn_horizon", 20),
         choose("slider", "rnn_rollout_steps", 100), choose("slider", "rnn_forecast_num_layers", 3),

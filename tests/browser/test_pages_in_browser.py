@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-LESSONS = ("autoencoder", "vae", "gan", "rnn", "embeddings", "seq2seq")
+LESSONS = ("autoencoder", "vae", "gan", "diffusion", "rnn", "embeddings", "seq2seq")
 LOAD_MS = 120_000  # a page's first run loads data and pretrained models while other tests share the cores
 CHANGE_MS = 60_000  # how long a click may take to show its effect
 MAX_SHOT_PIXELS = 8000  # screenshots are cut at this height
@@ -65,12 +65,19 @@ def keyed(page: Page, key: str) -> Locator:
 
 
 def show_tab(page: Page, key: str) -> Locator:
-    """Click the tab that holds the widget `key` (if it is in one) and return that tab's panel."""
-    panels = page.get_by_role("tabpanel", include_hidden=True).filter(has=keyed(page, key))
+    """Click the tab that holds the widget `key` (if it is in one) and return that tab's panel.
+
+    Streamlit keeps every tab's panel in the page beside its tab bar, but only the open one is an ARIA
+    tabpanel (the others are inert and have no tab pointing at them); a panel's place among its
+    siblings is its tab's place in the bar.
+    """
+    panels = page.get_by_test_id("stTabPanel").filter(has=keyed(page, key))
     if panels.count() == 0:
         return page.get_by_test_id("stMain")
     panel = panels.last  # the innermost tab panel that holds the widget
-    page.locator(f'[role="tab"][aria-controls="{panel.get_attribute("id")}"]').click()
+    place = panel.evaluate("panel => [...panel.parentElement.children].filter(c => c.dataset.testid === 'stTabPanel')"
+                           ".indexOf(panel)")
+    panel.locator("xpath=../*[@role='tablist']//*[@role='tab']").nth(place).click()
     expect(keyed(page, key)).to_be_visible()
     return panel
 
@@ -172,6 +179,7 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "rnn": lambda page: train_and_watch(page, "rnn"),
     "embeddings": embeddings,
     "seq2seq": lambda page: train_and_watch(page, "s2s"),
+    "diffusion": lambda page: train_and_watch(page, "diffusion"),
 }
 
 
