@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from playground import autoencoder_lessons as lessons
-from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, OverBudget
+from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, OverBudget, check
 from playground.data import Split, cloud_3d, split
 from playground.export import Recipe, Source, split_source
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
@@ -267,8 +267,15 @@ def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
              r" \min_{f_i, g_i} \lVert h_{i-1} - g_i(f_i(h_{i-1}))\rVert^2\end{gathered}")
     steps = st.select_slider(_("Steps per layer pair"), (50, 100, 200, 500, 1000), 200,
                              **widgets.kept("ae_greedy_steps"))
-    st.button(_("Pre-train from random weights, layer by layer"), key="ae_greedy", disabled=trainer.playing,
-              on_click=pretrain_greedily, args=(trainer, data, steps, spec))
+    try:
+        check(lessons.greedy_cost(trainer.model.config, trainer.config.batch_size, len(data.x_test)), lessons.LOWER)
+        refused = None
+    except OverBudget as error:
+        refused = _("Pre-training keeps a second copy of this model beside it. {reason}").format(reason=error)
+    st.button(_("Pre-train from random weights, layer by layer"), key="ae_greedy", on_click=pretrain_greedily,
+              args=(trainer, data, steps, spec), disabled=trainer.playing or refused is not None)
+    if refused is not None:
+        st.caption(refused)
     stored = st.session_state.get("ae_greedy_job")
     if stored is None or stored[0] != spec:
         return

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import routing, widgets
 from ui.i18n import N_, _, ngettext, number, option_labels
+from ui.text import plain
 from playground import seq2seq_lessons as lessons
 from playground import seq2seq_scores as scores
 from playground.figures.seq2seq import attention_map, race
@@ -108,10 +109,11 @@ def typed_source(task_id: str, task: Task) -> str | None:
     try:
         kept, unseen = lessons.check_source(text, task.source_characters)
     except ValueError as error:
-        st.warning(_("Cannot translate this: {error}.").format(error=error))
+        st.warning(_("Cannot translate this: {error}.").format(error=plain(error)))
         return None
     if unseen:
-        st.warning(_("Characters the model never saw are left out: {characters}").format(characters=" ".join(unseen)))
+        st.warning(_("Characters the model never saw are left out: {characters}").format(
+            characters=plain(" ".join(unseen))))
     if len(kept) > task.max_source_length:
         st.warning(_("The models trained on sources of at most {limit} characters and this one has {count}: expect "
                      "a guess.").format(limit=task.max_source_length, count=len(kept)))

@@ -62,6 +62,13 @@ def step_cost(config: AutoencoderConfig, batch_size: int, evaluated: int = 0) ->
     return budgets.training_step(cost, batch_size, evaluated)
 
 
+def greedy_cost(config: AutoencoderConfig, batch_size: int, evaluated: int = 0) -> budgets.Cost:
+    """Greedy pre-training beside the page's trainer: a second copy of the model with an optimiser and
+    the codes of the training set, at most what training it costs, so the two together cost twice a step."""
+    cost = step_cost(config, batch_size, evaluated)
+    return cost + cost
+
+
 def make_trainer(
     config: AutoencoderConfig, x_train: np.ndarray, x_test: np.ndarray, train: TrainConfig, seed: int,
     device: torch.device,
