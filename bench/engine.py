@@ -1,4 +1,4 @@
-"""Family 1, engine overhead: Trainer steps/s over the bare PyTorch loop's, for the AE, VAE and GAN.
+"""Family 1, engine overhead: Trainer steps/s over the bare PyTorch loop's, for the AE, VAE, GAN and diffusion.
 
 Goal ≥ 0.95: the trainer's bookkeeping (players, metric detaching, one sync per slice,
 NaN checks) may cost at most 5 % of a step.

@@ -1,7 +1,8 @@
-"""The three training workloads of the engine and live-loop benchmarks: AE, VAE and 2-D GAN.
+"""The training workloads of the engine and live-loop benchmarks: AE, VAE, 2-D GAN and 2-D diffusion.
 
 Each is its page's default, as a student first finds it: model, dataset, learning rate and
-batch size (the AE and VAE on MNIST, the GAN's "it works" preset on the ring of 8). Each
+batch size (the AE and VAE on MNIST, the GAN's "it works" preset on the ring of 8, the
+diffusion lab's ε-network on two moons). Each
 comes twice: through `playground.trainer.Trainer`, and as the textbook PyTorch loop (sample,
 loss, zero_grad, backward, step, nothing else) on the same model, batch size, optimiser and
 batch stream, seeded alike. Their speed ratio is the engine's overhead.
@@ -14,8 +15,11 @@ import torch
 from torch import nn
 
 from playground.data import BatchSource, Distribution2DBatches, ShuffledBatches, split
+from playground.diffusion_lessons import POINT_MODEL as DIFFUSION_CONFIG
+from playground.diffusion_lessons import TRAINING as DIFFUSION_TRAINING
 from playground.gan_lessons import PRESETS
 from playground.models.autoencoder import Autoencoder
+from playground.models.diffusion import Diffusion
 from playground.models.gan import GAN
 from playground.models.vae import VAE, VAEConfig
 from playground.recipes.autoencoder import AE_MNIST_CONFIG
@@ -26,6 +30,7 @@ SEED = 0  # the sidebar's default seed
 DATASET = "MNIST 28×28"
 GAN_DISTRIBUTION = "ring of 8"
 GAN_SETTINGS = PRESETS["it works"]
+DIFFUSION_DISTRIBUTION = "two moons"
 VAE_CONFIG = VAEConfig()
 PAGE_TRAINING = TrainConfig(learning_rate=3e-3, batch_size=128)  # the AE and VAE pages' default sliders
 
@@ -105,8 +110,13 @@ def points(device: torch.device) -> Distribution2DBatches:
     return Distribution2DBatches(GAN_DISTRIBUTION, device=device)
 
 
+def moons(device: torch.device) -> Distribution2DBatches:
+    return Distribution2DBatches(DIFFUSION_DISTRIBUTION, device=device)
+
+
 WORKLOADS = (
     Workload("AE", seeded(Autoencoder, AE_MNIST_CONFIG), PAGE_TRAINING, images),
     Workload("VAE", seeded(VAE, VAE_CONFIG), PAGE_TRAINING, images),
     Workload("2-D GAN", seeded(GAN, GAN_SETTINGS.model), GAN_SETTINGS.train_config(), points),
+    Workload("2-D diffusion", seeded(Diffusion, DIFFUSION_CONFIG), DIFFUSION_TRAINING, moons),
 )

@@ -9,8 +9,8 @@ learning rather than memorising; their test batch is a fixed draw from a separat
     at every step of a `window` predict the next `horizon` values.
   * PatternTask — sequence to vector: which motif (rise, fall, spike) hides in the noise.
   * CharTask — a character language model on gensim's Lee corpus or on pasted text.
-  * MemoryTask — long memory (a one-symbol copy task): name the symbol shown at step 1 after
-    `length` − 1 distracting steps; chance is 1 / symbols.
+  * MemoryTask — long memory (a one-symbol copy task): name the marked symbol of step 1 after
+    `length` − 1 steps of the same symbols as distractors; chance is 1 / symbols.
 """
 
 import importlib.util
@@ -21,11 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.budgets import CHARACTER_VOCABULARY
 from playground.data import Batch, numpy_rng
+from playground.wording import N_, _
 
-SERIES = ("noisy sine", "sum of sines", "random-walk price")
+SERIES = (N_("noisy sine"), N_("sum of sines"), N_("random-walk price"))  # names shown through _()
 MOTIFS = np.array([[-1, -1 / 3, 1 / 3, 1], [1, 1 / 3, -1 / 3, -1], [0, 1, 1, 0]], np.float32)  # (patterns, 4)
-PATTERNS = ("rise", "fall", "spike")  # the names of MOTIFS' rows, the classes of PatternTask
+PATTERNS = (N_("rise"), N_("fall"), N_("spike"))  # the names of MOTIFS' rows, the classes of PatternTask
 MAX_PASTED_CHARS = 100_000  # pasted corpora are cut to this many characters (a few seconds per epoch)
 MIN_CORPUS_CHARS = 200  # shorter text cannot fill a few training windows and a test part
 TEST_STREAM = 10_000  # added to the seed for the test stream, so that test draws never repeat training draws
@@ -47,7 +49,7 @@ def series(name: str, n: int, length: int, rng: np.random.Generator) -> np.ndarr
         drift = rng.uniform(-0.02, 0.02, (n, 1))
         values = np.cumsum(drift + 0.1 * rng.standard_normal((n, length)), axis=1) - 1 + 2 * rng.random((n, 1))
     else:
-        raise ValueError(f"unknown series {name!r}; choose one of {SERIES}")
+        raise ValueError(_("unknown series {name}; choose one of {choices}").format(name=repr(name), choices=SERIES))
     return values.astype(np.float32)
 
 
@@ -60,7 +62,7 @@ class ForecastTask:
     def __post_init__(self):
         series(self.series, 1, 2, np.random.default_rng(0))  # unknown names fail here
         if not (2 <= self.window <= 500 and 1 <= self.horizon <= 50):
-            raise ValueError("window must be 2–500 steps and horizon 1–50")
+            raise ValueError(_("window must be 2–500 steps and horizon 1–50"))
 
     def generate(self, n: int, rng: np.random.Generator) -> Arrays:
         """x (n, window, 1); y (n, window, horizon) with y[:, t, k] = value at step t + 1 + k."""
@@ -76,7 +78,7 @@ class PatternTask:
 
     def __post_init__(self):
         if not (8 <= self.length <= 500 and 0 <= self.noise <= 2):
-            raise ValueError("length must be 8–500 steps and noise 0–2")
+            raise ValueError(_("length must be 8–500 steps and noise 0–2"))
 
     def generate(self, n: int, rng: np.random.Generator) -> Arrays:
         """x (n, length, 1): noise with one motif of PATTERNS at a random place; y (n,) the motif's index."""
@@ -89,23 +91,37 @@ class PatternTask:
 
 @dataclass(frozen=True)
 class MemoryTask:
-    length: int = 40  # steps between the symbol to remember and the question
+    """Remember the symbol of step 1 through `length` − 1 distractors drawn from the same symbols.
+
+    Every step shows one symbol on the same input channels; a marker channel, on at step 1 only, says
+    "this one". The network must store that symbol and ignore all later ones, which look just like it.
+    A gated cell learns this quickly: its input gate opens on the marker, and with a forget gate f ≈ 1
+    the cell state c_t carries the symbol, and the gradient back to step 1, almost undiminished. A plain
+    RNN could latch the symbol in saturated tanh units, but the gradient that would teach it passes
+    through `length` − 1 factors ∂h_k/∂h_{k−1} and vanishes; what is left is drowned by the gradients of
+    the recent distractors on the same input weights. It stays at chance long after the gated cells learn.
+    (With distractors on channels of their own, the answer stood out by its channels alone, and a plain
+    RNN solved the task for some seeds.)
+    """
+
+    length: int = 50  # steps from the symbol to remember to the question, both included
     symbols: int = 4  # distinct symbols (chance accuracy = 1 / symbols)
 
     def __post_init__(self):
         if not (2 <= self.length <= 1000 and 2 <= self.symbols <= 16):
-            raise ValueError("length must be 2–1000 steps and symbols 2–16")
+            raise ValueError(_("length must be 2–1000 steps and symbols 2–16"))
 
     @property
     def channels(self) -> int:
-        return 2 * self.symbols
+        return self.symbols + 1  # one per symbol, then the marker
 
     def generate(self, n: int, rng: np.random.Generator) -> Arrays:
-        """x (n, length, 2·symbols) one-hot: step 1 shows the symbol to remember on channels 0..symbols−1,
-        every later step a random distractor on channels symbols..2·symbols−1; y (n,) the first symbol."""
+        """x (n, length, symbols + 1): a random symbol one-hot on channels 0..symbols−1 at every step, and
+        the marker (the last channel) at step 1 only; y (n,) the symbol of step 1."""
         tokens = rng.integers(self.symbols, size=(n, self.length))
-        tokens[:, 1:] += self.symbols  # distractors have their own channels
-        return np.eye(self.channels, dtype=np.float32)[tokens], tokens[:, 0].astype(np.int64)
+        x = np.eye(self.channels, dtype=np.float32)[tokens]  # (n, length, channels); tokens never reach the marker
+        x[:, 0, self.symbols] = 1  # the marker: remember this one
+        return x, tokens[:, 0].astype(np.int64)
 
 
 @lru_cache(maxsize=1)
@@ -120,7 +136,8 @@ def clean_pasted(text: str) -> str:
     """Pasted text as a corpus: whitespace collapsed, cut to MAX_PASTED_CHARS; ValueError if too short."""
     text = " ".join(text.split())[:MAX_PASTED_CHARS]
     if len(text) < MIN_CORPUS_CHARS:
-        raise ValueError(f"paste at least {MIN_CORPUS_CHARS} characters (got {len(text)})")
+        raise ValueError(_("paste at least {minimum} characters (got {count})").format(minimum=MIN_CORPUS_CHARS,
+                                                                                         count=len(text)))
     return text
 
 
@@ -142,9 +159,14 @@ class CharTask:
 
     def __post_init__(self):
         if not 4 <= self.length < len(self.text) // 10:
-            raise ValueError(f"length must be at least 4 and below a tenth of the text ({len(self.text) // 10})")
+            raise ValueError(_("length must be at least 4 and below a tenth of the text ({limit})").format(
+                limit=len(self.text) // 10))
         if not self.vocabulary:
             object.__setattr__(self, "vocabulary", "".join(sorted(set(self.text))))
+        if len(self.vocabulary) > CHARACTER_VOCABULARY:
+            raise ValueError(_("the text has {count} distinct characters; a character model here reads at most "
+                               "{limit} (its softmax's width): paste text in one alphabet").format(
+                                   count=f"{len(self.vocabulary):,}", limit=CHARACTER_VOCABULARY))
 
     def generate(self, n: int, rng: np.random.Generator, part: str = "train") -> Arrays:
         """x (n, length) token ids at random places of one part; y (n, length) the same shifted by one."""

@@ -7,6 +7,10 @@ by the words within `window` positions of it. Two tricks from that paper shape t
   P(drop w) = 1 − sqrt(t / f(w)), f = relative frequency, so "the" stops dominating;
 * negative sampling: noise words are drawn from the unigram distribution raised to 3/4,
   P_n(w) ∝ count(w)^0.75, which gives rare words a little more chance than their count.
+  As in word2vec.c, P_n is written once into a table where each word fills a share of the
+  slots equal to its probability, so a draw is one random slot;
+* a shrinking window: each centre looks b ~ U{1, …, W} words to each side, so a neighbour at
+  distance d is used with probability (W − d + 1) / W: near words count more.
 
 The default corpus is `lee_background.cor` from gensim's test data (300 Australian news
 stories, ~60,000 words); pasted text works too, up to MAX_TEXT_CHARACTERS.
@@ -15,18 +19,20 @@ stories, ~60,000 words); pasted text works too, up to MAX_TEXT_CHARACTERS.
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
 
 from playground.data import Batch
 from playground.embeddings import gensim_test_file
-from playground.models.word2vec import ARCHITECTURES
+from playground.wording import _
 
 LEE_FILE = "lee_background.cor"
 MAX_TEXT_CHARACTERS = 500_000  # keeps vocabulary building and training interactive
 MAX_VOCABULARY = 20_000  # the most frequent words kept, whatever the corpus
 MIN_VOCABULARY = 10
+NOISE_TABLE_SIZE = 1_000_000  # slots of the noise table (word2vec.c: 10^8); 4 MB of word ids
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # letters of any alphabet (Spanish too), inner apostrophe
 
 
@@ -40,13 +46,14 @@ class Word2VecDataConfig:
 
     def __post_init__(self):
         if not 1 <= self.window <= 10:
-            raise ValueError(f"window must be between 1 and 10 words, not {self.window}")
+            raise ValueError(_("window must be between 1 and 10 words, not {window}").format(window=self.window))
         if not 1 <= self.negatives <= 50:
-            raise ValueError(f"negatives must be between 1 and 50, not {self.negatives}")
+            raise ValueError(_("negatives must be between 1 and 50, not {negatives}").format(negatives=self.negatives))
         if self.min_count < 1 or self.subsample < 0 or not 0 <= self.noise_power <= 1:
-            raise ValueError("min_count must be ≥ 1, subsample ≥ 0 and noise_power within [0, 1]")
+            raise ValueError(_("min_count must be ≥ 1, subsample ≥ 0 and noise_power within [0, 1]"))
 
 
+@lru_cache(maxsize=1)
 def lee_text() -> str:
     return gensim_test_file(LEE_FILE).read_text(encoding="utf8")
 
@@ -54,11 +61,12 @@ def lee_text() -> str:
 def tokenize(text: str) -> list[list[str]]:
     """Lower-case words of each non-empty line (a line is a document: windows never cross it)."""
     if len(text) > MAX_TEXT_CHARACTERS:
-        raise ValueError(f"The text has {len(text):,} characters; the limit is {MAX_TEXT_CHARACTERS:,} "
-                         "so that training stays interactive. Paste a shorter text.")
+        raise ValueError(_("The text has {characters} characters; the limit is {limit} so that training stays "
+                           "interactive. Paste a shorter text.").format(characters=f"{len(text):,}",
+                                                                        limit=f"{MAX_TEXT_CHARACTERS:,}"))
     documents = [words for line in text.splitlines() if (words := WORD.findall(line.lower()))]
     if not documents:
-        raise ValueError("The text has no words: paste a few paragraphs first.")
+        raise ValueError(_("The text has no words: paste a few paragraphs first."))
     return documents
 
 
@@ -76,8 +84,9 @@ def build_vocabulary(documents: list[list[str]], min_count: int) -> Vocabulary:
     counted = Counter(word for words in documents for word in words).most_common(MAX_VOCABULARY)
     kept = [(word, n) for word, n in counted if n >= min_count]
     if len(kept) < MIN_VOCABULARY:
-        raise ValueError(f"Only {len(kept)} words occur at least {min_count} times; word2vec needs "
-                         f"{MIN_VOCABULARY} or more. Paste a longer text or lower the minimum count.")
+        raise ValueError(_("Only {count} words occur at least {min_count} times; word2vec needs {minimum} or more. "
+                           "Paste a longer text or lower the minimum count.").format(
+                               count=len(kept), min_count=min_count, minimum=MIN_VOCABULARY))
     return Vocabulary(tuple(w for w, _ in kept), np.array([n for _, n in kept], dtype=np.int64))
 
 
@@ -95,29 +104,35 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
     return weights / weights.sum()
 
 
+def noise_table(probabilities: np.ndarray, size: int = NOISE_TABLE_SIZE) -> torch.Tensor:
+    """(size,) word ids, word w in a share P_n(w) of the slots: slot i holds the word whose
+    cumulative probability first passes (i + ½) / size, word2vec.c's InitUnigramTable."""
+    cumulative = torch.from_numpy(np.cumsum(probabilities))
+    slots = (torch.arange(size, dtype=torch.float64) + 0.5) / size
+    return torch.searchsorted(cumulative, slots).clamp_max(len(probabilities) - 1).int()
+
+
 class Word2VecBatches:
-    """Random (centre, context) windows of a subsampled corpus, with noise words, as tensors.
+    """Random centre words of a subsampled corpus with their windows and noise words, as tensors.
 
     Subsampling is drawn once, from the seed, when the stream is built: the corpus is small
-    and a fixed thinned stream keeps the batches cheap. Each batch picks random centres;
-    skip-gram pairs each centre with one of its context words, CBOW keeps the whole window
-    (a mask marks slots past a document's edge). Batches are
-    skip-gram: (centre (B,), context (B,), negatives (B, K));
-    CBOW: (context (B, 2W), context_mask (B, 2W), centre (B,), negatives (B, K)).
+    and a fixed thinned stream keeps the batches cheap. Each batch picks random centres, each
+    with its shrunk window (a mask marks the slots past b or past a document's edge) and K
+    noise words. Batches are (context (B, 2W), context_mask (B, 2W), centre (B,), negatives
+    (B, K)) for both architectures: skip-gram predicts the centre from each context word,
+    CBOW from their mean.
     """
 
     def __init__(self, documents: list[list[str]], config: Word2VecDataConfig = Word2VecDataConfig(),
-                 architecture: str = "skip-gram", seed: int = 0, device: torch.device | str = "cpu"):
-        if architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {architecture!r}")
-        self.config, self.architecture, self.device = config, architecture, torch.device(device)
+                 seed: int = 0, device: torch.device | str = "cpu"):
+        self.config, self.device = config, torch.device(device)
         self.vocabulary = build_vocabulary(documents, config.min_count)
         self.tokens, self.document_ids = self._stream(documents, np.random.default_rng(seed))  # (N,), (N,)
         self.offsets = torch.tensor([o for o in range(-config.window, config.window + 1) if o != 0])  # (2W,)
         self.centres = torch.nonzero(self._window(torch.arange(len(self.tokens)))[1].any(1)).squeeze(1)
         if len(self.centres) == 0:
-            raise ValueError("No word has a neighbour left after subsampling: paste a longer text.")
-        self.noise_cdf = torch.from_numpy(np.cumsum(noise_distribution(self.vocabulary.counts, config.noise_power)))
+            raise ValueError(_("No word has a neighbour left after subsampling: paste a longer text."))
+        self.noise_table = noise_table(noise_distribution(self.vocabulary.counts, config.noise_power))
 
     def _stream(self, documents: list[list[str]], rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """The corpus as one stream of word ids (unknown words removed, frequent ones thinned) and document ids."""
@@ -139,15 +154,10 @@ class Word2VecBatches:
         """Nothing to forget: every batch is a fresh draw."""
 
     def sample(self, batch_size: int, generator: torch.Generator) -> Batch:
-        pick = torch.randint(len(self.centres), (batch_size,), generator=generator)
-        centre_positions = self.centres[pick]
-        centre = self.tokens[centre_positions]  # (B,)
+        centre_positions = self.centres[torch.randint(len(self.centres), (batch_size,), generator=generator)]
         context, inside = self._window(centre_positions)  # (B, 2W) each
-        uniform = torch.rand(batch_size, self.config.negatives, generator=generator, dtype=torch.float64)
-        negatives = torch.searchsorted(self.noise_cdf, uniform).clamp_max(len(self.vocabulary) - 1)  # (B, K)
-        if self.architecture == "skip-gram":
-            slot = torch.multinomial(inside.float(), 1, generator=generator)  # one real context word each
-            batch = (centre, context.gather(1, slot).squeeze(1), negatives)
-        else:
-            batch = (context, inside, centre, negatives)
+        reach = torch.randint(1, self.config.window + 1, (batch_size, 1), generator=generator)  # b ~ U{1..W}
+        context_mask = inside & (self.offsets.abs() <= reach)  # (B, 2W)
+        slots = torch.randint(len(self.noise_table), (batch_size, self.config.negatives), generator=generator)
+        batch = (context, context_mask, self.tokens[centre_positions], self.noise_table[slots])
         return tuple(t.to(self.device) for t in batch)

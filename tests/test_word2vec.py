@@ -19,6 +19,7 @@ from playground.word2vec_data import (
     keep_probabilities,
     lee_text,
     noise_distribution,
+    noise_table,
     tokenize,
 )
 
@@ -58,45 +59,91 @@ def test_subsampling_and_noise_follow_mikolov():
     assert np.all(keep_probabilities(counts, 0) == 1)
     noise = noise_distribution(counts, 0.75)
     assert noise.sum() == pytest.approx(1) and noise[0] / noise[2] == pytest.approx(90**0.75)
+    table = noise_table(noise, size=10_000)
+    shares = np.bincount(table.numpy(), minlength=3) / len(table)
+    assert np.abs(shares - noise).max() <= 1 / len(table)  # each word fills its share of the slots
+    assert list(table) == sorted(table)  # slot i holds the word whose cumulative P_n passes (i + ½) / size
 
 
-@pytest.mark.parametrize("architecture", ["skip-gram", "CBOW"])
-def test_batches_pair_words_with_neighbours_of_the_same_line(architecture):
+def test_batches_pair_words_with_neighbours_of_the_same_line():
     documents = [[f"w{line}_{i}" for i in range(6)] for line in range(4)]  # every word unique to its line
     config = Word2VecDataConfig(window=2, negatives=3, min_count=1, subsample=0)
-    data = Word2VecBatches(documents, config, architecture, seed=1)
+    data = Word2VecBatches(documents, config, seed=1)
     line_of = [int(word[1 : word.index("_")]) for word in data.vocabulary.words]
     position_of = [int(word[word.index("_") + 1 :]) for word in data.vocabulary.words]
-    batch = data.sample(64, torch.Generator().manual_seed(0))
-    if architecture == "skip-gram":
-        centre, context, negatives = batch
-        pairs = zip(centre.tolist(), context.tolist())
-    else:
-        context, mask, centre, negatives = batch
-        assert context.shape == mask.shape == (64, 4)
-        pairs = [(c, w) for c, row, inside in zip(centre.tolist(), context.tolist(), mask.tolist())
-                 for w, m in zip(row, inside) if m]
+    context, mask, centre, negatives = data.sample(64, torch.Generator().manual_seed(0))
+    assert context.shape == mask.shape == (64, 4) and centre.shape == (64,) and mask.any()
+    pairs = [(c, w) for c, row, inside in zip(centre.tolist(), context.tolist(), mask.tolist())
+             for w, m in zip(row, inside) if m]
     for c, w in pairs:
         assert line_of[c] == line_of[w] and 0 < abs(position_of[c] - position_of[w]) <= 2
-    assert negatives.shape == (64, 3) and negatives.max() < len(data.vocabulary)
+    assert negatives.shape == (64, 3) and 0 <= negatives.min() and negatives.max() < len(data.vocabulary)
+
+
+def test_noise_words_follow_the_noise_distribution():
+    documents = [[f"w{i}"] * (i + 1) for i in range(12)]  # w11 twelve times, ..., w0 once
+    data = Word2VecBatches(documents * 3, Word2VecDataConfig(window=1, negatives=20, min_count=1, subsample=0))
+    negatives = data.sample(5000, torch.Generator().manual_seed(0))[3]  # (5000, 20)
+    drawn = np.bincount(negatives.flatten().numpy(), minlength=len(data.vocabulary)) / negatives.numel()
+    assert np.abs(drawn - noise_distribution(data.vocabulary.counts)).max() < 0.005
+
+
+def test_the_window_shrinks_at_random_so_near_words_count_more():
+    documents = [[f"w{i}" for i in range(200)]]  # one long line: every slot inside it, far from its ends
+    config = Word2VecDataConfig(window=4, negatives=1, min_count=1, subsample=0)
+    data = Word2VecBatches(documents, config)
+    context, mask, centre, _ = data.sample(20_000, torch.Generator().manual_seed(0))
+    inner = (centre >= 4) & (centre < 196)  # every count ties, so word w_i has id i: ids are positions
+    assert inner.sum() > 15_000
+    used = mask[inner].float().mean(0)  # (2W,) how often each offset −4..−1, 1..4 is used
+    expected = torch.tensor([1, 2, 3, 4, 4, 3, 2, 1]) / 4  # P(|j| ≤ b) = (W − |j| + 1) / W, b ~ U{1..W}
+    assert torch.allclose(used, expected, atol=0.02)
+
+
+@pytest.mark.parametrize("batch_size", [1, 64])
+def test_same_generator_same_batches_and_no_global_randomness(batch_size):
+    data = Word2VecBatches(toy_corpus(), Word2VecDataConfig(window=2, negatives=3, min_count=1))
+    torch.manual_seed(0)
+    first = data.sample(batch_size, torch.Generator().manual_seed(5))
+    torch.manual_seed(1)  # the global generator must not matter
+    second = data.sample(batch_size, torch.Generator().manual_seed(5))
+    assert all(torch.equal(a, b) for a, b in zip(first, second))
 
 
 def test_negative_sampling_loss_is_logistic_regression_on_real_and_noise_pairs():
     torch.manual_seed(0)
-    hidden, positive, negatives = torch.randn(5, 4), torch.randn(5, 4), torch.randn(5, 3, 4)
-    loss, _, _ = negative_sampling_loss(hidden, positive, negatives)
-    real = (hidden * positive).sum(1)
-    noise = torch.einsum("bd,bkd->bk", hidden, negatives)
-    expected = (F.binary_cross_entropy_with_logits(real, torch.ones(5), reduction="sum")
-                + F.binary_cross_entropy_with_logits(noise, torch.zeros(5, 3), reduction="sum")) / 5
-    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    hidden, outputs = torch.randn(5, 2, 4), torch.randn(5, 4, 4)  # B = 5, J = 2, D = 4; true word + K = 3
+    weights = torch.tensor([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 1.0]])
+    loss, real, noise = negative_sampling_loss(hidden, outputs, weights)
+    expected, pairs = 0.0, 0
+    for b, j in weights.nonzero().tolist():  # every pair that counts, one at a time
+        scores = outputs[b] @ hidden[b, j]  # (1 + K,)
+        expected += (F.binary_cross_entropy_with_logits(scores[:1], torch.ones(1), reduction="sum")
+                     + F.binary_cross_entropy_with_logits(scores[1:], torch.zeros(3), reduction="sum"))
+        pairs += 1
+        assert real[b, j].item() == pytest.approx(torch.sigmoid(scores[0]).item(), rel=1e-5)
+        assert noise[b, j] == pytest.approx(torch.sigmoid(scores[1:]), rel=1e-5)
+    assert loss.item() == pytest.approx(expected.item() / pairs, rel=1e-5)
     with pytest.raises(ValueError, match="architecture"):
         Word2VecConfig(vocab_size=10, architecture="glove")
 
 
+def test_cbow_hidden_is_the_mean_of_the_context_inside_the_window():
+    model = Word2Vec(Word2VecConfig(vocab_size=6, embedding_dim=3, architecture="CBOW"))
+    context = torch.tensor([[1, 2, 3, 4], [5, 5, 5, 5]])
+    mask = torch.tensor([[True, False, True, True], [False, False, False, False]])
+    hidden, weights = model.hidden(context, mask)
+    v = model.input_vectors.weight
+    assert torch.allclose(hidden[0, 0], (v[1] + v[3] + v[4]) / 3) and torch.equal(hidden[1, 0], torch.zeros(3))
+    assert weights.tolist() == [[1.0], [0.0]]  # a centre whose window is empty does not count
+    skip_gram = Word2Vec(Word2VecConfig(vocab_size=6, embedding_dim=3))
+    hidden, weights = skip_gram.hidden(context, mask)
+    assert hidden.shape == (2, 4, 3) and torch.equal(weights, mask.float())
+
+
 def _trained(architecture: str, steps: int) -> tuple[Trainer, Word2VecBatches]:
     config = Word2VecDataConfig(window=2, negatives=5, min_count=1, subsample=0)
-    data = Word2VecBatches(toy_corpus(), config, architecture, seed=0)
+    data = Word2VecBatches(toy_corpus(), config, seed=0)
     trainer = Trainer(seeded(Word2Vec, Word2VecConfig(len(data.vocabulary), 16, architecture)), data,
                       TrainConfig(learning_rate=0.05, batch_size=64), seed=0)
     trainer.step(steps)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-LESSONS = ("autoencoder", "vae", "gan", "rnn", "embeddings")
+LESSONS = ("autoencoder", "vae", "gan", "diffusion", "rnn", "embeddings", "seq2seq")
 LOAD_MS = 120_000  # a page's first run loads data and pretrained models while other tests share the cores
 CHANGE_MS = 60_000  # how long a click may take to show its effect
 MAX_SHOT_PIXELS = 8000  # screenshots are cut at this height
@@ -163,6 +163,8 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "gan": lambda page: train_and_watch(page, "gan"),
     "rnn": lambda page: train_and_watch(page, "rnn"),
     "embeddings": embeddings,
+    "seq2seq": lambda page: train_and_watch(page, "s2s"),
+    "diffusion": lambda page: train_and_watch(page, "diffusion"),
 }
 
 
@@ -183,7 +185,7 @@ def test_home_page_in_browser(server, page):
     open_page(page, server.url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Deep-learning playground")
     expect(keyed(page, "seed")).to_be_visible()
-    expect(page.get_by_test_id("stPageLink")).to_have_count(len(existing_lessons()))
+    expect(page.get_by_test_id("stPageLink").filter(has_text="Open ")).to_have_count(len(existing_lessons()))
     screenshot(page, "home")
 
 
@@ -196,3 +198,26 @@ def test_page_works_in_browser(server, page, name):
     INTERACTIONS[name](page)
     assert_no_exception(page)
     screenshot(page, name)
+
+
+
+SPANISH_TITLES = {"gan": "⚔️ Entrenador de GAN"}  # lessons checked in Spanish, by their Spanish title
+
+
+@pytest.fixture
+def spanish_page(browser):
+    """A fresh browser context that asks for Spanish (es-ES), as a student's Spanish browser does."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-ES")
+    context.set_default_timeout(60_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("name", SPANISH_TITLES)
+def test_page_in_spanish_in_browser(server, spanish_page, name):
+    """A Spanish browser gets the lesson in Spanish, sidebar and all, without an exception."""
+    open_page(spanish_page, f"{server.url}/{name}")
+    expect(spanish_page.get_by_role("heading", level=1)).to_have_text(SPANISH_TITLES[name])
+    expect(keyed(spanish_page, "seed")).to_contain_text("Semilla aleatoria")
+    assert_no_exception(spanish_page)
+    screenshot(spanish_page, f"{name}-es")
