@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser
 CYCLES = int(os.environ.get("PLAYGROUND_PLAY_CYCLES", "10"))
 SIZES = ((1280, 800), (1280, 720))
 SHOTS = ARTIFACTS / "screenshots"
-PREFIXES = {"autoencoder": "ae", "vae": "vae", "gan": "gan", "rnn": "rnn", "embeddings": "emb"}
+PREFIXES = {"autoencoder": "ae", "vae": "vae", "gan": "gan", "rnn": "rnn", "embeddings": "emb", "seq2seq": "s2s",
+            "diffusion": "diffusion"}
 RESULTS = {  # page: {section: what must be in view without scrolling}
     "autoencoder": {"Train": ("ae_play", "ae_live_grid", "ae_live_curves", "ae_live_latent"),
                     "Linear AE = PCA": ("ae_pca_play", "ae_pca_space", "ae_pca_angle"),
@@ -42,6 +43,10 @@ RESULTS = {  # page: {section: what must be in view without scrolling}
                    "Neighbours & similarity": ("emb_neighbours_chart",), "Projection": ("emb_projection_chart",),
                    "One-hot vs dense": ("emb_one_hot_map", "emb_dense_map"), "Benchmarks": ('[data-testid="stMetric"]',),
                    "Train your own": ("emb_w2v_play", "emb_w2v_loss")},
+    "seq2seq": {"Train": ("s2s_play", "s2s_race"), "Greedy vs beam search": ("s2s_beam_attention",),
+                "Scores: exact match, BLEU, chrF": ('[data-testid="stMetric"]',), "Data": ("s2s_data",)},
+    "diffusion": {"Learn to denoise": ("diffusion_play", "diffusion_curves"),
+                  "Forward process": ("diffusion_forward_figure",)},
 }
 LIVE = [(page, section, results[0].removesuffix("_play"))
         for page, sections in RESULTS.items() for section, results in sections.items() if results[0].endswith("_play")]
