@@ -29,6 +29,7 @@ CONTENDERS = {N_("attention"): "attention", N_("no attention"): "plain",  # name
 HIDDEN_SIZES = (32, 64, 128)  # at most 128 units and 128 examples: a race step of all three contenders ≤ 0.3 s
 BATCH_SIZES = (16, 32, 64, 128)
 STEPS_PER_CLICK = (1, 2, 5)  # so that one ⏭ costs at most ~1.5 s of CPU (~0.3 s at the defaults)
+SECTIONS = (N_("Train"), N_("Greedy vs beam search"), N_("Scores: exact match, BLEU, chrF"), N_("Data"))
 PRETRAINED_LABELS = {N_("pretrained · attention"): PRETRAINED["additive"],
                      N_("pretrained · no attention"): PRETRAINED["none"]}
 
@@ -68,36 +69,33 @@ def task_controls(task_id: str) -> Task:
 
 
 def architecture_controls() -> tuple[dict, str, bool]:
-    """Cell, attention score, encoder, width and a third contender, with the equations they change beside them."""
-    controls, formulas = st.columns([2, 3])
-    cell = controls.radio(_("Cell (encoder and decoder)"), CELLS, horizontal=True, **widgets.kept("s2s_cell"))
-    kind = controls.radio(_("Attention score"), tuple(SCORE_NAMES), horizontal=True,
-                          format_func=option_labels(SCORE_NAMES, lambda score: _(SCORE_NAMES[score])),
-                          **widgets.kept("s2s_score"))
-    bidirectional = controls.toggle(_("Bidirectional encoder"), value=True, **widgets.kept("s2s_bidirectional"),
-                                    help=_("Each direction gets H/2 units, so h_j has H numbers either way."))
-    hidden = controls.select_slider(_("Hidden units H"), HIDDEN_SIZES, value=lessons.HIDDEN_SIZE,
-                                    **widgets.kept("s2s_hidden_size"))
-    transformer = controls.toggle(_("Add a one-layer Transformer (third contender)"),
-                                  **widgets.kept("s2s_transformer"),
-                                  help=_("No recurrence: self-attention in the encoder and decoder, cross-attention "
-                                         "between them, d_model = H, 4 heads, learned positions."))
-    formulas.latex(ENCODER.replace("CELL", cell))
-    formulas.latex(DECODER.replace("CELL", cell))
-    formulas.latex(OUTPUT)
-    formulas.latex(NO_ATTENTION)
-    formulas.latex(ATTENTION)
-    formulas.latex(SCORES[kind])
+    """Cell, attention score, encoder, width and a third contender, with the equations they change under them."""
+    cell = st.radio(_("Cell (encoder and decoder)"), CELLS, horizontal=True, **widgets.kept("s2s_cell"))
+    st.latex(ENCODER.replace("CELL", cell))
+    st.latex(DECODER.replace("CELL", cell))
+    st.latex(OUTPUT)
+    kind = st.radio(_("Attention score"), tuple(SCORE_NAMES), horizontal=True,
+                    format_func=option_labels(SCORE_NAMES, lambda score: _(SCORE_NAMES[score])),
+                    **widgets.kept("s2s_score"))
+    st.latex(NO_ATTENTION)
+    st.latex(ATTENTION)
+    st.latex(SCORES[kind])
+    bidirectional = st.toggle(_("Bidirectional encoder"), value=True, **widgets.kept("s2s_bidirectional"),
+                              help=_("Each direction gets H/2 units, so h_j has H numbers either way."))
+    hidden = st.select_slider(_("Hidden units H"), HIDDEN_SIZES, value=lessons.HIDDEN_SIZE,
+                              **widgets.kept("s2s_hidden_size"))
+    transformer = st.toggle(_("Add a one-layer Transformer (third contender)"), **widgets.kept("s2s_transformer"),
+                            help=_("No recurrence: self-attention in the encoder and decoder, cross-attention "
+                                   "between them, d_model = H, 4 heads, learned positions."))
     if transformer:
-        formulas.latex(TRANSFORMER)
+        st.latex(TRANSFORMER)
     return dict(cell=cell, bidirectional=bidirectional, hidden_size=hidden), kind, transformer
 
 
 def teacher_forcing_control() -> float:
-    slider, formula = st.columns([2, 3])
-    ratio = slider.slider(_("Teacher forcing p"), 0.0, 1.0, 1.0, step=0.05, **widgets.kept("s2s_teacher_forcing"),
-                          help=_("May change while training runs."))
-    formula.latex(TEACHER_FORCING)
+    ratio = st.slider(_("Teacher forcing p"), 0.0, 1.0, 1.0, step=0.05, **widgets.kept("s2s_teacher_forcing"),
+                      help=_("May change while training runs."))
+    st.latex(TEACHER_FORCING)
     return ratio
 
 
@@ -275,30 +273,37 @@ st.write(_(
     "every source character at every step and chooses where to read. Train both side by side on the same data "
     "and watch which learns first, then look at where the attention model reads while it writes."
 ))
-task_id = st.segmented_control(_("Task"), tuple(TASKS), format_func=option_labels(TASKS, lambda task: _(TASKS[task])),
-                               default="dates", **widgets.kept("s2s_task"))
-task_id = task_id or "dates"  # clicking the selected task again clears the choice
-task = task_controls(task_id)
-settings, kind, transformer = architecture_controls()
-teacher_forcing = teacher_forcing_control()
-learning_rate, batch_size = widgets.learning_controls("s2s", lessons.LEARNING_RATE, lessons.BATCH_SIZE,
-                                                     batch_sizes=BATCH_SIZES)
+task_column, section_column = st.columns([5, 4], vertical_alignment="center")
+task_id = task_column.segmented_control(_("Task"), tuple(TASKS), default="dates", required=True,
+                                        format_func=option_labels(TASKS, lambda task: _(TASKS[task])),
+                                        label_visibility="collapsed", **widgets.kept("s2s_task"))
+with section_column:
+    section = widgets.section_picker("s2s_section", SECTIONS)
+controls, result = widgets.controls_and_result((2, 5))
+with controls:
+    task = task_controls(task_id)
+    source = typed_source(task_id, task)
+    settings, kind, transformer = architecture_controls()
+    teacher_forcing = teacher_forcing_control()
+    learning_rate, batch_size = widgets.learning_controls("s2s", lessons.LEARNING_RATE, lessons.BATCH_SIZE,
+                                                         batch_sizes=BATCH_SIZES)
 trainers = session_trainers(task_id, task, contender_configs(task, settings, kind, transformer), teacher_forcing,
                             learning_rate, batch_size)
 widgets.pause_other_trainers("s2s_", keep=trainers.values())  # only the task on screen trains
-source = typed_source(task_id, task)
-widgets.training_panel("s2s", list(trainers.values()), lambda: live_view(trainers, source),
-                       steps_per_click=STEPS_PER_CLICK, default_steps=5)
-if any(trainer.diverged for trainer in trainers.values()):
-    st.stop()
-beam_tab, scores_tab, data_tab = st.tabs([_("Greedy vs beam search"), _("Scores: exact match, BLEU, chrF"), _("Data")])
-with beam_tab:
-    beam_view(task_id, trainers, source)
-with scores_tab:
-    scores_view(task_id, task, trainers)
-with data_tab:
-    data_view(task)
-lead = trainers["attention"]
-widgets.download_model(lead.model, f"seq2seq_{task_id}_attention.safetensors", key="s2s_download")
-widgets.download_run("s2s", lead, Recipe(lessons.build_trainer, (task, lead.model.config, lead.config, lead.seed),
-                                         title=f"Seq2seq with attention: {TASKS[task_id]}").setup())
+with result:
+    if section == SECTIONS[0]:
+        widgets.training_panel("s2s", list(trainers.values()), lambda: live_view(trainers, source),
+                               steps_per_click=STEPS_PER_CLICK, default_steps=5)
+        lead = trainers["attention"]
+        widgets.download_model(lead.model, f"seq2seq_{task_id}_attention.safetensors", key="s2s_download")
+        widgets.download_run("s2s", lead, Recipe(lessons.build_trainer, (task, lead.model.config, lead.config,
+                                                                         lead.seed),
+                                                 title=f"Seq2seq with attention: {TASKS[task_id]}").setup())
+    elif any(trainer.diverged for trainer in trainers.values()):
+        st.error(_("Training diverged: lower the learning rate and press ↺ Reset in the Train section."))
+    elif section == SECTIONS[1]:
+        beam_view(task_id, trainers, source)
+    elif section == SECTIONS[2]:
+        scores_view(task_id, task, trainers)
+    else:
+        data_view(task)

@@ -64,24 +64,6 @@ def keyed(page: Page, key: str) -> Locator:
     return page.locator(f".st-key-{key}")
 
 
-def show_tab(page: Page, key: str) -> Locator:
-    """Click the tab that holds the widget `key` (if it is in one) and return that tab's panel.
-
-    Streamlit keeps every tab's panel in the page beside its tab bar, but only the open one is an ARIA
-    tabpanel (the others are inert and have no tab pointing at them); a panel's place among its
-    siblings is its tab's place in the bar.
-    """
-    panels = page.get_by_test_id("stTabPanel").filter(has=keyed(page, key))
-    if panels.count() == 0:
-        return page.get_by_test_id("stMain")
-    panel = panels.last  # the innermost tab panel that holds the widget
-    place = panel.evaluate("panel => [...panel.parentElement.children].filter(c => c.dataset.testid === 'stTabPanel')"
-                           ".indexOf(panel)")
-    panel.locator("xpath=../*[@role='tablist']//*[@role='tab']").nth(place).click()
-    expect(keyed(page, key)).to_be_visible()
-    return panel
-
-
 def metric_value(scope: Locator, label: str) -> str:
     """The value shown by the training panel's metric `label` (the newest, while a rerun redraws it)."""
     metric = scope.get_by_test_id("stMetric").filter(
@@ -118,8 +100,11 @@ def loss_chart(scope: Locator) -> str:
 # ---- the main interaction of each page -------------------------------------------------------
 
 def train_and_watch(page: Page, prefix: str) -> None:
-    """⏭ step then ▶ play: the step counter and the loss chart must move, then ⏸ pause stops them."""
-    scope = show_tab(page, f"{prefix}_play")
+    """⏭ step then ▶ play: the step counter and the loss chart must move, then ⏸ pause stops them.
+
+    Every page opens on the section that holds its training panel (the only section drawn)."""
+    scope = page.get_by_test_id("stMain")
+    expect(keyed(page, f"{prefix}_play")).to_be_visible()
     steps, chart = step_counter(scope), loss_chart(scope)
     keyed(page, f"{prefix}_step").get_by_role("button").click()
     wait_until(page, lambda: step_counter(scope) > steps, "⏭ step did not advance the step counter")
