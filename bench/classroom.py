@@ -132,8 +132,10 @@ def measure_class(setup: str, count: int, bare: float) -> list[Row]:
     goals = GOALS.get((setup, count), {})
     return [
         Row(f"{name}: refresh median", statistics.median(gaps), "s", goal=goals.get("refresh median"),
-            note=(f"{len(lesson.gaps)} refreshes; per student {statistics.median(lesson.steps) / PLAY_SECONDS:.0f} "
-                  f"steps/s (median, min {min(lesson.steps) / PLAY_SECONDS:.0f}); load average {load:.1f}")),
+            note=(f"{len(lesson.gaps)} refreshes; per student {statistics.median(lesson.steps) / PLAY_SECONDS:.1f} "
+                  f"steps/s (median, min {min(lesson.steps) / PLAY_SECONDS:.1f}); ⏸ answered in "
+                  f"{statistics.median(lesson.pause_seconds):.2f} s (median, max {max(lesson.pause_seconds):.2f} s) "
+                  f"after the student's last refresh; load average {load:.1f}")),
         Row(f"{name}: refresh p95", float(np.percentile(gaps, 95)), "s", goal=goals.get("refresh p95")),
         Row(f"{name}: class steps/s", total, "steps/s", bare * usable, f"bare loop × {usable}",
             goal=goals.get("class steps/s"), note=(
