@@ -31,6 +31,11 @@ class Replica:
                 return int(line.split()[1]) / 1024  # the line reads "VmRSS:   123456 kB"
         raise RuntimeError("no VmRSS line in /proc/<pid>/status")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, user and system, read from /proc/<pid>/stat."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
+
     def health_seconds(self, timeout: float = 10.0) -> float:
         """Seconds until /_stcore/health answers 200 (raises if it does not within `timeout`)."""
         return health_seconds(self.url, timeout)
