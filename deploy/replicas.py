@@ -1,6 +1,8 @@
 """One replica of the app: a `streamlit run app.py` process on a port, its log, its health and memory."""
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 90  # a replica answers within seconds; the margin is for a busy 2-core machine
 CPU_THREADS = "1"  # PLAYGROUND_THREADS: one torch thread per process, one process per core
+PR_SET_PDEATHSIG = 1  # from Linux's <sys/prctl.h>: the signal a process gets when its parent dies
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ class Replica:
         """Restart the server's peak memory (VmHWM) from its current RSS, which it returns."""
         Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
         return self.rss_megabytes()
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, user and system, read from /proc/<pid>/stat."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
 
     def health_seconds(self, timeout: float = 10.0) -> float:
         """Seconds until /_stcore/health answers 200 (raises if it does not within `timeout`)."""
@@ -96,8 +104,4 @@ def stop_with_parent() -> None:
     """In the child before it starts (Linux): the kernel sends it SIGTERM when its parent dies, however it dies,
     so no replica or balancer outlives the launcher, test or bench that started it."""
     if sys.platform == "linux":
-        import ctypes
-        import signal
-
-        PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
