@@ -1,5 +1,6 @@
 """Autoencoder: squeeze digits through a bottleneck and see what the code is forced to learn."""
 
+import copy
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -7,7 +8,9 @@ import numpy as np
 import streamlit as st
 
 from playground import autoencoder_lessons as lessons
+from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, OverBudget
 from playground.data import Split, cloud_3d, split
+from playground.export import Recipe, Source, split_source
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
 from playground.figures.vae import ink
@@ -22,56 +25,59 @@ from playground.models.autoencoder import (
 from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.text import plain
 from ui.components import draw_pad, latent_pad
 from ui.i18n import _
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
-GRID_COLUMNS = 10  # test digits in the reconstruction grid
+GRID_COLUMNS = 5  # test digits in the reconstruction grid (a square beside the curves)
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
+CLOUD = ("from playground.data import cloud_3d",)  # what a script imports to remake the cloud
 ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "linear": "Linear (= PCA)"}
 SECTIONS = ("Train", "Linear AE = PCA", "Anomalies", "Few labels")
 
 
-@st.cache_data
+@st.cache_data(max_entries=32)  # keyed by the seed and the slider: bounded, small keys
 def pixel_accuracy(dataset: str, seed: int, labels: int) -> float:
     data = split(dataset, seed)
     return lessons.few_label_accuracy(data.x_train, data.x_test, data, labels, seed)
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
-    """'128, 32' → (128, 32); a message and the default when the text is not a list of positive integers."""
+    """'128, 32' → (128, 32); a message and the default when the text is not 1 to MAX_HIDDEN_LAYERS
+    positive integers."""
     try:
         sizes = tuple(int(part) for part in text.replace(",", " ").split())
     except ValueError:
         sizes = ()
-    if not sizes or min(sizes) < 1 or max(sizes) > 2048:
-        st.warning("Hidden sizes must be whole numbers between 1 and 2048, e.g. `128, 32`; "
-                   f"using {AE_MNIST_CONFIG.hidden_sizes}.")
+    if not 1 <= len(sizes) <= MAX_HIDDEN_LAYERS or min(sizes) < 1 or max(sizes) > 2048:
+        st.warning(f"Hidden sizes must be whole numbers between 1 and 2048, at most {MAX_HIDDEN_LAYERS} of them, "
+                   f"e.g. `128, 32`; using {AE_MNIST_CONFIG.hidden_sizes}.")
         return AE_MNIST_CONFIG.hidden_sizes
     return sizes
 
 
 def architecture_controls() -> dict:
-    architecture = st.radio("Architecture", ARCHITECTURES, key="ae_architecture", format_func=ARCHITECTURE_NAMES.get,
-                            horizontal=True, persist_state=widgets.PERSIST)
-    latent_dim = st.slider("Latent size k", 1, MAX_LATENT_DIM, AE_MNIST_CONFIG.latent_dim, key="ae_latent_dim",
-                           persist_state=widgets.PERSIST)
+    architecture = st.radio("Architecture", ARCHITECTURES, format_func=ARCHITECTURE_NAMES.get,
+                            horizontal=True, **widgets.kept("ae_architecture"))
+    latent_dim = st.slider("Latent size k", 1, MAX_LATENT_DIM, AE_MNIST_CONFIG.latent_dim,
+                           **widgets.kept("ae_latent_dim"))
     st.latex(r"x \in \mathbb{R}^D \xrightarrow{f} h \in \mathbb{R}^k \xrightarrow{g} \hat x \in \mathbb{R}^D")
     choices: dict = dict(architecture=architecture, latent_dim=latent_dim)
     if architecture == "dense":
-        text = st.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", key="ae_hidden_sizes",
-                             persist_state=widgets.PERSIST)
+        text = st.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", max_chars=HIDDEN_SIZES_CHARACTERS,
+                             **widgets.kept("ae_hidden_sizes"))
         choices["hidden_sizes"] = hidden_sizes(text)
     if architecture == "linear":
         choices["output"] = "identity"
         st.caption("No activation anywhere: x̂ = W′(W x + b) + b′, a projection onto a k-dimensional plane.")
     else:
-        choices["activation"] = st.selectbox("Activation", tuple(ACTIVATIONS), key="ae_activation",
-                                             persist_state=widgets.PERSIST)
+        choices["activation"] = st.selectbox("Activation", tuple(ACTIVATIONS),
+                                             **widgets.kept("ae_activation"))
     if architecture == "conv":
         st.caption("Encoder: 3×3 convolutions with stride 2 (16, 32 channels); decoder: transposed convolutions.")
     return choices
@@ -81,16 +87,16 @@ def regulariser_controls() -> dict:
     st.markdown("**Regularisers** (combine freely; they change mid-run)")
     st.latex(r"\begin{aligned}\mathcal{L} &= \tfrac{1}{D}\lVert x - g(f(\tilde x))\rVert^2 + \lambda_1 \lVert h\rVert_1"
              r" \\ &\quad + \lambda_2 \lVert J_f(\tilde x)\rVert_F^2, \qquad h = f(\tilde x)\end{aligned}")
-    noise = st.selectbox("Denoising: corruption", NOISES, key="ae_noise", persist_state=widgets.PERSIST)
-    level = st.slider("Noise level (σ or p)", 0.0, 1.0, AE_MNIST_CONFIG.noise_level, 0.05, key="ae_noise_level",
-                      disabled=noise == "none", persist_state=widgets.PERSIST)
+    noise = st.selectbox("Denoising: corruption", NOISES, **widgets.kept("ae_noise"))
+    level = st.slider("Noise level (σ or p)", 0.0, 1.0, AE_MNIST_CONFIG.noise_level, 0.05,
+                      **widgets.kept("ae_noise_level", disabled=noise == "none"))
     st.latex(r"\tilde x = x \odot m,\ m_i \sim \mathrm{Bernoulli}(1-p)" if noise == "masking"
              else r"\tilde x = x + \varepsilon,\ \varepsilon \sim \mathcal{N}(0, \sigma^2 I)")
-    sparsity = st.select_slider("Sparse: λ₁", PENALTY_WEIGHTS, 0.0, key="ae_sparsity_weight",
-                                persist_state=widgets.PERSIST)
+    sparsity = st.select_slider("Sparse: λ₁", PENALTY_WEIGHTS, 0.0,
+                                **widgets.kept("ae_sparsity_weight"))
     st.latex(r"\lambda_1 \lVert h \rVert_1 = \lambda_1 \sum_j |h_j|")
-    contraction = st.select_slider("Contractive: λ₂", PENALTY_WEIGHTS, 0.0, key="ae_contractive_weight",
-                                   persist_state=widgets.PERSIST)
+    contraction = st.select_slider("Contractive: λ₂", PENALTY_WEIGHTS, 0.0,
+                                   **widgets.kept("ae_contractive_weight"))
     st.latex(r"\lambda_2 \lVert J_f(x)\rVert_F^2"
              r" = \lambda_2 \sum_{i,j} \Big(\frac{\partial h_j}{\partial x_i}\Big)^2")
     noise_level = level if noise != "none" else AE_MNIST_CONFIG.noise_level  # an unused level must not rebuild
@@ -104,21 +110,32 @@ def fits_pretrained(dataset: str, config: AutoencoderConfig) -> bool:
     return dataset == "MNIST 28×28" and same_layers == AE_MNIST_CONFIG and widgets.seed() == AE_MNIST_SPLIT_SEED
 
 
-def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, start_pretrained: bool) -> Trainer:
-    trainer = lessons.make_trainer(config, data.x_train, data.x_test, train, widgets.seed(), widgets.device())
+def recipe(config: AutoencoderConfig, dataset: str, train: TrainConfig, start_pretrained: bool) -> Recipe:
+    data = split_source(dataset, widgets.seed())
+    start = f"trainer.start_from(load_pretrained({PRETRAINED!r}).state_dict(), 'pretrained')"
+    return Recipe(lessons.make_trainer, (config, data.part("x_train"), data.part("x_test"), train, widgets.seed()),
+                  title=f"Autoencoder on {dataset}", then=start if start_pretrained else "",
+                  then_imports=("from playground.pretrain import load_pretrained",) if start_pretrained else ())
+
+
+def build_trainer(config: AutoencoderConfig, dataset: str, train: TrainConfig, start_pretrained: bool) -> Trainer:
+    trainer = recipe(config, dataset, train, start_pretrained).build(widgets.device())
     if start_pretrained:
         trainer.start_from(widgets.pretrained(PRETRAINED).state_dict(), "pretrained")
     return trainer
 
 
 def pretrain_greedily(trainer: Trainer, data: Split, steps: int, spec: tuple) -> None:
-    """Button callback: from fresh weights, one layer pair at a time, then hand the stack back for fine-tuning."""
+    """Button callback: start greedy pre-training from fresh weights (a copy: ▶ Play cannot touch it); the
+    page then advances it a slice per refresh and hands the stack back for fine-tuning when it is done."""
     trainer.start_from(None)
-    model = trainer.model
-    train = replace(trainer.config, eval_every=steps)
-    losses = lessons.greedy_pretrain(model, data.x_train, steps, train, widgets.seed())
-    st.session_state["ae_greedy_losses"] = (spec, losses)
-    trainer.start_from(model.state_dict(), "greedy pre-trained")
+    job = lessons.GreedyPretraining(copy.deepcopy(trainer.model), data.x_train, steps,
+                                    replace(trainer.config, eval_every=steps), widgets.seed())
+    st.session_state["ae_greedy_job"] = (spec, job)
+
+
+def hand_over(trainer: Trainer, job: lessons.GreedyPretraining) -> None:
+    trainer.start_from(job.model.state_dict(), "greedy pre-trained")
 
 
 def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str], title: str):
@@ -129,9 +146,9 @@ def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> 
     model, history = trainer.model, trainer.history
     rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
     noisy = model.config.noise != "none"
-    st.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
-                               else "test originals over their reconstructions"), key="ae_live_grid")
-    curves, latent = st.columns(2)
+    grid, curves, latent = st.columns(3)
+    grid.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
+                                 else "test originals over their reconstructions"), key="ae_live_grid")
     penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
     curves.plotly_chart(loss_curves(history, ["train loss", "test loss", *penalties], log_y=True,
                                     title="Reconstruction error" + (" · penalties (before λ)" if penalties else "")),
@@ -140,6 +157,9 @@ def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> 
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
     codes = lessons.codes(model, data.x_test)
+    if not np.isfinite(codes).all():
+        latent.error("The codes are not finite (the model has diverged): press ↺ Reset.")
+        return
     points = lessons.latent_map(codes, "PCA", widgets.seed())
     origin, plane_axes = lessons.latent_plane(codes)
     markers = []
@@ -172,19 +192,24 @@ def training_section() -> None:
         try:
             config = AutoencoderConfig(input_shape=data.image_shape, **choices)
         except ValueError as error:
-            st.error(f"This autoencoder cannot be built: {error}")
+            st.error(f"This autoencoder cannot be built: {plain(error)}")
             return
         learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
         train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
-        start_pretrained = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None and st.toggle(
-            "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
+        offered = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None
+        start_pretrained = offered and st.toggle(
+            "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True,
             help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.",
-            persist_state=widgets.PERSIST)
+            **widgets.kept("ae_pretrained"))
         layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
         spec = (dataset, widgets.seed(), layers, start_pretrained)
-        trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
-        trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
-                          **{field: getattr(config, field) for field in REGULARISER_FIELDS})
+        try:  # the budget is checked before anything is built, and again on every change
+            trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, dataset, train, start_pretrained))
+            trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
+                              **{field: getattr(config, field) for field in REGULARISER_FIELDS})
+        except OverBudget as error:
+            st.error(str(error), icon="⚖️")
+            return
         widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
         if config.architecture == "dense":
             greedy_controls(trainer, data, spec)
@@ -199,6 +224,7 @@ def training_section() -> None:
         with picture:
             widgets.download_png(reconstructions_png(trainer.model, data.x_test[:GRID_COLUMNS], widgets.seed()),
                                  "reconstructions.png", key="ae_download_grid")
+        widgets.download_run("ae", trainer, recipe(config, dataset, train, start_pretrained).setup())
         tsne_map(trainer, data, spec)
 
 
@@ -213,14 +239,22 @@ def your_digit(data: Split) -> np.ndarray | None:
 def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:
     if trainer.model.config.latent_dim <= 2:
         return
-    if st.button("Compute a t-SNE map of the current codes (a few seconds)", key="ae_tsne", disabled=trainer.playing):
+    label = f"Compute a t-SNE map of the first {TSNE_POINTS} test codes (about a second)"
+    if st.button(label, key="ae_tsne", disabled=trainer.playing,
+                 help="t-SNE's cost grows faster than the number of points; the class server's budget is "
+                      f"{TSNE_POINTS} points per map."):
         with st.spinner("t-SNE…"):
-            points = lessons.latent_map(lessons.codes(trainer.model, data.x_test), "t-SNE", widgets.seed())
-            st.session_state["ae_tsne_map"] = (spec, trainer.step_count, points)
+            codes = lessons.codes(trainer.model, data.x_test[:TSNE_POINTS])
+            if np.isfinite(codes).all():
+                points = lessons.latent_map(codes, "t-SNE", widgets.seed())
+                st.session_state["ae_tsne_map"] = (spec, trainer.step_count, points)
+            else:
+                st.error("The codes are not finite (the model has diverged): press ↺ Reset first.")
     stored = st.session_state.get("ae_tsne_map")
     if stored is not None and stored[0] == spec:
         title = f"t-SNE of the codes at step {stored[1]:,}"
-        st.plotly_chart(latent_figure(stored[2], data.y_test, ("t-SNE 1", "t-SNE 2"), title), key="ae_tsne_chart")
+        st.plotly_chart(latent_figure(stored[2], data.y_test[:TSNE_POINTS], ("t-SNE 1", "t-SNE 2"), title),
+                        key="ae_tsne_chart")
 
 
 def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
@@ -230,13 +264,18 @@ def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
                "the trained layers are then stacked and fine-tuned together with ▶ Play.")
     st.latex(r"\begin{gathered}h_0 = x, \qquad h_i = f_i(h_{i-1}), \\"
              r" \min_{f_i, g_i} \lVert h_{i-1} - g_i(f_i(h_{i-1}))\rVert^2\end{gathered}")
-    steps = st.select_slider("Steps per layer pair", (50, 100, 200, 500, 1000), 200, key="ae_greedy_steps",
-                             persist_state=widgets.PERSIST)
+    steps = st.select_slider("Steps per layer pair", (50, 100, 200, 500, 1000), 200,
+                             **widgets.kept("ae_greedy_steps"))
     st.button("Pre-train from random weights, layer by layer", key="ae_greedy", disabled=trainer.playing,
               on_click=pretrain_greedily, args=(trainer, data, steps, spec))
-    stored = st.session_state.get("ae_greedy_losses")
-    if stored is not None and stored[0] == spec:
-        losses = ", ".join(f"{loss:.4f}" for loss in stored[1])
+    stored = st.session_state.get("ae_greedy_job")
+    if stored is None or stored[0] != spec:
+        return
+    job = stored[1]
+    if not job.done:
+        widgets.run_in_slices("ae_greedy", [job], "Pre-training layer pairs", on_done=lambda: hand_over(trainer, job))
+    else:
+        losses = ", ".join(f"{loss:.4f}" for loss in job.losses)
         st.caption(f"Final loss of each layer pair, outermost first: {losses}. Now press ▶ Play to fine-tune.")
 
 
@@ -247,8 +286,8 @@ def render_pca(trainer: Trainer, points: np.ndarray) -> None:
     space.plotly_chart(planes_3d(points, planes, title="the cloud and the two reconstruction planes"),
                        key="ae_pca_space")
     maps.metric("Principal angle between the two planes", f"{trainer.history.last(lessons.ANGLE):.2f}°")
-    maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)"),
-                      key="ae_pca_angle")
+    maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)")
+                      .update_layout(height=250), key="ae_pca_angle")
     projection = lessons.pca_projection(points, 2)
     sectors = lessons.angular_sectors(projection)
     left, right = st.columns(2)
@@ -259,7 +298,7 @@ def render_pca(trainer: Trainer, points: np.ndarray) -> None:
 
 
 def pca_section() -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     seed = widgets.seed()
     points, test = cloud_3d(CLOUD_POINTS, seed), cloud_3d(CLOUD_POINTS // 3, seed + 1)
     with controls:
@@ -274,11 +313,14 @@ def pca_section() -> None:
         learning_rate, batch_size = widgets.learning_controls("ae_pca", learning_rate=3e-3, batch_size=64)
     config = AutoencoderConfig(input_shape=(3,), architecture="linear", latent_dim=2, output="identity")
     train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, eval_every=10)
-    trainer = widgets.session_trainer(
-        "ae_pca", seed, lambda: lessons.make_trainer(config, points, test, train, seed, widgets.device()))
+    clouds = (Source(points, f"cloud_3d({CLOUD_POINTS}, {seed})", CLOUD),
+              Source(test, f"cloud_3d({CLOUD_POINTS // 3}, {seed + 1})", CLOUD))
+    pca_recipe = Recipe(lessons.make_trainer, (config, *clouds, train, seed), title="Linear autoencoder and PCA")
+    trainer = widgets.session_trainer("ae_pca", seed, lambda: pca_recipe.build(widgets.device()))
     trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
     with result:
         widgets.training_panel("ae_pca", trainer, lambda: render_pca(trainer, points))
+        widgets.download_run("ae_pca", trainer, pca_recipe.setup())
 
 
 def studied_model() -> tuple[Autoencoder, str, Split] | None:
@@ -293,14 +335,17 @@ def studied_model() -> tuple[Autoencoder, str, Split] | None:
 
 
 def anomaly_section(model: Autoencoder, data: Split) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("An autoencoder reconstructs well what looks like its training data. A large reconstruction "
                    "error flags an input unlike the rest: a badly written digit, a smudge, or data from elsewhere.")
         st.latex(r"\text{score}(x) = \tfrac{1}{D}\lVert x - g(f(x))\rVert^2")
-        count = st.slider("Worst-reconstructed test images to show", 5, 30, 10, key="ae_worst_count",
-                          persist_state=widgets.PERSIST)
+        count = st.slider("Worst-reconstructed test images to show", 5, 30, 10,
+                          **widgets.kept("ae_worst_count"))
     errors = lessons.reconstruction_errors(model, data.x_test)
+    if not np.isfinite(errors).all():
+        result.error("The reconstruction errors are not finite (the model has diverged): press ↺ Reset in Train.")
+        return
     worst = lessons.worst_reconstructed(errors, count)
     threshold = float(errors[worst[-1]])
     originals = data.x_test[worst]
@@ -319,12 +364,16 @@ def labels_section(model: Autoencoder, dataset: str, data: Split) -> None:
         st.caption("Labels are expensive, images are cheap. The autoencoder learned from the images alone; now fit "
                    "a logistic regression on a few labelled examples, once on its k-number codes and once on the raw "
                    "pixels, and compare on the test set.")
-        st.latex(r"p(y = c \mid z) = \operatorname{softmax}(W z + b)_c, \qquad z = f(x) \ \text{ or } \ z = x")
-        labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels",
-                           persist_state=widgets.PERSIST)
+        st.latex(r"\begin{gathered}p(y = c \mid z) = \operatorname{softmax}(W z + b)_c \\"
+                 r" z = f(x) \ \text{ or } \ z = x\end{gathered}")
+        labels = st.slider("Labelled training examples", 50, 1000, 100, 50, **widgets.kept("ae_labels"))
     seed = widgets.seed()
-    codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test), data,
-                                       labels, seed)
+    try:
+        codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test),
+                                           data, labels, seed)
+    except ValueError as error:  # codes of a diverged model
+        result.error(f"Cannot fit on these codes: {error}. Press ↺ Reset in Train.")
+        return
     pixels = pixel_accuracy(dataset, seed, labels)
     with result:
         on_codes, on_pixels = st.columns(2)

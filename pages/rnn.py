@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from playground import rnn_lessons as lessons
+from playground.budgets import SAMPLED_UNITS, OverBudget, check
 from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
 from playground.models.rnn import CELLS, SequenceModel
 from playground.seeding import seeded
@@ -27,6 +28,7 @@ from playground.sequences import (
 )
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.text import plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -51,21 +53,27 @@ RECURRENCE = r"h_t = \phi\left(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b_h\right)"
 EQUATIONS = {
     "RNN": r"h_t = \tanh\left(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b_h\right)",
     "LSTM": r"""\begin{aligned}
-        i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) && \text{input gate} \\
-        f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f) && \text{forget gate} \\
-        o_t &= \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o) && \text{output gate} \\
-        g_t &= \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) && \text{candidate} \\
-        c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{cell state} \\
+        i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) \\
+        f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f) \\
+        o_t &= \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o) \\
+        g_t &= \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
         h_t &= o_t \odot \tanh(c_t)
     \end{aligned}""",
     "GRU": r"""\begin{aligned}
-        z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) && \text{update gate} \\
-        r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) && \text{reset gate} \\
-        n_t &= \tanh\big(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big) && \text{candidate} \\
+        z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) \\
+        r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) \\
+        n_t &= \tanh\big(W_{xn} x_t + b_{xn} \\ &\qquad + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big) \\
         h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
     \end{aligned}""",
 }
-KEEP_BIAS = {"LSTM": r"b_f = b,\ b_i = -b:\ f_0 = \sigma(b),\ i_0 = 1 - \sigma(b)", "GRU": r"b_z = b:\ z_0 = \sigma(b)"}
+GATES = {  # what each letter of EQUATIONS is
+    "RNN": "One state h, rewritten at every step.",
+    "LSTM": "i input gate, f forget gate, o output gate, g candidate, c cell state (the memory), h output.",
+    "GRU": "z update gate, r reset gate, n candidate; h is both the memory and the output.",
+}
+KEEP_BIAS = {"LSTM": r"\begin{gathered}b_f = b,\ b_i = -b: \\ f_0 = \sigma(b),\ i_0 = 1 - \sigma(b)\end{gathered}",
+             "GRU": r"b_z = b:\ z_0 = \sigma(b)"}
 GRADIENT = (r"\frac{\partial \ell_T}{\partial h_t} = \frac{\partial \ell_T}{\partial h_T}"
             r"\prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}")
 PERPLEXITY = (r"\begin{gathered}\mathrm{PPL} = \exp\Big(-\frac{1}{N} \sum_{n=1}^{N}"
@@ -81,29 +89,29 @@ def key(task_id: str, name: str) -> str:
 
 def architecture_controls(task_id: str) -> tuple[str, int, int, float]:
     """Cell, hidden units, layers and keep-gate bias, with the chosen cell's equations beside them."""
-    defaults, keep = DEFAULTS[task_id], widgets.PERSIST
-    cell = st.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True, key=key(task_id, "cell"),
-                    persist_state=keep)
+    defaults = DEFAULTS[task_id]
+    cell = st.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True,
+                    **widgets.kept(key(task_id, "cell")))
     st.latex(EQUATIONS[cell])
+    st.caption(GATES[cell])
     if cell in KEEP_BIAS:
         st.latex(KEEP_BIAS[cell])
     hidden = st.select_slider("Hidden units H", (8, 16, 32, 64, 128, 256), value=defaults["hidden"],
-                              key=key(task_id, "hidden_size"), persist_state=keep)
-    layers = st.slider("Layers", 1, 3, 1, key=key(task_id, "num_layers"), persist_state=keep)
+                              **widgets.kept(key(task_id, "hidden_size")))
+    layers = st.slider("Layers", 1, 3, 1, **widgets.kept(key(task_id, "num_layers")))
     bias = st.slider("Keep-gate bias b (LSTM, GRU)", 0.0, 6.0, defaults["bias"], step=0.5,
-                     key=key(task_id, "keep_gate_bias"), disabled=cell == "RNN", persist_state=keep,
+                     **widgets.kept(key(task_id, "keep_gate_bias"), disabled=cell == "RNN"),
                      help="The share σ(b) of the old state a gate keeps per step at the start. At b = 0 a "
                           "memory halves every step; b = 4 keeps 98 %, so early steps still get a gradient.")
     return cell, hidden, layers, bias
 
 
 def forecast_controls() -> tuple[ForecastTask, int]:
-    keep = widgets.PERSIST
-    name = st.selectbox("Series", SERIES, key="rnn_series", persist_state=keep)
-    window = st.slider("Window T (steps read)", 10, 200, 40, key="rnn_window", persist_state=keep)
-    horizon = st.slider("Horizon (values predicted at every step)", 1, 20, 5, key="rnn_horizon", persist_state=keep)
-    future = st.slider("Roll-out steps", 5, 100, 30, key="rnn_rollout_steps", persist_state=keep)
-    st.latex(r"\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b,\qquad k = \text{horizon}")
+    name = st.selectbox("Series", SERIES, **widgets.kept("rnn_series"))
+    window = st.slider("Window T (steps read)", 10, 200, 40, **widgets.kept("rnn_window"))
+    horizon = st.slider("Horizon (values predicted at every step)", 1, 20, 5, **widgets.kept("rnn_horizon"))
+    future = st.slider("Roll-out steps", 5, 100, 30, **widgets.kept("rnn_rollout_steps"))
+    st.latex(r"\begin{gathered}\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b, \\ k = \text{horizon}\end{gathered}")
     st.latex(r"\mathcal L = \frac{1}{T k} \sum_{t=1}^{T} \sum_{j=1}^{k} (\hat x_{t+j} - x_{t+j})^2")
     st.caption("Sequence to sequence: a prediction at every step. The roll-out feeds its own predictions "
                "back as inputs, k values at a time, to forecast beyond the data.")
@@ -111,8 +119,8 @@ def forecast_controls() -> tuple[ForecastTask, int]:
 
 
 def classify_controls() -> PatternTask:
-    length = st.slider("Sequence length T", 10, 200, 30, key="rnn_pattern_length", persist_state=widgets.PERSIST)
-    noise = st.slider("Noise σ", 0.0, 1.0, 0.4, step=0.05, key="rnn_noise", persist_state=widgets.PERSIST)
+    length = st.slider("Sequence length T", 10, 200, 30, **widgets.kept("rnn_pattern_length"))
+    noise = st.slider("Noise σ", 0.0, 1.0, 0.4, step=0.05, **widgets.kept("rnn_noise"))
     st.latex(r"\hat y = \operatorname{softmax}(W h_T + b),\qquad \mathcal L = -\log \hat y_{\text{class}}")
     st.caption(f"Sequence to vector: which motif ({', '.join(PATTERNS)}) hides somewhere in the noise? "
                "Only the last state h_T is read.")
@@ -120,12 +128,12 @@ def classify_controls() -> PatternTask:
 
 
 def char_controls() -> CharTask | None:
-    corpus = st.radio("Corpus", (LEE, PASTED), key="rnn_corpus", persist_state=widgets.PERSIST)
+    corpus = st.radio("Corpus", (LEE, PASTED), **widgets.kept("rnn_corpus"))
     if corpus == PASTED:
         text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste",
-                            height=150, persist_state=widgets.PERSIST)
-    length = st.slider("Training window (characters)", 16, 128, 64, step=16, key="rnn_char_window",
-                       persist_state=widgets.PERSIST)
+                            height=150, max_chars=MAX_PASTED_CHARS, persist_state=widgets.PERSIST)
+    length = st.slider("Training window (characters)", 16, 128, 64, step=16,
+                       **widgets.kept("rnn_char_window"))
     st.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
     st.latex(PERPLEXITY)
     st.caption("A uniform guess over V characters has perplexity V; the lower, the better.")
@@ -137,12 +145,12 @@ def char_controls() -> CharTask | None:
     try:
         return CharTask(clean_pasted(text), length)
     except ValueError as error:
-        st.warning(f"Cannot train on this text: {error}. A longer text also needs a window below a tenth of it.")
+        st.warning(f"Cannot train on this text: {plain(error)}. A longer text also needs a window below a tenth of it.")
         return None
 
 
 def memory_controls() -> MemoryTask:
-    length = st.slider("Sequence length T", 5, 200, 50, key="rnn_memory_length", persist_state=widgets.PERSIST)
+    length = st.slider("Sequence length T", 5, 200, 50, **widgets.kept("rnn_memory_length"))
     st.latex(r"x_1 = (s, \text{marker}),\quad s \in \{1, \dots, 4\},\qquad "
              r"x_2, \dots, x_T = \text{random symbols}")
     st.latex(r"\hat y = \operatorname{softmax}(W h_T + b) \overset{?}{=} s")
@@ -167,15 +175,18 @@ def task_controls(task_id: str) -> tuple[Task | None, int]:
 
 def session_trainers(task_id: str, task: Task, cells: list[str], hidden: int, layers: int, bias: float,
                      learning_rate: float, batch_size: int) -> dict[str, Trainer]:
-    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change."""
+    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change.
+
+    All of them step at every refresh, so their costs together must fit the budget: OverBudget, checked first."""
     seed, trainers = widgets.seed(), {}
     train_config = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, grad_clip=GRAD_CLIP,
                                eval_every=EVAL_EVERY)
-    for cell in cells:
-        config = lessons.model_config(task, cell, hidden, layers, bias)
+    configs = {cell: lessons.model_config(task, cell, hidden, layers, bias) for cell in cells}
+    check(lessons.step_cost(task, list(configs.values()), batch_size), lessons.LOWER)
+    for cell, config in configs.items():
         trainers[cell] = widgets.session_trainer(
             key(task_id, cell.lower()), (task, config, seed),
-            lambda config=config: lessons.build_trainer(task, config, train_config, seed, widgets.device()))
+            lambda config=config: lessons.recipe(task, config, train_config, seed).build(widgets.device()))
         trainers[cell].configure(learning_rate=learning_rate, batch_size=batch_size)
     return trainers
 
@@ -224,10 +235,6 @@ def char_live(task: CharTask, trainers: dict[str, Trainer], cell: str) -> None:
 # ---- the other sections: views of the models as they are now (paused, stepped, or a control changed) --
 
 def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers: int, bias: float) -> None:
-    st.caption("How strongly does the error at the last step reach the state at step t? Each factor "
-               "∂h_k/∂h_{k−1} of the chain rule is a matrix; in a plain RNN their product shrinks geometrically "
-               "(a straight downward slope on this log scale), so early inputs get almost no gradient. A gate near "
-               "1 keeps the product near 1.")
     st.latex(GRADIENT)
     x, y = (torch.from_numpy(a).to(widgets.device()) for a in evaluation_batch(task, VIEW_SEQUENCES, widgets.seed()))
     norms = {}
@@ -241,41 +248,48 @@ def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers:
             label = f"{cell} · untrained"
         norms[label] = lessons.gradient_norms(model, (x, y))
     st.plotly_chart(gradient_norms(norms), key="rnn_gradients")
-    st.caption("Cells not being trained are shown freshly initialised (the same seed). The LSTM's memory travels "
-               "in c_t, so its curve is ‖∂ℓ_T/∂(h_t, c_t)‖.")
+    st.caption("How strongly does the error at the last step reach the state at step t? Each factor "
+               "∂h_k/∂h_{k−1} of the chain rule is a matrix; in a plain RNN their product shrinks geometrically "
+               "(a straight downward slope on this log scale), so early inputs get almost no gradient. A gate near "
+               "1 keeps the product near 1. Cells not being trained are shown freshly initialised (the same seed). "
+               "The LSTM's memory travels in c_t, so its curve is ‖∂ℓ_T/∂(h_t, c_t)‖.")
 
 
 def hidden_state_view(task: Task, model: SequenceModel, cell: str) -> None:
-    st.caption("Every row is one hidden unit, every column one time step: what the network remembers as it reads.")
     x, _ = evaluation_batch(task, VIEW_SEQUENCES, widgets.seed())
-    index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0, key="rnn_heatmap_sequence",
-                      persist_state=widgets.PERSIST)
+    index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0,
+                      **widgets.kept("rnn_heatmap_sequence"))
     ticks = list(decode(x[index], task.vocabulary)) if isinstance(task, CharTask) else None
     states = lessons.hidden_states(model, torch.from_numpy(x[index]))
     st.plotly_chart(hidden_state_map(states, ticks=ticks, title=f"{cell}: top layer h_t"), key="rnn_heatmap")
+    st.caption("Every row is one hidden unit, every column one time step: what the network remembers as it reads.")
 
 
 def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
     pretrained = widgets.pretrained(PRETRAINED_CHAR)
     labels = {"pretrained": f"Pretrained LSTM · {PRETRAINED_CHAR}", "here": f"{cell} trained here"}
     sources = SOURCES if pretrained is not None else SOURCES[1:]
-    source = st.radio("Model", sources, format_func=labels.get, horizontal=True, key="rnn_char_source",
-                      persist_state=widgets.PERSIST)
+    source = st.radio("Model", sources, format_func=labels.get, horizontal=True,
+                      **widgets.kept("rnn_char_source"))
     model = pretrained if source == "pretrained" else trainers[cell].model
     left, right = st.columns([2, 3])
-    temperature = left.slider("Temperature τ", 0.0, 2.0, 0.7, step=0.05, key="rnn_temperature",
+    temperature = left.slider("Temperature τ", 0.0, 2.0, 0.7, step=0.05,
                               help="τ = 0 always takes the most likely character (arg-max).",
-                              persist_state=widgets.PERSIST)
-    length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length", persist_state=widgets.PERSIST)
-    prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime",
-                            persist_state=widgets.PERSIST)
+                              **widgets.kept("rnn_temperature"))
+    length = left.slider("Characters", 20, 1000, 300, step=20, **widgets.kept("rnn_sample_length"))
+    affordable = SAMPLED_UNITS // (model.config.num_layers * model.config.hidden_size) // 20 * 20
+    if length > affordable:  # one model call per character: a big model writes fewer per request
+        left.caption(f"A {model.config.num_layers}-layer model of {model.config.hidden_size} units writes at most "
+                     f"{affordable} characters per request on the class server.")
+        length = affordable
+    prime = left.text_input("Prime text", "The government ", max_chars=200, **widgets.kept("rnn_prime"))
     left.latex(SAMPLING)
     left.caption("The model writes one character at a time, each drawn from its softmax divided by a temperature "
                  "τ, and reads it back as the next input (vector to sequence). Low τ: safe and repetitive; high τ: "
                  "inventive and misspelt.")
     unknown = sorted(set(prime) - set(model.config.vocabulary))
     if unknown:
-        right.warning(f"Characters not in the model's vocabulary are skipped: {' '.join(unknown)}")
+        right.warning(f"Characters not in the model's vocabulary are skipped: {plain(' '.join(unknown))}")
     seed = widgets.seed() + st.session_state.get("rnn_resample", 0)
     right.button("🎲 Sample again", key="rnn_sample_again",
                  on_click=lambda: st.session_state.update(rnn_resample=st.session_state.get("rnn_resample", 0) + 1))
@@ -316,7 +330,9 @@ def live_view(task_id: str, task: Task, future_steps: int, trainers: dict[str, T
             accuracy_live(trainers, 1 / (len(PATTERNS) if task_id == "classify" else task.symbols), task_id)
 
     widgets.training_panel("rnn", list(trainers.values()), render)
-    widgets.download_model(trainers[cell].model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")
+    lead = trainers[cell]
+    widgets.download_model(lead.model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")
+    widgets.download_run("rnn", lead, lessons.recipe(task, lead.model.config, lead.config, lead.seed).setup())
 
 
 def section_view(section: str, task_id: str, task: Task, future_steps: int, trainers: dict[str, Trainer],
@@ -345,8 +361,13 @@ st.write(
     "has to travel back through every step and fades (the vanishing gradient), so a plain RNN forgets what it "
     "saw long ago. The LSTM and GRU add gates that decide what to keep. Pick a task and a cell, train, and compare."
 )
-task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast", key="rnn_task",
-                               required=True, label_visibility="collapsed", persist_state=widgets.PERSIST)
+task_column, section_column = st.columns([4, 5], vertical_alignment="center")
+task_id = task_column.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast",
+                                        required=True, label_visibility="collapsed",
+                                        **widgets.kept("rnn_task"))
+with section_column:
+    section = widgets.section_picker("rnn_section", SECTIONS[:1] + ((GENERATE,) if task_id == "char" else ())
+                                     + SECTIONS[1:])
 controls, result = widgets.controls_and_result((2, 5))
 with controls:
     st.latex(RECURRENCE)
@@ -354,15 +375,17 @@ with controls:
     task, future_steps = task_controls(task_id)
     learning_rate, batch_size = widgets.learning_controls(f"rnn_{task_id}", DEFAULTS[task_id]["learning_rate"], 32)
     compare = st.toggle("Train the three cells side by side (same data, same seed)",
-                        value=DEFAULTS[task_id]["compare"], key=key(task_id, "compare"), persist_state=widgets.PERSIST)
+                        value=DEFAULTS[task_id]["compare"], **widgets.kept(key(task_id, "compare")))
 with result:
-    section = widgets.section_picker("rnn_section", SECTIONS[:1] + ((GENERATE,) if task_id == "char" else ())
-                                     + SECTIONS[1:])
     if task is None:
         st.info("The character model needs a text to train on: see the Corpus control on the left.")
     else:
         cell = architecture[0]
         cells = [cell] + [other for other in CELLS if other != cell and compare]  # the chosen cell leads the panel
-        trainers = session_trainers(task_id, task, cells, *architecture[1:], learning_rate, batch_size)
-        pause_other_tasks(trainers)
-        section_view(section, task_id, task, future_steps, trainers, architecture)
+        try:  # the budget is checked before anything is built, and again on every change
+            trainers = session_trainers(task_id, task, cells, *architecture[1:], learning_rate, batch_size)
+        except OverBudget as error:
+            st.error(str(error), icon="⚖️")
+        else:
+            pause_other_tasks(trainers)
+            section_view(section, task_id, task, future_steps, trainers, architecture)

@@ -8,7 +8,9 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from playground import vae_lessons as lessons
+from playground.budgets import OverBudget
 from playground.data import Split, split
+from playground.export import Recipe, split_source
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.vae import ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
@@ -28,13 +30,15 @@ AE_TWIN = "vae_compare_ae_mnist_2d"  # the MNIST VAE's network trained as a plai
 SLIDERS = 8  # latent dimensions with a slider; the rest stay at the chosen base code
 Z_RANGE = 4.0  # sliders and the clickable map cover [−4, 4]: almost all of N(0, 1)
 Z_STEP = 0.05
+COMPARISON_HEIGHT = 360  # two maps side by side under the grid slider
 IMAGE_PIXELS = 196  # the decoded digit's width on screen (28 × 7), beside the sliders
 KL_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 LOSS_NAMES = ("reconstruction", "kl", "total", "test reconstruction", "test kl")
 
 KL_FORMULA = (r"\begin{aligned}D_{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, I)\big)"
               r" \\ = \tfrac12 \sum_j \left(\sigma_j^2 + \mu_j^2 - 1 - \log \sigma_j^2\right)\end{aligned}")
-ELBO_FORMULA = (r"\begin{aligned}\log p_\theta(x) \ge \text{ELBO} &= \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
+ELBO_FORMULA = (r"\begin{aligned}&\log p_\theta(x) \ge \text{ELBO} \\"
+                r" &= \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
                 r" \\ &\quad - D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)\end{aligned}")
 LOSS_FORMULA = (r"\begin{aligned}\text{total} &= \underbrace{-\mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]}"
                 r"_{\text{reconstruction}} \\ &\quad + \beta \cdot"
@@ -45,7 +49,8 @@ DECODER = r"\hat x = \operatorname{decoder}_\theta(z)"
 PRIOR = r"z \sim \mathcal N(0, I) \;\longrightarrow\; \hat x = \operatorname{decoder}_\theta(z)"
 INTERPOLATION = {
     "linear": r"z(t) = (1 - t)\, z_a + t\, z_b",
-    "spherical": r"\begin{gathered}z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
+    "spherical": r"\begin{gathered}z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a"
+                 r" + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
                  r" \\ \cos \Omega = \frac{z_a \cdot z_b}{\lVert z_a \rVert \lVert z_b \rVert}\end{gathered}",
 }
 
@@ -73,14 +78,14 @@ def digit_strip(images: np.ndarray, captions: list[str], width: int) -> None:
 def training_controls() -> tuple[VAEConfig, str, TrainConfig]:
     st.caption("β and the learning rate may change while it trains; the other choices rebuild the model.")
     dataset = widgets.image_dataset_picker("vae")
-    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="vae_architecture",
-                            persist_state=widgets.PERSIST)
-    latent_dim = st.slider("Latent dimensions", 2, 16, 2, key="vae_latent_dim", persist_state=widgets.PERSIST)
-    reconstruction = st.radio("Reconstruction loss", RECONSTRUCTIONS, horizontal=True, key="vae_reconstruction",
-                              format_func=str.upper, persist_state=widgets.PERSIST,
+    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True,
+                            **widgets.kept("vae_architecture"))
+    latent_dim = st.slider("Latent dimensions", 2, 16, 2, **widgets.kept("vae_latent_dim"))
+    reconstruction = st.radio("Reconstruction loss", RECONSTRUCTIONS, horizontal=True,
+                              format_func=str.upper, **widgets.kept("vae_reconstruction"),
                               help="BCE: Bernoulli pixels (the true ELBO). MSE: Gaussian pixels; its scale is "
                                    "smaller, so the same β weighs the KL more.")
-    beta = st.select_slider("KL weight β", KL_WEIGHTS, value=1.0, key="vae_kl_weight", persist_state=widgets.PERSIST,
+    beta = st.select_slider("KL weight β", KL_WEIGHTS, value=1.0, **widgets.kept("vae_kl_weight"),
                             help="β = 1: the ELBO. β > 1: a β-VAE, smoother and blurrier. β = 0: an autoencoder "
                                  "with noise, its codes free to drift apart.")
     st.latex(LOSS_FORMULA)
@@ -92,31 +97,41 @@ def training_controls() -> tuple[VAEConfig, str, TrainConfig]:
     return config, dataset, TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
 
 
+def recipe(config: VAEConfig, dataset: str, train: TrainConfig) -> Recipe:
+    return Recipe(lessons.make_trainer, (config, split_source(dataset, widgets.seed()), train, widgets.seed()),
+                  title=f"VAE on {dataset}")
+
+
 def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trainer:
     """This session's trainer; β, learning rate and batch size are applied mid-run, not rebuilt."""
-    seed = widgets.seed()
-    spec = (replace(config, kl_weight=1.0), dataset, seed)
-    trainer = widgets.session_trainer(
-        "vae", spec, lambda: lessons.make_trainer(config, split(dataset, seed), train, seed, widgets.device()))
-    trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
+    spec = (replace(config, kl_weight=1.0), dataset, widgets.seed())
+    try:  # the budget is checked before anything is built, and again on every change
+        trainer = widgets.session_trainer("vae", spec, lambda: recipe(config, dataset, train).build(widgets.device()))
+        trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        st.stop()
     return trainer
 
 
 def training_section() -> None:
     controls, result = widgets.controls_and_result()
     with controls:
-        trainer = session_trainer(*training_controls())
+        settings = training_controls()
+        trainer = session_trainer(*settings)
 
     def render() -> None:
         curves, grid = st.columns(2)
         names = [name for name in LOSS_NAMES if name in trainer.history.names]
         curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title="Loss per image"), key="vae_curves")
-        images = lessons.latent_grid(trainer.model, 10, 3.0)
-        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]"), key="vae_live_grid")
+        grid.plotly_chart(widgets.heavy_figure("vae_live_grid", trainer, lambda: image_grid(
+            lessons.latent_grid(trainer.model, 10, 3.0), 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]")),
+            key="vae_live_grid")
 
     with result:
         widgets.training_panel("vae", trainer, render)
         widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
+        widgets.download_run("vae", trainer, recipe(*settings).setup())
         widgets.upload_into("vae", trainer, VAE, VAEConfig)
 
 
@@ -150,7 +165,7 @@ def start_from_test_image(mu: np.ndarray) -> None:
 def test_image_input(container: DeltaGenerator, label: str, key: str, default: int, count: int) -> int:
     """A test-image index that stays valid when the dataset (and its test size) changes."""
     st.session_state[key] = min(int(st.session_state.get(key, default)), count - 1)
-    return int(container.number_input(label, 0, count - 1, key=key, persist_state=widgets.PERSIST))
+    return int(container.number_input(label, 0, count - 1, **widgets.kept(key)))
 
 
 @st.fragment
@@ -165,8 +180,7 @@ def decoder_panel(model: VAE, mu: np.ndarray, codes: latent_pad.Points, trainer:
     with right:
         sliders, picture = st.columns(2)
         for index in range(min(SLIDERS, len(z))):
-            sliders.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}",
-                           persist_state=widgets.PERSIST)
+            sliders.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, **widgets.kept(f"vae_z{index}"))
         image = lessons.decode(model, z)
         picture.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
         picture.latex(DECODER)
@@ -208,17 +222,17 @@ def explorer(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray, trainer
 
 
 def latent_map_section(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("The encoder gives each image a Gaussian, not a point. The KL term pulls the Gaussians towards "
                    "N(0, I) until they overlap: no gaps are left, so every z between codes decodes to a digit.")
-        show_sigma = st.toggle("σ ellipses (1 σ)", value=True, key="vae_ellipses",
-                               disabled=not model.config.variational, persist_state=widgets.PERSIST)
-        n = st.slider("Grid N × N", 3, 25, 15, key="vae_grid_n", persist_state=widgets.PERSIST)
-        extent = st.slider("Range ±", 0.5, Z_RANGE, 3.0, step=0.25, key="vae_grid_extent",
-                           persist_state=widgets.PERSIST)
-        layout = st.radio("Manifold", ("overlaid", "beside"), horizontal=True, key="vae_grid_layout",
-                          persist_state=widgets.PERSIST)
+        show_sigma = st.toggle("σ ellipses (1 σ)", value=True,
+                               **widgets.kept("vae_ellipses", disabled=not model.config.variational))
+        n = st.slider("Grid N × N", 3, 25, 15, **widgets.kept("vae_grid_n"))
+        extent = st.slider("Range ±", 0.5, Z_RANGE, 3.0, step=0.25,
+                           **widgets.kept("vae_grid_extent"))
+        layout = st.radio("Manifold", ("overlaid", "beside"), horizontal=True,
+                          **widgets.kept("vae_grid_layout"))
         st.latex(ENCODER)
         st.latex(REPARAMETERISATION)
     images = lessons.latent_grid(model, n, extent)
@@ -244,9 +258,9 @@ def interpolation_section(model: VAE, data: Split, mu: np.ndarray, trainer: Trai
         first_zero, first_one = (int(np.argmax(data.y_test == digit)) for digit in (0, 1))  # far apart on the map
         start = test_image_input(st, "From test image #", "vae_interp_from", first_zero, len(mu))
         end = test_image_input(st, "To test image #", "vae_interp_to", first_one, len(mu))
-        method = st.radio("Path", lessons.INTERPOLATIONS, horizontal=True, key="vae_interp_method",
-                          persist_state=widgets.PERSIST)
-        steps = st.slider("Images", 3, 20, 10, key="vae_interp_steps", persist_state=widgets.PERSIST)
+        method = st.radio("Path", lessons.INTERPOLATIONS, horizontal=True,
+                          **widgets.kept("vae_interp_method"))
+        steps = st.slider("Images", 3, 20, 10, **widgets.kept("vae_interp_steps"))
     with result:
         st.write("Walk in a straight line (or along the arc) from one test image's code to another's and decode "
                  "every stop. A VAE morphs smoothly; a plain autoencoder passes through garbage.")
@@ -259,10 +273,10 @@ def interpolation_section(model: VAE, data: Split, mu: np.ndarray, trainer: Trai
 
 
 def sampling_section(model: VAE) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("A VAE is a generative model: draw z from the prior and decode it. Each click draws new z.")
-        count = st.slider("Samples", 4, 64, 32, step=4, key="vae_sample_count", persist_state=widgets.PERSIST)
+        count = st.slider("Samples", 4, 64, 32, step=4, **widgets.kept("vae_sample_count"))
         st.session_state.setdefault("vae_draw", 0)
         if st.button("🎲 Draw again", key="vae_resample"):
             st.session_state["vae_draw"] += 1
@@ -282,14 +296,15 @@ def comparison_figure(name: str, title: str, seed: int, n: int) -> go.Figure:
     mu, _ = pretrained_codes(name, "MNIST 28×28", seed)
     extent = float(np.percentile(np.abs(mu), 99))
     figure = latent_map(mu, split("MNIST 28×28", seed).y_test, title=f"{title}: codes within ±{extent:.1f}")
-    return overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
+    overlaid = overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
+    return overlaid.update_layout(height=COMPARISON_HEIGHT)
 
 
 def comparison_section() -> None:
     text, slider = st.columns([3, 1], vertical_alignment="bottom")
     text.caption("The same network trained twice on MNIST: once as a plain autoencoder (z = μ, no KL), once as a "
                  "VAE. Under each map is the decoder's answer over the box that holds the codes.")
-    n = slider.slider("Grid N × N", 5, 25, 15, key="vae_compare_n", persist_state=widgets.PERSIST)
+    n = slider.slider("Grid N × N", 5, 25, 15, **widgets.kept("vae_compare_n"))
     if any(widgets.pretrained(name) is None for name in (AE_TWIN, "vae_mnist_2d")):
         return  # widgets.pretrained has said which file is missing
     for column, (name, title) in zip(st.columns(2), ((AE_TWIN, "Autoencoder"), ("vae_mnist_2d", "VAE (β = 1)"))):
@@ -349,8 +364,9 @@ available = [source for source, (name, _) in PRETRAINED.items() if widgets.pretr
 picker, model_column = st.columns([5, 2], vertical_alignment="center")
 with picker:
     section = widgets.section_picker("vae_section", SECTIONS)
-source = model_column.selectbox("Model", (*available, TRAINED_HERE), key="vae_source", disabled=section in OWN_MODELS,
-                                label_visibility="collapsed", persist_state=widgets.PERSIST,
+source = model_column.selectbox("Model", (*available, TRAINED_HERE),
+                                label_visibility="collapsed",
+                                **widgets.kept("vae_source", disabled=section in OWN_MODELS),
                                 help="The model the Explorer, Latent map, Interpolation and Sampling show. "
                                      "A pretrained model whose file is missing is not offered.")
 if section == "Train":

@@ -8,7 +8,7 @@ import torch
 
 from playground.data import split
 from playground.user_data import mnist_like
-from tests.conftest import component_data, draw_on, open_page
+from tests.conftest import component_data, draw_on, open_page, until_done
 from tests.test_user_data import drawn
 
 
@@ -92,7 +92,7 @@ def test_conv_on_digits_with_tsne_and_greedy_pretraining_of_the_dense_stack():
     app.selectbox(key="ae_dataset").set_value("Digits 8×8").run()
     app.slider(key="ae_latent_dim").set_value(4).run()
     app.select_slider(key="ae_greedy_steps").set_value(50).run()
-    app.button(key="ae_greedy").click().run()
+    until_done(app.button(key="ae_greedy").click().run())
     assert not app.exception
     assert any("Final loss of each layer pair" in caption.value for caption in app.caption)
     app.radio(key="ae_architecture").set_value("conv").run()
@@ -106,7 +106,7 @@ def test_linear_ae_angle_to_pca_falls_when_stepping():
     app = show(open_page("autoencoder"), "Linear AE = PCA")
     start = float(metric(app, "Principal angle between the two planes").rstrip("°"))
     app.select_slider(key="ae_pca_steps_per_click").set_value(1000).run()
-    app.button(key="ae_pca_step").click().run()
+    until_done(app.button(key="ae_pca_step").click().run())
     assert not app.exception
     assert float(metric(app, "Principal angle between the two planes").rstrip("°")) < min(start, 5.0)
 

@@ -92,7 +92,8 @@ def test_an_edited_preset_says_custom_and_picking_it_again_fills_the_controls_ag
     assert any("Your own settings" in caption.value for caption in app.caption)
     app.button(key="gan_step").click().run()
     app.selectbox(key="gan_preset").set_value("mode collapse").run()
-    assert app.slider(key="gan_disc_steps_per_gen_step").value == 1 and app.select_slider(key="gan_generator_lr").value == 2e-3
+    assert app.slider(key="gan_disc_steps_per_gen_step").value == 1
+    assert app.select_slider(key="gan_generator_lr").value == 2e-3
     assert game(app).step_count == 0 and game(app).config.updates_of("discriminator") == 1  # a fresh game
     app.select_slider(key="gan_generator_lr").set_value(1e-3).run()
     app.select_slider(key="gan_discriminator_lr").set_value(1e-3).run()

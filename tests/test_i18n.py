@@ -85,7 +85,7 @@ def open_in_spanish(page: str | None) -> AppTest:
     return app
 
 
-@pytest.mark.parametrize("page", [None])
+@pytest.mark.parametrize("page", [None, "diffusion"])
 def test_a_page_in_spanish_shows_no_english_only_string(page):
     app = open_in_spanish(page)
     assert not app.exception

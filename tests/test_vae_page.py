@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from playground.pretrain import load_pretrained
 from playground.user_data import mnist_like
 from playground.vae_lessons import encode
-from tests.conftest import component_data, draw_on, open_page
+from tests.conftest import component_data, draw_on, open_page, until_done
 from tests.test_user_data import drawn
 
 
@@ -88,7 +88,7 @@ def test_training_steps_on_digits_and_the_explorer_shows_the_trained_model():
     app = show(open_page("vae"), "Train")
     app.selectbox(key="vae_dataset").set_value("Digits 8×8").run()
     app.select_slider(key="vae_steps_per_click").set_value(100).run()
-    app.button(key="vae_step").click().run()
+    until_done(app.button(key="vae_step").click().run())
     trainer = app.session_state["vae_trainer"]
     assert not app.exception and trainer.step_count == 100
     assert trainer.history.last("total") < trainer.history.series("total")[1][0]
@@ -106,6 +106,7 @@ def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path
     from playground import pretrain
 
     monkeypatch.setattr(pretrain, "PRETRAINED_DIR", tmp_path)  # no pretrained file at all
+    pretrain.shared_pretrained.cache_clear()  # the process-level cache a client cannot clear
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
@@ -120,6 +121,7 @@ def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path
         show(app, "Explorer")
         assert not app.exception and decoded_image(app)
     finally:
+        pretrain.shared_pretrained.cache_clear()
         st.cache_resource.clear()
         st.cache_data.clear()
 
