@@ -11,9 +11,9 @@ n-th section of the section picker `key`) and `lock=key3` (shown, but disabled).
 a panel that picks them with checkboxes and writes the link. A hidden control stays on the page
 under `display: none`, so its bound value keeps working.
 
-app.py calls `begin()` before anything is drawn and `finish()` after the page; in between, every
-control the page keeps is registered here, which is how the notice and the teacher panel know
-the page's controls.
+app.py calls `begin()` once st.navigation has chosen the page (so a restarted run stays on it) and
+before the page's controls are drawn, and `finish()` after the page; in between, every control the
+page keeps is registered here, which is how the notice and the teacher panel know the page's controls.
 """
 
 import io
@@ -46,8 +46,8 @@ _given: ContextVar[dict[str, list[str]] | None] = ContextVar("link_given", defau
 def begin() -> None:
     """First call of every run: forget the last run's controls; on a session's first run, read the link.
 
-    A parameter that is too long (or past the MAX_PARAMETERS-th) is removed before any control can
-    read it, and `lang=es` is written as the language picker reads it; the run then starts again.
+    A parameter that is too long (or past the MAX_PARAMETERS-th) is removed before any page control
+    can read it, and the run starts again (on the same page: st.navigation has chosen it).
     """
     _controls.set([])
     _sections.set({})
@@ -57,12 +57,9 @@ def begin() -> None:
         return
     overlong = [name for index, name in enumerate(st.query_params) if index >= MAX_PARAMETERS or len(name) >
                 MAX_PARAMETER_CHARS or any(len(value) > MAX_PARAMETER_CHARS for value in st.query_params.get_all(name))]
-    code = st.query_params.get("lang")
-    if overlong or code in LANGUAGES:
+    if overlong:
         for name in overlong:
             del st.query_params[name]
-        if code in LANGUAGES:  # ?lang=es: the language picker reads its options' names, ?lang=Español
-            st.query_params["lang"] = LANGUAGES[code]
         st.session_state["links_overlong"] = overlong
         st.rerun()
     st.session_state["links_read"] = True
@@ -75,6 +72,14 @@ def begin() -> None:
         notice(_("The link's {names} is longer than {limit} characters: ignored.").format(
             names=_quoted(overlong), limit=MAX_PARAMETER_CHARS))
     _keep_in_address()
+
+
+def language_code() -> None:
+    """A link's `?lang=es`: the language picker reads its options' names (`?lang=Español`), so a session's
+    first run takes a language code here, before the picker is drawn."""
+    code = st.query_params.get("lang")
+    if "lang" not in st.session_state and code in LANGUAGES:
+        st.session_state["lang"] = code
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -184,8 +189,8 @@ def _quoted(names: Iterable[str]) -> str:
 
 
 def notice(message: str) -> None:
-    """A short notice about the link, in a toast that stays ten seconds."""
-    st.toast(message, icon="🔗", duration="long")
+    """A short notice about the link, in a toast that stays until the student closes it."""
+    st.toast(message, icon="🔗", duration="infinite")
 
 
 # ---- sharing -------------------------------------------------------------------------------------
