@@ -48,7 +48,7 @@ def test_every_string_of_the_code_has_a_spanish_translation():
 
 def test_translations_keep_every_placeholder():
     for english, translated in spanish().items():
-        for form in forms(translated):
+        for form in filter(None, forms(translated)):  # an empty one is missing: the test above says so
             assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(english)), (english, form)
 
 
