@@ -18,8 +18,10 @@ so `_` looks it up on every call: two students of one server can read different 
 
 import gettext
 import io
+from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 from babel.messages.mofile import write_mo
@@ -72,6 +74,16 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:
     """Marks a string for translation where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+def option_labels(options: Iterable[Hashable], label: Callable[[Any], str] = _) -> Callable[[Any], str]:
+    """A widget's format_func: each option's label (its translation by default) in this session's language.
+
+    The options themselves stay English: session state, URLs and the code that compares them keep working.
+    The labels are looked up now, not at every call, because Streamlit's AppTest calls a format_func
+    again outside the script run, where the session (and so its language) is unknown.
+    """
+    return {option: label(option) for option in options}.__getitem__
 
 
 wording.use(_)  # the library's legends and messages follow each session's language too

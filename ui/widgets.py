@@ -16,8 +16,10 @@ Shared read-only things (the device, pretrained models) live in process-level ca
 playground/, where no client's "clear cache" message reaches them.
 
 A page shows one section at a time (`section_picker`): only its widgets and charts run and
-reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their values wait
-for the student while another section is shown (Streamlit forgets a widget that is not drawn).
+reach the browser. Its controls are drawn with `**kept(key)`: their values wait for the student
+while another section is shown (Streamlit forgets a widget that is not drawn), and live in the
+address too, so a link restores them (ui/links.py). A guided lesson asks the panel for a number
+of steps (`train_steps`); the panel plays them in its slices and stops there.
 """
 
 import time
@@ -124,14 +126,16 @@ def open_section(key: str, section: str) -> None:
     st.session_state[key] = section
 
 
-def controls_and_result(ratio: Sequence[float] = (1, 2)) -> tuple[DeltaGenerator, DeltaGenerator]:
+def controls_and_result(ratio: Sequence[float] = (1, 2), part: str = "") -> tuple[DeltaGenerator, DeltaGenerator]:
     """A section's two halves side by side: its controls, scrolling inside a box of CONTROLS_HEIGHT, and its result.
 
     The result column starts at the top of the section, so at 1280×720 it is in view beside the controls.
-    A page shows one section at a time, so the box's key (a CSS class, see ui/presentation.py) is unique.
+    A page shows one section at a time; a section in several parts names each `part`, so that every box's key
+    (a CSS class beginning `st-key-section_controls`, see ui/presentation.py) stays unique.
     """
     controls, result = st.columns(ratio, gap="medium")
-    return controls.container(height=CONTROLS_HEIGHT, border=False, key="section_controls"), result
+    key = f"section_controls_{part}" if part else "section_controls"
+    return controls.container(height=CONTROLS_HEIGHT, border=False, key=key), result
 
 
 def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, object]],
@@ -408,7 +412,8 @@ def download_run(key: str, trainer: Trainer, setup: Setup) -> None:
                                                       "same loss. Run it with `python {key}_run.py` in this "
                                                       "project's folder.").format(key=key))
     else:
-        run.caption(_("A run from uploaded weights cannot be written as a script."))
+        run.caption(_("This run starts from weights a script cannot rebuild (uploaded, or pre-trained here layer "
+                      "by layer), so it has no script."))
     history.download_button(_("⬇ Metric history (CSV)"), data=lambda: history_csv(trainer.history),
                             file_name=f"{key}_history.csv", mime="text/csv", key=f"{key}_download_history",
                             on_click="ignore")

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from playground.trainer import History
-from playground.wording import _
+from playground.wording import N_, _
 
 COLOURS = (  # ten digit classes, told apart with any colour vision (tests/test_figures.py checks every pair)
     "#0072B2", "#FFB000", "#009E73", "#D55E00", "#CC79A7",  # Okabe–Ito blue, IBM gold, O–I green, vermillion, pink
@@ -82,13 +82,10 @@ def line(x, y, name: str, colour: str, **settings) -> dict:
 
 
 def loss_curves(
-    history: History, names: Sequence[str], log_y: bool = False, title: str | None = None,
+    history: History, names: Sequence[str], log_y: bool = False, title: str = N_("Loss"),
     reference_lines: dict[str, float] | None = None,
 ) -> go.Figure:
-    """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2).
-
-    The legend shows each metric's name in the reader's language; `title` (default: Loss) comes translated.
-    """
+    """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2)."""
     traces = [line(*thinned(*history.series(name)), _(name), COLOURS[index % len(COLOURS)])
               for index, name in enumerate(names)]
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
@@ -97,7 +94,7 @@ def loss_curves(
                for label, value in (reference_lines or {}).items()]  # on log axes
     empty = not any(history.series(name)[0] for name in names)
     hidden = {"visible": False} if empty else {}
-    return go.Figure(traces, layout(_("Loss") if title is None else title, xaxis={"title": _("step"), **hidden},
+    return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden},
                                     yaxis={**(log_axis({}) if log_y else {}), **hidden},
                                     **(waiting(_("No steps yet: press ▶ Play or ⏭ Step")) if empty else {})))
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, axis, layout
 
 PLANE = 4.0  # x_t of 2-D data is plotted on [−4, 4]²: N(0, I) hardly leaves it
-PLANE_HEIGHT = 460
+PLANE_HEIGHT = 440  # a plane and the section picker above it fit a 1280×800 screen
 TRAIL_COLOUR = COLOURS[7]
 TRAILS = 25  # paths drawn: more become a grey tangle
 
@@ -29,7 +29,8 @@ def _dashed_at(x: float) -> dict:
             "line": {"color": "grey", "dash": "dash", "width": 1}}
 
 
-def over_data(data: np.ndarray, points: np.ndarray, name: str, title: str = "") -> go.Figure:
+def over_data(data: np.ndarray, points: np.ndarray, name: str, title: str = "",
+              height: int = PLANE_HEIGHT) -> go.Figure:
     """Data points (N, 2) faintly, and other points (M, 2) over them: x_t noised from them, or samples."""
     return go.Figure([_points(data, "data x₀", REAL_COLOUR, 3, 0.25), _points(points, name, FAKE_COLOUR)],
                      _square(title))
