@@ -375,7 +375,7 @@ def labels_section(model: Autoencoder, dataset: str, data: Split) -> None:
                      "a logistic regression on a few labelled examples, once on its k-number codes and once on the "
                      "raw pixels, and compare on the test set."))
         st.latex(r"\begin{gathered}p(y = c \mid z) = \operatorname{softmax}(W z + b)_c \\ "
-                 + latex_text(_("{codes} or {pixels}"), codes=r"z = f(x) \ ", pixels=r"\ z = x") + r"\end{gathered}")
+                 r" z = f(x) \ \ " + latex_text(_("or")) + r" \ \ z = x\end{gathered}")
         labels = st.slider(_("Labelled training examples"), 50, 1000, 100, 50, **widgets.kept("ae_labels"))
     seed = widgets.seed()
     try:

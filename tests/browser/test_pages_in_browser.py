@@ -200,7 +200,6 @@ def test_page_works_in_browser(server, page, name):
     screenshot(page, name)
 
 
-
 SPANISH_TITLES = {"gan": "⚔️ Entrenador de GAN"}  # lessons checked in Spanish, by their Spanish title
 
 
