@@ -1,10 +1,17 @@
 # Two commands do everything: `make run` and `make test` (each creates .venv on first use).
+# `make class` serves a whole class: one replica per core behind HAProxy (README: "Deploying for a class").
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test pretrained bench messages clean
+# make class: CLASS_PORT is where students connect; REPLICAS (default: one per core) run on this machine;
+# REMOTE lists replicas on other machines, "host:port host:port …", started there with `make replicas`.
+CLASS_PORT ?= 8501
+REPLICAS ?=
+REMOTE ?=
+
+.PHONY: run class replicas test pretrained bench messages clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +22,14 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(PY) -m streamlit run app.py --server.port 8501 --server.headless true
 
+class: $(STAMP)
+	$(PY) -m deploy --port $(CLASS_PORT) $(if $(REPLICAS),--replicas $(REPLICAS)) $(if $(REMOTE),--remote $(REMOTE))
+
+replicas: $(STAMP)
+	$(PY) -m deploy --replicas-only $(if $(REPLICAS),--replicas $(REPLICAS))
+
 test: $(STAMP)
-	$(VENV)/bin/ruff check app.py pages ui playground tests bench
+	$(VENV)/bin/ruff check app.py pages ui playground tests bench deploy
 	$(PY) -m pytest -n 2 --dist loadfile -q -rs
 
 pretrained: $(STAMP)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.thumbnails import THUMBNAILS
-from ui import presentation, routing, widgets
+from playground.thumbnails import thumbnail
+from ui import heap, presentation, routing, widgets
 from ui.i18n import LANGUAGES, N_, _, browser_language
 
 LESSONS = (  # file, title, icon, what it teaches
@@ -47,18 +47,14 @@ def home() -> None:
         with columns[index % 2].container(border=True):
             st.subheader(f"{icon} {_(title)}")
             try:
-                st.plotly_chart(thumbnail(Path(path).stem), key=f"home_{Path(path).stem}",
+                with st.spinner(_("Drawing the lessons' thumbnails with their pretrained models…")):
+                    figure = thumbnail(Path(path).stem)  # once per server process, shared by every session
+                st.plotly_chart(figure, key=f"home_{Path(path).stem}",
                                 config={"staticPlot": True, "displayModeBar": False})
             except FileNotFoundError:
                 st.caption(_("Its pretrained model is missing: `make pretrained` draws this thumbnail."))
             st.write(_(blurb))
             st.page_link(page, label=_("Open {lesson}").format(lesson=_(title)), icon="➡️")
-
-
-@st.cache_resource(show_spinner="Drawing the lessons' thumbnails with their pretrained models…")
-def thumbnail(lesson: str):
-    """Shared by every session: drawn once per server process."""
-    return THUMBNAILS[lesson]()
 
 
 def lesson_pages() -> list[st.Page]:
@@ -86,3 +82,4 @@ language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
 sidebar()
 routing.run(navigation)
+heap.settle_after_first_run(navigation.url_path)

@@ -1,9 +1,11 @@
 """Students without a browser: Streamlit sessions driven over the websocket, for load tests and benches.
 
-Twenty Chromium tabs would spend two cores drawing charts instead of serving, so each student
+Thirty Chromium tabs would spend the cores drawing charts instead of serving, so each student
 here is a direct Streamlit session speaking the messages the browser's frontend speaks: open a
-page, click a button, re-run the live fragment when the server asks for it. tests/browser/
-test_classroom.py uses it, and so can a bench.
+page, click a button, re-run each live fragment on its own timer as the frontend does. Like a
+browser, a student first asks the server's address for its cookies and sends them back on every
+request, so behind `make class`'s load balancer it stays with one replica.
+tests/browser/test_classroom.py and `python -m bench --only classroom` use it.
 
 None of this is a public Streamlit API. It depends on these internals of Streamlit 1.67.0 (the
 version requirements.txt pins); re-check every one on a Streamlit upgrade, and run
@@ -13,10 +15,12 @@ tests/browser/test_classroom.py, which fails when one of them has moved:
 - the protobuf messages `streamlit.proto.BackMsg_pb2.BackMsg` (`rerun_script` with `page_name`,
   `page_script_hash`, `widget_states`, `fragment_id`, `is_auto_rerun`),
   `streamlit.proto.WidgetStates_pb2.WidgetState` (`id`, `trigger_value`) and
-  `streamlit.proto.ForwardMsg_pb2.ForwardMsg` (`new_session.initialize.session_id`,
-  `navigation.page_script_hash`, `delta.new_element` placed by `metadata.delta_path`,
-  `auto_rerun` / `stop_auto_rerun` with `fragment_id` and `interval`, and `script_finished`, whose
-  FINISHED_EARLY_FOR_RERUN status means another run follows);
+  `streamlit.proto.ForwardMsg_pb2.ForwardMsg` (`new_session.initialize.session_id`, whose
+  `metadata.run.fragment_ids` is empty on a full run, when the frontend drops every fragment
+  timer; `navigation.page_script_hash`, `delta.new_element` placed by `metadata.delta_path`,
+  `auto_rerun` (`fragment_id`, `interval`: a timer, restarted only when its interval changes) and
+  `stop_auto_rerun` (`fragment_ids`), and `script_finished`, whose FINISHED_EARLY_FOR_RERUN status
+  means another run follows);
 - the widget id of a keyed widget, `$$ID-<hash>-<user key>`, read from its element;
 - the upload endpoint `PUT /_stcore/upload_file/<session id>/<file id>`, multipart/form-data;
 - the XSRF cookie `_streamlit_xsrf`, handed out by `GET /_stcore/health` and echoed in the
@@ -28,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -35,21 +40,37 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.sync.client import ClientConnection, connect
 
-REPLY_SECONDS = 120.0  # the longest one run may take when 20 start together on 2 cores
+from deploy.replicas import health_seconds
+
+REPLY_SECONDS = 120.0  # the longest one run may take when a class starts together on 2 cores
+XSRF_COOKIE = "_streamlit_xsrf"
+
+
+class Timer:
+    """A fragment's `run_every`, as the frontend's setInterval keeps it: due every `interval` from its start."""
+
+    def __init__(self, interval: float, now: float):
+        self.interval, self.due = interval, now + interval
+
+    def ran(self, started: float) -> None:
+        """Runs are never stacked: ticks missed while one ran collapse into the one that follows at once."""
+        while self.due <= started:
+            self.due += self.interval
 
 
 class Student:
     """One browser tab's worth of Streamlit protocol: page runs, button clicks, fragment reruns."""
 
-    def __init__(self, socket: ClientConnection, page: str):
-        self.socket, self.page = socket, page
+    def __init__(self, socket: ClientConnection, page: str, cookies: dict[str, str]):
+        self.socket, self.page, self.cookies = socket, page, cookies
         self.session_id = ""
         self.elements: dict[tuple[int, ...], object] = {}  # delta path -> element proto
         self.widgets: dict[str, str] = {}  # user key -> widget id
         self.paths: dict[str, tuple[int, ...]] = {}  # user key -> where the widget is drawn
         self.page_hash = ""  # the page being shown, sent back with every rerun as the frontend does
-        self.fragment: tuple[str, float] | None = None  # (fragment id, interval) while the server asks for reruns
+        self.timers: dict[str, Timer] = {}  # fragment id -> its auto-rerun timer, while the server asks for one
         self.run_seconds: list[float] = []  # each run, from request to script_finished
+        self.refreshed_at: list[float] = []  # when each fragment rerun finished: what the student sees move
         self.exceptions: list[str] = []
 
     def open(self) -> None:
@@ -59,9 +80,14 @@ class Student:
         self._run(widgets=[WidgetState(id=self.widgets[key], trigger_value=True)])
 
     def tick(self) -> None:
-        """What the frontend does every `run_every` seconds: re-run only the live fragment."""
-        assert self.fragment is not None, "the page did not start a live fragment"
-        self._run(fragment_id=self.fragment[0], is_auto_rerun=True)
+        """Wait for the next fragment timer to fire, then re-run that fragment as the frontend does."""
+        assert self.timers, "the page did not start a live fragment"
+        fragment, timer = min(self.timers.items(), key=lambda item: item[1].due)
+        time.sleep(max(0.0, timer.due - time.monotonic()))
+        started = time.monotonic()
+        timer.ran(started)
+        self._run(fragment_id=fragment, is_auto_rerun=True)
+        self.refreshed_at.append(time.monotonic())
 
     def step(self, prefix: str) -> int:
         """The "Step" metric of the training panel `prefix`: the first one drawn after its ▶ play button."""
@@ -91,14 +117,19 @@ class Student:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.session_id = message.new_session.initialize.session_id
+            if not message.metadata.run.fragment_ids:  # a full run: the frontend drops every timer
+                self.timers.clear()
         elif kind == "navigation":
             self.page_hash = message.navigation.page_script_hash
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             self._add(tuple(message.metadata.delta_path), message.delta.new_element)
         elif kind == "auto_rerun":
-            self.fragment = (message.auto_rerun.fragment_id, message.auto_rerun.interval)
+            fragment, interval = message.auto_rerun.fragment_id, message.auto_rerun.interval
+            if fragment not in self.timers or self.timers[fragment].interval != interval:
+                self.timers[fragment] = Timer(interval, time.monotonic())
         elif kind == "stop_auto_rerun":
-            self.fragment = None
+            for fragment in message.stop_auto_rerun.fragment_ids:
+                self.timers.pop(fragment, None)
         return kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
 
     def _add(self, path: tuple[int, ...], element) -> None:
@@ -112,14 +143,34 @@ class Student:
             self.widgets[key], self.paths[key] = widget_id, path
 
 
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())} if cookies else {}
+
+
+def first_visit(url: str, cookies: dict[str, str] | None = None) -> dict[str, str]:
+    """The cookies a browser holds after its first request: the XSRF token, and behind a balancer its replica."""
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=REPLY_SECONDS)
+    connection.request("GET", "/_stcore/health", headers=cookie_header(cookies or {}))
+    response = connection.getresponse()
+    response.read()
+    given = dict(line.split(";")[0].split("=", 1) for line in response.headers.get_all("Set-Cookie") or [])
+    connection.close()
+    return {**(cookies or {}), **given}
+
+
 @contextmanager
 def classroom(url: str, page: str, count: int) -> Iterator[list[Student]]:
-    """`count` students connected to the server (not yet on the page); disconnected afterwards."""
+    """`count` students connected to the server (not yet on the page), each with its cookies; disconnected after."""
     address = url.replace("http://", "ws://") + "/_stcore/stream"
     with ExitStack() as stack:
-        yield [Student(stack.enter_context(connect(address, subprotocols=["streamlit"], open_timeout=REPLY_SECONDS,
-                                                   max_size=None)),  # a page may send megabytes, as browsers accept
-                       page) for _ in range(count)]
+        students = []
+        for _ in range(count):
+            cookies = first_visit(url)
+            socket = connect(address, subprotocols=["streamlit"], open_timeout=REPLY_SECONDS, max_size=None,
+                             additional_headers=cookie_header(cookies))  # a page may send megabytes, as browsers accept
+            students.append(Student(stack.enter_context(socket), page, cookies))
+        yield students
 
 
 def together(students: list[Student], action: Callable[[Student], None]) -> float:
@@ -143,23 +194,62 @@ def together(students: list[Student], action: Callable[[Student], None]) -> floa
 
 
 def play_for(prefix: str, seconds: float) -> Callable[[Student], None]:
-    """▶ play, then re-run the live fragment every `run_every` seconds as a browser does, then ⏸ pause."""
+    """▶ play, then re-run the live fragments on their timers as a browser does, then ⏸ pause."""
 
     def lesson(student: Student) -> None:
         student.click(f"{prefix}_play")
         stop = time.monotonic() + seconds
         while time.monotonic() < stop:
-            started = time.monotonic()
             student.tick()
-            time.sleep(max(0.0, student.fragment[1] - (time.monotonic() - started)))
         student.click(f"{prefix}_pause")
 
     return lesson
 
 
-def upload(url: str, session_id: str, size: int, token: str | None, headers_only: bool = False) -> int:
+@dataclass(frozen=True)
+class Lesson:
+    """What a class playing together saw: each student's steps and refresh gaps, the server's health and memory."""
+
+    seconds: float  # the playing phase, from everybody's ▶ to the last ⏸
+    steps: list[int]  # trained by each student during the lesson
+    refresh_gaps: list[list[float]]  # seconds between each student's redraws, the first ones (start-up) left out
+    health: list[float]  # seconds per health probe while they played
+    memory: list[float]  # megabytes, sampled while they played
+    lost: int  # students whose session was replaced, raised an exception, or never trained
+
+    @property
+    def gaps(self) -> list[float]:
+        return [gap for gaps in self.refresh_gaps for gap in gaps]
+
+
+def play_together(students: list[Student], prefix: str, seconds: float, url: str,
+                  memory: Callable[[], float], settle: int = 2) -> Lesson:
+    """Every student presses ▶ on panel `prefix` at once and plays `seconds`, while the health endpoint at `url`
+    and `memory()` are probed; `settle` refreshes per student (the class's pace settling) are not counted."""
+    before, sessions, seen = [s.step(prefix) for s in students], [s.session_id for s in students], \
+        [len(s.refreshed_at) for s in students]
+    health, megabytes, done = [], [], []
+    lesson = threading.Thread(target=lambda: done.append(together(students, play_for(prefix, seconds))))
+    lesson.start()
+    while lesson.is_alive():
+        health.append(health_seconds(url, timeout=REPLY_SECONDS))
+        megabytes.append(memory())
+        time.sleep(0.25)
+    lesson.join()
+    assert done, "a student's lesson failed (see the thread's error above)"
+    gaps = [[b - a for a, b in zip(s.refreshed_at[start + settle:], s.refreshed_at[start + settle + 1:])]
+            for s, start in zip(students, seen)]
+    steps = [s.step(prefix) - b for s, b in zip(students, before)]
+    lost = sum(s.session_id != session or bool(s.exceptions) or trained <= 0
+               for s, session, trained in zip(students, sessions, steps))
+    return Lesson(done[0], steps, gaps, health, megabytes, lost)
+
+
+def upload(url: str, session_id: str, size: int, token: str | None, cookies: dict[str, str] | None = None,
+           headers_only: bool = False) -> int:
     """PUT a file of `size` bytes to the upload endpoint, as the frontend does; the HTTP status.
 
+    `token` goes in the X-Xsrftoken header and, with the other `cookies`, in the Cookie header.
     With `headers_only`, only the headers go out: the server must refuse an oversize file from them.
     """
     address = urlsplit(url)
@@ -169,10 +259,13 @@ def upload(url: str, session_id: str, size: int, token: str | None, headers_only
             "Content-Type: application/octet-stream\r\n\r\n").encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     body = b"" if headers_only else head + b"\0" * size + tail
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
-               "Content-Length": str(len(head) + size + len(tail))}
+    jar = {name: value for name, value in (cookies or {}).items() if name != XSRF_COOKIE}
     if token is not None:
-        headers |= {"X-Xsrftoken": token, "Cookie": f"_streamlit_xsrf={token}"}
+        jar[XSRF_COOKIE] = token
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
+               "Content-Length": str(len(head) + size + len(tail)), **cookie_header(jar)}
+    if token is not None:
+        headers["X-Xsrftoken"] = token
     connection.putrequest("PUT", f"/_stcore/upload_file/{session_id}/test-file")
     for name, value in headers.items():
         connection.putheader(name, value)
@@ -180,13 +273,3 @@ def upload(url: str, session_id: str, size: int, token: str | None, headers_only
     status = connection.getresponse().status
     connection.close()
     return status
-
-
-def xsrf_token(url: str) -> str:
-    """The XSRF cookie the server hands out with its health check (the frontend echoes it in a header)."""
-    address = urlsplit(url)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    connection.request("GET", "/_stcore/health")
-    cookies = connection.getresponse().headers.get_all("Set-Cookie") or []
-    connection.close()
-    return next(c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith("_streamlit_xsrf="))

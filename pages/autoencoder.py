@@ -1,5 +1,6 @@
 """Autoencoder: squeeze digits through a bottleneck and see what the code is forced to learn."""
 
+import copy
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -7,9 +8,11 @@ import numpy as np
 import streamlit as st
 
 from playground import autoencoder_lessons as lessons
+from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, OverBudget
 from playground.data import Split, cloud_3d, split
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
+from playground.figures.vae import ink
 from playground.models.autoencoder import (
     ACTIVATIONS,
     ARCHITECTURES,
@@ -21,11 +24,14 @@ from playground.models.autoencoder import (
 from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.text import plain
+from ui.components import draw_pad, latent_pad
+from ui.i18n import _
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
-GRID_COLUMNS = 10  # test digits in the reconstruction grid
+GRID_COLUMNS = 5  # test digits in the reconstruction grid (a square beside the curves)
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
@@ -33,21 +39,22 @@ ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "line
 SECTIONS = ("Train", "Linear AE = PCA", "Anomalies", "Few labels")
 
 
-@st.cache_data
+@st.cache_data(max_entries=32)  # keyed by the seed and the slider: bounded, small keys
 def pixel_accuracy(dataset: str, seed: int, labels: int) -> float:
     data = split(dataset, seed)
     return lessons.few_label_accuracy(data.x_train, data.x_test, data, labels, seed)
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
-    """'128, 32' → (128, 32); a message and the default when the text is not a list of positive integers."""
+    """'128, 32' → (128, 32); a message and the default when the text is not 1 to MAX_HIDDEN_LAYERS
+    positive integers."""
     try:
         sizes = tuple(int(part) for part in text.replace(",", " ").split())
     except ValueError:
         sizes = ()
-    if not sizes or min(sizes) < 1 or max(sizes) > 2048:
-        st.warning("Hidden sizes must be whole numbers between 1 and 2048, e.g. `128, 32`; "
-                   f"using {AE_MNIST_CONFIG.hidden_sizes}.")
+    if not 1 <= len(sizes) <= MAX_HIDDEN_LAYERS or min(sizes) < 1 or max(sizes) > 2048:
+        st.warning(f"Hidden sizes must be whole numbers between 1 and 2048, at most {MAX_HIDDEN_LAYERS} of them, "
+                   f"e.g. `128, 32`; using {AE_MNIST_CONFIG.hidden_sizes}.")
         return AE_MNIST_CONFIG.hidden_sizes
     return sizes
 
@@ -61,7 +68,7 @@ def architecture_controls() -> dict:
     choices: dict = dict(architecture=architecture, latent_dim=latent_dim)
     if architecture == "dense":
         text = st.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", key="ae_hidden_sizes",
-                             persist_state=widgets.PERSIST)
+                             max_chars=HIDDEN_SIZES_CHARACTERS, persist_state=widgets.PERSIST)
         choices["hidden_sizes"] = hidden_sizes(text)
     if architecture == "linear":
         choices["output"] = "identity"
@@ -109,26 +116,29 @@ def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, st
 
 
 def pretrain_greedily(trainer: Trainer, data: Split, steps: int, spec: tuple) -> None:
-    """Button callback: from fresh weights, one layer pair at a time, then hand the stack back for fine-tuning."""
+    """Button callback: start greedy pre-training from fresh weights (a copy: ▶ Play cannot touch it); the
+    page then advances it a slice per refresh and hands the stack back for fine-tuning when it is done."""
     trainer.start_from(None)
-    model = trainer.model
-    train = replace(trainer.config, eval_every=steps)
-    losses = lessons.greedy_pretrain(model, data.x_train, steps, train, widgets.seed())
-    st.session_state["ae_greedy_losses"] = (spec, losses)
-    trainer.start_from(model.state_dict(), "greedy pre-trained")
+    job = lessons.GreedyPretraining(copy.deepcopy(trainer.model), data.x_train, steps,
+                                    replace(trainer.config, eval_every=steps), widgets.seed())
+    st.session_state["ae_greedy_job"] = (spec, job)
+
+
+def hand_over(trainer: Trainer, job: lessons.GreedyPretraining) -> None:
+    trainer.start_from(job.model.state_dict(), "greedy pre-trained")
 
 
 def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str], title: str):
     return scatter_2d(points, labels, title=title, label_name="digit", axis_titles=axes, marker_size=4)
 
 
-def render_training(trainer: Trainer, data: Split) -> None:
+def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> None:
     model, history = trainer.model, trainer.history
     rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
     noisy = model.config.noise != "none"
-    st.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
-                               else "test originals over their reconstructions"), key="ae_live_grid")
-    curves, latent = st.columns(2)
+    grid, curves, latent = st.columns(3)
+    grid.plotly_chart(image_grid(rows, GRID_COLUMNS, title="originals · noisy x̃ · reconstructions" if noisy
+                                 else "test originals over their reconstructions"), key="ae_live_grid")
     penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
     curves.plotly_chart(loss_curves(history, ["train loss", "test loss", *penalties], log_y=True,
                                     title="Reconstruction error" + (" · penalties (before λ)" if penalties else "")),
@@ -136,8 +146,26 @@ def render_training(trainer: Trainer, data: Split) -> None:
     k = model.config.latent_dim
     title = "codes of the test set" + ("" if k <= 2 else f" (PCA of the {k}-D codes)")
     axes = {1: ("h", "random jitter"), 2: ("h₁", "h₂")}.get(k, ("PC 1", "PC 2"))
-    points = lessons.latent_map(lessons.codes(model, data.x_test), "PCA", widgets.seed())
-    latent.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
+    codes = lessons.codes(model, data.x_test)
+    if not np.isfinite(codes).all():
+        latent.error("The codes are not finite (the model has diverged): press ↺ Reset.")
+        return
+    points = lessons.latent_map(codes, "PCA", widgets.seed())
+    origin, plane_axes = lessons.latent_plane(codes)
+    markers = []
+    if drawn is not None:  # the student's digit: its code on the map, its reconstruction under the curves
+        markers.append({"xy": lessons.on_plane(lessons.codes(model, drawn[None]), origin, plane_axes)[0],
+                        "label": _("your digit")})
+        pair = np.concatenate([drawn, lessons.reconstructions(model, drawn[None])[0]])  # (2, S, S)
+        curves.image(list(ink(pair, 112 // pair.shape[-1])), caption=[_("your digit"), _("reconstruction")])
+    with latent:
+        st.markdown(f"**{title}**")
+        st.caption(_("Move the pointer over the map: your browser decodes the point under it with the weights "
+                      "of the last couple of seconds."))
+        where = latent_pad.Plane(origin, plane_axes, latent_pad.square_around(points))
+        if not latent_pad.plane("ae_pad", model, where, latent_pad.Points(points, data.y_test, markers=markers),
+                                trainer=trainer):
+            st.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
 
 
 def reconstructions_png(model: Autoencoder, images: np.ndarray, seed: int) -> Callable[[], bytes]:
@@ -154,24 +182,32 @@ def training_section() -> None:
         try:
             config = AutoencoderConfig(input_shape=data.image_shape, **choices)
         except ValueError as error:
-            st.error(f"This autoencoder cannot be built: {error}")
+            st.error(f"This autoencoder cannot be built: {plain(error)}")
             return
         learning_rate, batch_size = widgets.learning_controls("ae", learning_rate=3e-3, batch_size=128)
         train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
-        start_pretrained = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None and st.toggle(
+        offered = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None
+        start_pretrained = offered and st.toggle(
             "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
             help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.",
             persist_state=widgets.PERSIST)
         layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
         spec = (dataset, widgets.seed(), layers, start_pretrained)
-        trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
-        trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
-                          **{field: getattr(config, field) for field in REGULARISER_FIELDS})
+        try:  # the budget is checked before anything is built, and again on every change
+            trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
+            trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
+                              **{field: getattr(config, field) for field in REGULARISER_FIELDS})
+        except OverBudget as error:
+            st.error(str(error), icon="⚖️")
+            return
         widgets.upload_into("ae", trainer, Autoencoder, AutoencoderConfig)
         if config.architecture == "dense":
             greedy_controls(trainer, data, spec)
     with result:
-        widgets.training_panel("ae", trainer, lambda: render_training(trainer, data))
+        panel = st.container()  # filled after the drawing pad below, whose digit the live map marks
+        drawn = your_digit(data)
+        with panel:
+            widgets.training_panel("ae", trainer, lambda: render_training(trainer, data, drawn))
         weights, picture = st.columns(2)
         with weights:
             widgets.download_model(trainer.model, "autoencoder.safetensors", key="ae_download_weights")
@@ -181,17 +217,33 @@ def training_section() -> None:
         tsne_map(trainer, data, spec)
 
 
+def your_digit(data: Split) -> np.ndarray | None:
+    """A digit drawn by the student, prepared like the dataset's: (1, S, S), or None."""
+    st.markdown(f"**{_('Your own digit')}**")
+    return draw_pad.digit_beside("ae_drawing", data.image_shape[-1], _(
+        "Draw a digit: the map above marks its code, and its reconstruction appears beside the map. "
+        "Both follow the model while it trains."))[0]
+
+
 def tsne_map(trainer: Trainer, data: Split, spec: tuple) -> None:
     if trainer.model.config.latent_dim <= 2:
         return
-    if st.button("Compute a t-SNE map of the current codes (a few seconds)", key="ae_tsne", disabled=trainer.playing):
+    label = f"Compute a t-SNE map of the first {TSNE_POINTS} test codes (about a second)"
+    if st.button(label, key="ae_tsne", disabled=trainer.playing,
+                 help="t-SNE's cost grows faster than the number of points; the class server's budget is "
+                      f"{TSNE_POINTS} points per map."):
         with st.spinner("t-SNE…"):
-            points = lessons.latent_map(lessons.codes(trainer.model, data.x_test), "t-SNE", widgets.seed())
-            st.session_state["ae_tsne_map"] = (spec, trainer.step_count, points)
+            codes = lessons.codes(trainer.model, data.x_test[:TSNE_POINTS])
+            if np.isfinite(codes).all():
+                points = lessons.latent_map(codes, "t-SNE", widgets.seed())
+                st.session_state["ae_tsne_map"] = (spec, trainer.step_count, points)
+            else:
+                st.error("The codes are not finite (the model has diverged): press ↺ Reset first.")
     stored = st.session_state.get("ae_tsne_map")
     if stored is not None and stored[0] == spec:
         title = f"t-SNE of the codes at step {stored[1]:,}"
-        st.plotly_chart(latent_figure(stored[2], data.y_test, ("t-SNE 1", "t-SNE 2"), title), key="ae_tsne_chart")
+        st.plotly_chart(latent_figure(stored[2], data.y_test[:TSNE_POINTS], ("t-SNE 1", "t-SNE 2"), title),
+                        key="ae_tsne_chart")
 
 
 def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
@@ -205,9 +257,14 @@ def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
                              persist_state=widgets.PERSIST)
     st.button("Pre-train from random weights, layer by layer", key="ae_greedy", disabled=trainer.playing,
               on_click=pretrain_greedily, args=(trainer, data, steps, spec))
-    stored = st.session_state.get("ae_greedy_losses")
-    if stored is not None and stored[0] == spec:
-        losses = ", ".join(f"{loss:.4f}" for loss in stored[1])
+    stored = st.session_state.get("ae_greedy_job")
+    if stored is None or stored[0] != spec:
+        return
+    job = stored[1]
+    if not job.done:
+        widgets.run_in_slices("ae_greedy", [job], "Pre-training layer pairs", on_done=lambda: hand_over(trainer, job))
+    else:
+        losses = ", ".join(f"{loss:.4f}" for loss in job.losses)
         st.caption(f"Final loss of each layer pair, outermost first: {losses}. Now press ▶ Play to fine-tune.")
 
 
@@ -218,8 +275,8 @@ def render_pca(trainer: Trainer, points: np.ndarray) -> None:
     space.plotly_chart(planes_3d(points, planes, title="the cloud and the two reconstruction planes"),
                        key="ae_pca_space")
     maps.metric("Principal angle between the two planes", f"{trainer.history.last(lessons.ANGLE):.2f}°")
-    maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)"),
-                      key="ae_pca_angle")
+    maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title="angle to PCA's plane (°)")
+                      .update_layout(height=250), key="ae_pca_angle")
     projection = lessons.pca_projection(points, 2)
     sectors = lessons.angular_sectors(projection)
     left, right = st.columns(2)
@@ -230,7 +287,7 @@ def render_pca(trainer: Trainer, points: np.ndarray) -> None:
 
 
 def pca_section() -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     seed = widgets.seed()
     points, test = cloud_3d(CLOUD_POINTS, seed), cloud_3d(CLOUD_POINTS // 3, seed + 1)
     with controls:
@@ -264,7 +321,7 @@ def studied_model() -> tuple[Autoencoder, str, Split] | None:
 
 
 def anomaly_section(model: Autoencoder, data: Split) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("An autoencoder reconstructs well what looks like its training data. A large reconstruction "
                    "error flags an input unlike the rest: a badly written digit, a smudge, or data from elsewhere.")
@@ -272,6 +329,9 @@ def anomaly_section(model: Autoencoder, data: Split) -> None:
         count = st.slider("Worst-reconstructed test images to show", 5, 30, 10, key="ae_worst_count",
                           persist_state=widgets.PERSIST)
     errors = lessons.reconstruction_errors(model, data.x_test)
+    if not np.isfinite(errors).all():
+        result.error("The reconstruction errors are not finite (the model has diverged): press ↺ Reset in Train.")
+        return
     worst = lessons.worst_reconstructed(errors, count)
     threshold = float(errors[worst[-1]])
     originals = data.x_test[worst]
@@ -290,12 +350,17 @@ def labels_section(model: Autoencoder, dataset: str, data: Split) -> None:
         st.caption("Labels are expensive, images are cheap. The autoencoder learned from the images alone; now fit "
                    "a logistic regression on a few labelled examples, once on its k-number codes and once on the raw "
                    "pixels, and compare on the test set.")
-        st.latex(r"p(y = c \mid z) = \operatorname{softmax}(W z + b)_c, \qquad z = f(x) \ \text{ or } \ z = x")
+        st.latex(r"\begin{gathered}p(y = c \mid z) = \operatorname{softmax}(W z + b)_c \\"
+                 r" z = f(x) \ \text{ or } \ z = x\end{gathered}")
         labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels",
                            persist_state=widgets.PERSIST)
     seed = widgets.seed()
-    codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test), data,
-                                       labels, seed)
+    try:
+        codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test),
+                                           data, labels, seed)
+    except ValueError as error:  # codes of a diverged model
+        result.error(f"Cannot fit on these codes: {error}. Press ↺ Reset in Train.")
+        return
     pixels = pixel_accuracy(dataset, seed, labels)
     with result:
         on_codes, on_pixels = st.columns(2)

@@ -8,6 +8,14 @@ import streamlit as st
 
 from playground import benchmarks_words as bench
 from playground import word2vec_lessons as w2v
+from playground.budgets import (
+    EXPRESSION_CHARACTERS,
+    ONE_HOT_CHARACTERS,
+    ONE_HOT_WORDS,
+    PAIRS_CHARACTERS,
+    UNKNOWN_WORDS_SHOWN,
+    WORD_CHARACTERS,
+)
 from playground.embeddings import (
     ANALOGY_METHODS,
     ANALOGY_PRESETS,
@@ -25,58 +33,50 @@ from playground.models.word2vec import ARCHITECTURES
 from playground.trainer import TrainConfig
 from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecDataConfig, lee_text
 from ui import routing, widgets
+from ui.text import chart_text, plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 RESTRICTIONS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 400_000)  # most frequent words searched
 COSINE_FORMULA = (r"\cos(\mathbf a, \mathbf b) = "
                   r"\frac{\mathbf a \cdot \mathbf b}{\lVert \mathbf a \rVert\,\lVert \mathbf b \rVert}")
-SGNS_FORMULA = (r"\mathcal L = -\log \sigma(\mathbf u_c^{\top} \mathbf h)"
-                r" - \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h),"
-                r" \qquad n_k \sim P_n(w) \propto \mathrm{count}(w)^{3/4}")
-HIDDEN_FORMULAS = {
-    "skip-gram": r"\mathbf h = \mathbf v_{w_{t+j}} \text{ for each } j \in C_t"
-                 r" \quad \text{(each context word on its own predicts the centre word } c = w_t\text{)}",
-    "CBOW": r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}"
-            r" \quad \text{(the whole context predicts the centre word } c = w_t\text{)}",
+SGNS_FORMULA = (r"\begin{aligned}\mathcal L = &-\log \sigma(\mathbf u_c^{\top} \mathbf h) \\"
+                r" &- \sum_{k=1}^{K} \log \sigma(-\mathbf u_{n_k}^{\top} \mathbf h), \\"
+                r" n_k &\sim P_n(w) \propto \mathrm{count}(w)^{3/4}\end{aligned}")
+HIDDEN_FORMULAS = {  # the hidden vector h, and in words what predicts what
+    "skip-gram": (r"\mathbf h = \mathbf v_{w_{t+j}} \text{ for each } j \in C_t",
+                  "Each context word, on its own, predicts the centre word c = wₜ."),
+    "CBOW": (r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}",
+             "The whole context predicts the centre word c = wₜ."),
 }
 CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\}, \quad b \sim U\{1, \dots, W\}"
                    r" \quad \text{(a shrinking window: near words count more)}")
-ONE_HOT_WORDS = "king, queen, man, woman, apple, orange"
+ONE_HOT_EXAMPLE = "king, queen, man, woman, apple, orange"
 SECTIONS = ("Analogies", "Neighbours & similarity", "Projection", "One-hot vs dense", "Benchmarks", "Train your own")
 LEE_CORPUS, PASTED_CORPUS = "Lee news corpus (gensim)", "Paste a text"
 
 
-@st.cache_resource(show_spinner="Loading GloVe: 400,000 words × 50 dimensions…")
 def glove() -> WordVectors:
-    """One copy per server process, shared by every session (read-only)."""
-    return load_glove()
-
-
-@st.cache_resource(show_spinner="Answering the Google analogy questions…", max_entries=16)
-def glove_analogies(restrict: int, method: str) -> bench.AnalogyReport:
-    return bench.evaluate_analogies(glove(), restrict_vocab=restrict, method=method)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def glove_word_pairs(restrict: int) -> bench.PairsReport:
-    return bench.evaluate_word_pairs(glove(), restrict_vocab=restrict)
+    """One copy per server process (playground's cache, out of any client's reach), shared read-only."""
+    with st.spinner("Loading GloVe: 400,000 words × 50 dimensions…"):
+        return load_glove()
 
 
 def word_pairs_report(side: WordVectors, restrict: int) -> bench.PairsReport:
-    """GloVe's report is shared by every session; a session's own vectors are scored on the spot."""
-    return glove_word_pairs(restrict) if side is glove() else bench.evaluate_word_pairs(side, None, restrict)
+    """GloVe's report is shared by every session; a session's own vectors are scored on the spot (353 pairs)."""
+    return bench.glove_word_pairs(restrict) if side is glove() else bench.evaluate_word_pairs(side, None, restrict)
 
 
-def analogy_report(side: WordVectors, restrict: int, method: str) -> bench.AnalogyReport:
+def analogy_evaluation(side: WordVectors, step: int, restrict: int, method: str) -> bench.AnalogyEvaluation:
+    """GloVe's evaluation is shared by every session; this session's word2vec gets its own, kept while its
+    vectors (at training step `step`) and the settings stay the same."""
     if side is glove():
-        return glove_analogies(restrict, method)
-    return bench.evaluate_analogies(side, None, restrict, method)
-
-
-@st.cache_data(show_spinner=False)
-def lee() -> str:
-    return lee_text()
+        return bench.glove_analogies(restrict, method)
+    stored = st.session_state.get("emb_bench_ours")
+    if stored is None or stored[0] != (step, restrict, method):
+        stored = ((step, restrict, method), bench.AnalogyEvaluation(side, None, restrict, method))
+        st.session_state["emb_bench_ours"] = stored
+    return stored[1]
 
 
 def analogy_formula(method: str, a: str = "a", b: str = "b", c: str = "c") -> str:
@@ -95,16 +95,19 @@ def fact(where, label: str, value: str, note: str) -> None:
     where.metric(label, value, note, delta_color="off", delta_arrow="off")
 
 
-def all_known(vectors: WordVectors, words: Sequence[str]) -> bool:
-    """True when every word is in the vocabulary; otherwise a message per unknown word, with close spellings."""
-    known = True
-    for word in words:
+def known_words(vectors: WordVectors, words: Sequence[str]) -> set[str]:
+    """The words in the vocabulary; a message with close spellings for the first few unknown ones
+    (each spelling search costs ~50 ms), and a count of the rest."""
+    unknown = [word for word in dict.fromkeys(words) if word.strip() not in vectors]
+    for word in unknown[:UNKNOWN_WORDS_SHOWN]:
         try:
             vectors.index_of(word)
         except ValueError as error:
-            st.warning(str(error), icon="🔎")
-            known = False
-    return known
+            st.warning(plain(error), icon="🔎")
+    if len(unknown) > UNKNOWN_WORDS_SHOWN:
+        st.warning(f"… and {len(unknown) - UNKNOWN_WORDS_SHOWN:,} more words not in the {vectors.name} vocabulary.",
+                   icon="🔎")
+    return set(words) - set(unknown)
 
 
 def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list[str]:
@@ -112,7 +115,8 @@ def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list
     words = []
     for index, (column, label, default) in enumerate(zip(st.columns(len(labels)), labels, defaults)):
         st.session_state.setdefault(f"{key}_{index}", default)
-        words.append(column.text_input(label, key=f"{key}_{index}", persist_state=widgets.PERSIST))
+        words.append(column.text_input(label, key=f"{key}_{index}", max_chars=WORD_CHARACTERS,
+                                       persist_state=widgets.PERSIST))
     return words
 
 
@@ -121,14 +125,14 @@ def show_analogy(vectors: WordVectors, words: Sequence[str], method: str, k: int
     try:
         matches = vectors.analogy(*words, k=k, method=method, restrict=restrict)
     except ValueError as error:
-        st.warning(str(error), icon="🔎")
+        st.warning(plain(error), icon="🔎")
         return
-    a, b, c = (w.strip().lower() for w in words)
-    st.success(f"{vectors.name}: {a} − {b} + {c} ≈ **{matches[0].word}**")
+    a, b, c = (plain(w.strip().lower()) for w in words)
+    st.success(f"{vectors.name}: {a} − {b} + {c} ≈ **{plain(matches[0].word)}**")
     if expected and expected != matches[0].word:
         rank = next((i + 1 for i, m in enumerate(matches) if m.word == expected), None)
         place = f"number {rank}" if rank else f"not in the top {k}"
-        st.caption(f"The expected answer “{expected}” is {place}.")
+        st.caption(f"The expected answer “{plain(expected)}” is {place}.")
     st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], expected,
                                   score_name=method), key=f"{key}_chart")
 
@@ -137,14 +141,15 @@ def show_neighbours(vectors: WordVectors, query: str, k: int, key: str, restrict
     try:
         matches = vectors.nearest(query, k=k, restrict=restrict)
     except ValueError as error:
-        st.warning(str(error), icon="🔎")
+        st.warning(plain(error), icon="🔎")
         return
     st.plotly_chart(answer_scores([m.word for m in matches], [m.score for m in matches], score_name="cosine",
-                                  title=f"{vectors.name}: nearest to {query.strip()}"), key=f"{key}_chart")
+                                  title=f"{vectors.name}: nearest to {chart_text(query)}"), key=f"{key}_chart")
 
 
 def show_projection(vectors: WordVectors, pairs: Sequence[tuple[str, str]], dims: int, method: str, key: str) -> None:
-    known = [pair for pair in pairs if all_known(vectors, pair)]
+    words = known_words(vectors, [word for pair in pairs for word in pair])
+    known = [pair for pair in pairs if set(pair) <= words]
     if len(known) * 2 <= dims + 1:
         st.info(f"{vectors.name}: a projection needs at least {dims // 2 + 2} known pairs.")
         return
@@ -161,11 +166,11 @@ def pairs_box(key: str) -> list[tuple[str, str]]:
                for name, pairs in PROJECTION_PRESETS.items()}
     widgets.preset_picker("Preset", f"{key}_preset", presets)
     text = st.text_area("Pairs (first second, first second, …)", key=f"{key}_pairs", height=80,
-                        persist_state=widgets.PERSIST)
+                        max_chars=PAIRS_CHARACTERS, persist_state=widgets.PERSIST)
     try:
         return parse_pairs(text)
     except ValueError as error:
-        st.warning(str(error))
+        st.warning(plain(error))
         return []
 
 
@@ -211,25 +216,25 @@ def analogy_section(vectors: WordVectors) -> None:
 
 
 def neighbour_section(vectors: WordVectors) -> None:
-    left, right = st.columns(2, gap="medium")
-    with left:
-        st.subheader("Nearest neighbours")
+    controls, result = widgets.controls_and_result()
+    with controls:
+        st.markdown("**Nearest neighbours**")
         query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query",
-                              persist_state=widgets.PERSIST)
+                              max_chars=EXPRESSION_CHARACTERS, persist_state=widgets.PERSIST)
         count = st.slider("Neighbours", 1, 30, 10, key="emb_neighbours_k", persist_state=widgets.PERSIST)
-        show_neighbours(vectors, query, count, "emb_neighbours")
-    with right:
-        st.subheader("Cosine similarity")
+        st.markdown("**Cosine similarity**")
         st.latex(COSINE_FORMULA)
         first, second = word_boxes("emb_similarity", ("word a", "word b"), ("cat", "dog"))
         try:
             cosine = vectors.similarity(first, second)
-            st.metric(f"cos({first.strip()}, {second.strip()})", f"{cosine:.3f}",
+            st.metric(f"cos({plain(first.strip())}, {plain(second.strip())})", f"{cosine:.3f}",
                       help=f"angle {np.degrees(np.arccos(np.clip(cosine, -1, 1))):.0f}°")
             st.caption("1: same direction · 0: orthogonal (unrelated) · −1: opposite. "
                        "Vectors are stored at unit length, so the cosine is a dot product.")
         except ValueError as error:
-            st.warning(str(error), icon="🔎")
+            st.warning(plain(error), icon="🔎")
+    with result:
+        show_neighbours(vectors, query, count, "emb_neighbours")
 
 
 def projection_section(vectors: WordVectors) -> None:
@@ -245,9 +250,13 @@ def projection_section(vectors: WordVectors) -> None:
 
 
 def one_hot_section(vectors: WordVectors) -> None:
-    text = st.text_input("A small vocabulary", ONE_HOT_WORDS, key="emb_one_hot_words", persist_state=widgets.PERSIST)
-    typed = dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip())
-    chosen = [w for w in typed if all_known(vectors, [w])]
+    text = st.text_input(f"A small vocabulary (at most {ONE_HOT_WORDS} words)", ONE_HOT_EXAMPLE, key="emb_one_hot_words",
+                         max_chars=ONE_HOT_CHARACTERS, persist_state=widgets.PERSIST)
+    typed = list(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
+    if len(typed) > ONE_HOT_WORDS:
+        st.warning(f"{len(typed)} words: the first {ONE_HOT_WORDS} are shown (the heat-maps grow as N²).")
+    known = known_words(vectors, typed[:ONE_HOT_WORDS])
+    chosen = [w for w in typed[:ONE_HOT_WORDS] if w in known]
     if len(chosen) < 2:
         st.info("Type at least two known words, separated by commas.")
         return
@@ -274,14 +283,16 @@ def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, Train
     """Corpus, architecture, the data settings and the learning controls; the corpus is None until pasted."""
     keep = widgets.PERSIST
     source = st.radio("Corpus", (LEE_CORPUS, PASTED_CORPUS), horizontal=True, key="emb_w2v_corpus", persist_state=keep)
-    corpus = lee()
+    corpus = lee_text()
     if source == PASTED_CORPUS:
         corpus = st.text_area(f"Your text (up to {MAX_TEXT_CHARACTERS:,} characters; each line is a document)",
-                              key="emb_w2v_text", height=120, persist_state=keep)
+                              key="emb_w2v_text", height=120, max_chars=MAX_TEXT_CHARACTERS, persist_state=keep)
     architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture",
                             persist_state=keep)
     st.latex(SGNS_FORMULA)
-    st.latex(HIDDEN_FORMULAS[architecture])
+    hidden, meaning = HIDDEN_FORMULAS[architecture]
+    st.latex(hidden)
+    st.caption(meaning)
     st.latex(CONTEXT_FORMULA)
     left, right = st.columns(2)
     window = left.slider("Window W", 1, 10, 5, key="emb_w2v_window", help="context words on each side",
@@ -306,7 +317,7 @@ def compare_with_glove(vectors: WordVectors, learned: WordVectors) -> None:
         words, method, k, expected = analogy_controls("emb_compare_analogy")
     elif tool == "Neighbours":
         query = st.text_input("A word or an expression", "israeli", key="emb_compare_query",
-                              persist_state=widgets.PERSIST)
+                              max_chars=EXPRESSION_CHARACTERS, persist_state=widgets.PERSIST)
     else:
         pairs = pairs_box("emb_compare_projection")
         dims, projection_method = projection_controls("emb_compare_projection")
@@ -331,14 +342,14 @@ def training_section(vectors: WordVectors) -> None:
         if corpus is None:
             st.info("Paste a text on the left (a few paragraphs at least) to train on it.")
             return
-        try:
+        try:  # an unusable text, or a model over the budget (OverBudget), before anything is built
             spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
             trainer = widgets.session_trainer("emb_w2v", spec, lambda: w2v.make_trainer(
                 corpus, data_config, architecture, dim, train, widgets.seed(), widgets.device()))
+            trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size)
         except ValueError as error:
-            st.error(str(error))
+            st.error(plain(error))
             return
-        trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size)
 
         def render() -> None:
             st.plotly_chart(loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
@@ -358,33 +369,34 @@ def learned_here() -> WordVectors | None:
 
 
 def benchmark_section(vectors: WordVectors) -> None:
-    st.caption("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a question "
-               "counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine ranks 353 word "
-               "pairs as people did. The 3CosAdd accuracies equal gensim's `evaluate_word_analogies` and the WordSim "
-               "figures its `evaluate_word_pairs`; gensim has no 3CosMul benchmark, so that column is ours alone.")
     learned = learned_here()
-    choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
-    chooser, size, method_column = st.columns([2, 2, 1])
-    which = chooser.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors", persist_state=widgets.PERSIST,
-                          help="Train your own in the last section to compare.")
-    restrict = size.select_slider("Vocabulary restriction: questions must use only the most frequent",
-                                  RESTRICTIONS, value=30_000, key="emb_bench_restrict", format_func=lambda n: f"{n:,}",
-                                  persist_state=widgets.PERSIST,
-                                  help="gensim's default is 300,000; larger is slower and harder.")
-    bench_method = method_column.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method",
-                                       persist_state=widgets.PERSIST)
+    controls, result = widgets.controls_and_result((1, 3))
+    with controls:
+        st.caption("Two standard tests. The Google set asks 19,544 questions a : b :: c : ? in 14 sections; a "
+                   "question counts when the best answer to b − a + c is right. WordSim353 asks whether the cosine "
+                   "ranks 353 word pairs as people did. The 3CosAdd accuracies equal gensim's "
+                   "`evaluate_word_analogies` and the WordSim figures its `evaluate_word_pairs`; gensim has no "
+                   "3CosMul benchmark, so that column is ours alone.")
+        choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
+        which = st.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors", persist_state=widgets.PERSIST,
+                         help="Train your own in the last section to compare.")
+        restrict = st.select_slider("Vocabulary restriction: questions must use only the most frequent",
+                                    RESTRICTIONS, value=30_000, key="emb_bench_restrict",
+                                    format_func=lambda n: f"{n:,}", persist_state=widgets.PERSIST,
+                                    help="gensim's default is 300,000; larger is slower and harder.")
+        bench_method = st.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method",
+                                persist_state=widgets.PERSIST)
     chosen_vectors = {"GloVe": [vectors], "your word2vec": [learned], "both": [vectors, learned]}[which]
-    pairs, analogies = st.columns(2, gap="medium")
-    with pairs:
-        word_sim(chosen_vectors, restrict)
-    with analogies:
-        google_analogies(chosen_vectors, restrict, bench_method)
+    with result:
+        pairs, analogies = st.columns(2, gap="medium")
+        with pairs:
+            word_sim(chosen_vectors, restrict)
+        with analogies:
+            google_analogies(chosen_vectors, restrict, bench_method)
 
 
 def word_sim(chosen_vectors: list[WordVectors], restrict: int) -> None:
     st.subheader("WordSim353")
-    st.latex(r"\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \quad d_i = \text{rank}_{\text{human}}(i)"
-             r" - \text{rank}_{\cos}(i)")
     for column, side in zip(st.columns(len(chosen_vectors)), chosen_vectors):
         try:
             pairs_report = word_pairs_report(side, restrict)
@@ -396,35 +408,46 @@ def word_sim(chosen_vectors: list[WordVectors], restrict: int) -> None:
         column.plotly_chart(similarity_scatter([p[2] for p in pairs_report.pairs], [p[3] for p in pairs_report.pairs],
                                                [f"{p[0]} – {p[1]}" for p in pairs_report.pairs]),
                             key=f"emb_bench_pairs_{side.name}")
+    st.latex(r"\begin{gathered}\rho = 1 - \frac{6 \sum_i d_i^2}{n (n^2 - 1)}, \\ d_i = \text{rank}_{\text{human}}(i)"
+             r" - \text{rank}_{\cos}(i)\end{gathered}")
 
 
 def google_analogies(chosen_vectors: list[WordVectors], restrict: int, bench_method: str) -> None:
     st.subheader("Google analogies")
-    st.latex(r"a : b :: c : \hat x, \qquad " + analogy_formula(bench_method, "b", "a", "c"))
     if st.button("Run the analogy test", key="emb_bench_run", type="primary"):
         st.session_state["emb_bench_requested"] = True
+    st.latex(r"a : b :: c : \hat x")
+    st.latex(analogy_formula(bench_method, "b", "a", "c"))
     if not st.session_state.get("emb_bench_requested"):
-        st.caption("Answering every question takes a few seconds: press the button.")
+        st.caption("Answering every question takes seconds to minutes of CPU, a slice at a time: press the button.")
         return
-    reports = {}
+    evaluations, trained = {}, widgets.built_trainer("emb_w2v")
     for side in chosen_vectors:
         try:
-            reports[side.name] = analogy_report(side, restrict, bench_method)
+            step = trained[0].step_count if trained is not None and side is not glove() else 0
+            evaluations[side.name] = analogy_evaluation(side, step, restrict, bench_method)
         except ValueError as error:
-            st.warning(f"{side.name}: {error}")
+            st.warning(f"{side.name}: {plain(error)}")
+    if any(evaluation.progress < 1 for evaluation in evaluations.values()):
+        widgets.run_in_slices("emb_bench", list(evaluations.values()), "Answering the analogy questions")
+    else:
+        show_reports({name: evaluation.report for name, evaluation in evaluations.items()})
+
+
+def show_reports(reports: dict[str, bench.AnalogyReport]) -> None:
     for column, (name, report) in zip(st.columns(max(1, len(reports))), reports.items()):
         fact(column, f"{name}: overall accuracy", f"{report.overall.accuracy:.1%}",
              f"{report.overall.correct:,} / {report.overall.total:,}; {report.skipped:,} skipped")
-    if reports:
-        sections = [s.section for s in next(iter(reports.values())).sections]
-        accuracies = {name: [s.accuracy for s in report.sections] for name, report in reports.items()}
-        st.plotly_chart(section_accuracy(sections, accuracies, title="Accuracy per section"),
-                        key="emb_bench_sections")
-        name, report = next(iter(reports.items()))
-        wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
-        st.caption(f"Some questions {name} got wrong")
-        st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50],
-                                  columns=["section", "a b c", "expected", "answer"]), hide_index=True)
+    if not reports:
+        return
+    sections = [s.section for s in next(iter(reports.values())).sections]
+    accuracies = {name: [s.accuracy for s in report.sections] for name, report in reports.items()}
+    st.plotly_chart(section_accuracy(sections, accuracies, title="Accuracy per section"), key="emb_bench_sections")
+    name, report = next(iter(reports.items()))
+    wrong = [(s, " ".join(q[:3]).lower(), q[3].lower(), p.lower()) for s, q, p in report.answers if p != q[3]]
+    st.caption(f"Some questions {name} got wrong")
+    st.dataframe(pd.DataFrame(wrong[:: max(1, len(wrong) // 50)][:50], columns=["section", "a b c", "expected", "answer"]),
+                 hide_index=True)
 
 
 # ---- the page --------------------------------------------------------------------------------

@@ -5,15 +5,19 @@ import streamlit as st
 import torch
 
 from playground import gan_lessons as lessons
+from playground import user_data
+from playground.budgets import OverBudget
 from playground.data import DISTRIBUTIONS_2D, MODE_STD, mode_centres, sample_2d
-from playground.figures import image_grid, loss_curves, png_grid
+from playground.figures import image_grid, loss_curves
 from playground.figures.gan import game_plane
 from playground.interpolation import slerp
 from playground.models.dcgan import DCGAN
 from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
-from playground.trainer import OPTIMIZERS
+from playground.trainer import OPTIMIZERS, Trainer
 from ui import routing, widgets
+from ui.components import draw_pad, latent_pad
+from ui.i18n import N_, _
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -23,27 +27,32 @@ WIDTHS = (8, 16, 32, 64, 128, 256)
 PRESET_RATES = {rate for preset in lessons.PRESETS.values() for rate in (preset.generator_lr, preset.discriminator_lr)}
 GAN_LEARNING_RATES = tuple(sorted({*widgets.LEARNING_RATES, *PRESET_RATES}))  # every preset's rate is on the slider
 SAMPLE_ROWS = 4  # rows of the live image grid, ten samples each
+DRAWN = N_("drawn by you")  # the target a student draws on the plane (or loads from a CSV file)
 
-VALUE = (r"\begin{aligned}\min_G \max_D V(D, G) &= \mathbb E_{x \sim p_r}\big[\log D(x)\big] \\"
+VALUE = (r"\begin{aligned}&\min_G \max_D V(D, G) \\ &= \mathbb E_{x \sim p_r}\big[\log D(x)\big] \\"
          r" &+ \mathbb E_{z \sim \mathcal N(0, I)}\big[\log\big(1 - D(G(z))\big)\big]\end{aligned}")
 D_STAR = (r"\begin{gathered}D^*(x) = \frac{p_r(x)}{p_r(x) + p_g(x)} \\ p_g = p_r \;\Rightarrow\; D^* = \tfrac12,"
-          r"\quad V(D^*, G) = -2\log 2\end{gathered}")
-LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises
-    "saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
-                   r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]"
-                   r" \quad \text{(the minimax game: flat where } D(G(z)) \approx 0)"),
-    "non-saturating": (r"L_D = -\mathbb E\big[\log D(x)\big] - \mathbb E\big[\log(1 - D(G(z)))\big]",
-                       r"L_G = -\mathbb E\big[\log D(G(z))\big]"
-                       r" \quad \text{(same fixed point, steep where } D(G(z)) \approx 0)"),
-    "hinge": (r"L_D = \mathbb E\big[\max(0, 1 - D(x))\big] + \mathbb E\big[\max(0, 1 + D(G(z)))\big]",
-              r"L_G = -\mathbb E\big[D(G(z))\big] \quad (D \text{ is an unbounded critic})"),
+          r" \\ V(D^*, G) = -2\log 2\end{gathered}")
+LOSS_FORMULAS = {  # each player's half of the game, as the loss it minimises, and what it means for G
+    "saturating": (r"\begin{aligned}L_D = &-\mathbb E\big[\log D(x)\big] \\ &- \mathbb E\big[\log(1 - D(G(z)))\big]"
+                   r"\end{aligned}",
+                   r"L_G = \mathbb E\big[\log(1 - D(G(z)))\big]",
+                   "The minimax game itself: flat where D(G(z)) ≈ 0, so a G that D sees through learns slowly."),
+    "non-saturating": (r"\begin{aligned}L_D = &-\mathbb E\big[\log D(x)\big] \\ &- \mathbb E\big[\log(1 - D(G(z)))\big]"
+                       r"\end{aligned}",
+                       r"L_G = -\mathbb E\big[\log D(G(z))\big]",
+                       "The same fixed point, but steep where D(G(z)) ≈ 0: G learns fastest when it is worst."),
+    "hinge": (r"\begin{aligned}L_D = &\;\mathbb E\big[\max(0, 1 - D(x))\big] \\"
+              r" &+ \mathbb E\big[\max(0, 1 + D(G(z)))\big]\end{aligned}",
+              r"L_G = -\mathbb E\big[D(G(z))\big]",
+              "D is an unbounded critic, not a probability."),
 }
 K_STEPS = (r"\begin{aligned}\text{repeat: } &k \times \big[\text{ascend } \nabla_{\theta_D} V\big] \\"
            r" \text{then } &1 \times \big[\text{descend } \nabla_{\theta_G} L_G\big]\end{aligned}")
 QUALITY = (r"\begin{gathered}\text{high quality: } \lVert G(z) - \mu_m \rVert < 3\sigma \\"
-           r"\text{mode } m \text{ covered: } \ge 20\,\% \text{ of its fair share}\end{gathered}")
-CONDITIONAL_VALUE = (r"\begin{aligned}\min_G \max_D \; &\mathbb E_{x, y}\big[\log D(x \mid y)\big] \\"
-                     r" + &\mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]\end{aligned}")
+           r"\text{mode } m \text{ covered: } \ge 20\,\% \\ \text{of its fair share}\end{gathered}")
+CONDITIONAL_VALUE = (r"\begin{aligned}&\min_G \max_D \; \mathbb E_{x, y}\big[\log D(x \mid y)\big] \\"
+                     r" &+ \mathbb E_{z, y}\big[\log\big(1 - D(G(z \mid y) \mid y)\big)\big]\end{aligned}")
 PRESET_EXPLANATIONS = {
     "it works": "Equal learning rates, Adam with β₁ = 0.5, one D step per G step: all 8 modes within a few "
     "hundred steps.",
@@ -73,15 +82,18 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
     """The data, a preset, and every setting of the two players (a preset fills them; changing a net's
     shape or the loss restarts the game, rates, k and the batch size change mid-run)."""
     keep = widgets.PERSIST
-    distribution = st.selectbox("Target distribution p_r", DISTRIBUTIONS_2D, key="gan_distribution", persist_state=keep)
+    distribution = st.selectbox("Target distribution p_r", (*DISTRIBUTIONS_2D, DRAWN), key="gan_distribution",
+                                persist_state=keep, format_func=lambda name: _(name) if name == DRAWN else name)
     preset = widgets.preset_picker("Preset", "gan_preset", {name: preset_state(settings) for name, settings in
                                                             lessons.PRESETS.items()},
                                    on_pick=lambda: widgets.discard_trainer("gan"))
     st.caption(PRESET_EXPLANATIONS[preset])
     st.latex(VALUE)
     loss = st.radio("Loss", LOSSES, key="gan_loss", horizontal=True, persist_state=keep)
-    st.latex(LOSS_FORMULAS[loss][0])
-    st.latex(LOSS_FORMULAS[loss][1])
+    discriminator_loss, generator_loss, meaning = LOSS_FORMULAS[loss]
+    st.latex(discriminator_loss)
+    st.latex(generator_loss)
+    st.caption(meaning)
     g, d = st.columns(2)
     g.markdown("**Generator G**")
     d.markdown("**Discriminator D**")
@@ -108,22 +120,52 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
     return distribution, settings
 
 
-def game_trainer(distribution: str, settings: lessons.GANSettings):
+def drawn_points() -> np.ndarray:
+    """The student's own target: points clicked onto the plane, or loaded from a CSV file of x, y rows."""
+    pad, upload = st.columns([3, 2])
+    file = upload.file_uploader(_("Or load a CSV file of x, y rows"), type=["csv"], key="gan_points_csv")
+    if file is not None and st.session_state.get("gan_points_csv_read", (None,))[0] != file.file_id:
+        try:  # once per file: its points replace the pad's, which may then be drawn on
+            draw_pad.set_points("gan_points", user_data.points_from_csv(file.getvalue()))
+            st.session_state["gan_points_csv_read"] = (file.file_id, None)
+        except ValueError as error:
+            st.session_state["gan_points_csv_read"] = (file.file_id, str(error))
+    if file is not None and st.session_state["gan_points_csv_read"][1]:
+        upload.error(_("This file cannot be used: {reason}").format(reason=st.session_state["gan_points_csv_read"][1]))
+    upload.caption(_("Click or drag on the plane to add points: the GAN learns to draw points like them. "
+                     "A new point starts a fresh game."))
+    with pad:
+        return draw_pad.points("gan_points", lessons.EXTENT)
+
+
+def game_trainer(distribution: str | np.ndarray, settings: lessons.GANSettings):
     """This session's 2-D game: rebuilt when the data or a net changes; rates, k, batch size change mid-run."""
     seed = widgets.seed()
     train = settings.train_config()
-    trainer = widgets.session_trainer(
-        "gan", (distribution, settings.model, seed),
-        lambda: lessons.make_trainer(settings.model, train, distribution, seed, widgets.device()))
-    trainer.configure(**vars(train))
+    data = distribution if isinstance(distribution, str) else distribution.tobytes()
+    try:  # the budget is checked before anything is built, and again on every change
+        trainer = widgets.session_trainer(
+            "gan", (data, settings.model, seed),
+            lambda: lessons.make_trainer(settings.model, train, distribution, seed, widgets.device()))
+        trainer.configure(**vars(train))
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        st.stop()
     return trainer
 
 
 # ---- 2-D game section -----------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def real_points(distribution: str, seed: int) -> np.ndarray:
+def sampled_points(distribution: str, seed: int) -> np.ndarray:
     return sample_2d(distribution, PLOT_POINTS, np.random.default_rng(seed))[0]
+
+
+def real_points(distribution: str | np.ndarray, seed: int) -> np.ndarray:
+    """At most PLOT_POINTS real points: samples of a named distribution, or every n-th of the student's."""
+    if isinstance(distribution, str):
+        return sampled_points(distribution, seed)
+    return distribution[:: -(-len(distribution) // PLOT_POINTS)]
 
 
 def one_player_step(trainer, player: str) -> None:
@@ -147,8 +189,15 @@ def view_controls(trainer) -> tuple[bool, bool]:
 def game_section() -> None:
     controls, result = widgets.controls_and_result((1, 2))
     with controls:
-        distribution, settings = game_controls()
+        name, settings = game_controls()
+    with result:
+        distribution = drawn_points() if name == DRAWN else name  # a name, or the student's points
+    try:
         trainer = game_trainer(distribution, settings)
+    except ValueError as error:  # too few of the student's points, so far
+        result.info(_("Add points to start the game: {reason}").format(reason=error))
+        return
+    with controls:
         show_mapping, show_arrows = view_controls(trainer)
         st.latex(D_STAR)
     lines = lessons.equilibrium_lines(settings.model.loss)
@@ -164,7 +213,7 @@ def game_section() -> None:
             probability=settings.model.loss in PROBABILITY_LOSSES,
             mapping=lessons.generator_mapping(model) if show_mapping else None,
             arrows=lessons.generator_gradients(model, z[:ARROWS]) if show_arrows else None,
-            title=f"{distribution}: real, fake and D's verdict (blue: real, red: fake)",
+            title=f"{_(DRAWN) if name == DRAWN else name}: real, fake and D's verdict (blue: real, red: fake)",
         )
         plane, losses = st.columns([3, 2])
         plane.plotly_chart(figure, key="gan_plane")
@@ -173,13 +222,14 @@ def game_section() -> None:
         outputs, quality = st.columns(2)
         outputs.plotly_chart(loss_curves(trainer.history, ["D(x)", "D(G(z))"], title="Mean D(x) and D(G(z))",
                                          reference_lines=lines["D outputs"]), key="gan_outputs")
-        if distribution in MODE_STD:
+        if name in MODE_STD:
             covered, fraction = quality.columns(2)
             covered.metric("Modes covered", f"{trainer.history.last('modes covered'):.0f} / "
-                                            f"{len(mode_centres(distribution))}")
+                                            f"{len(mode_centres(name))}")
             fraction.metric("High-quality samples", f"{trainer.history.last('high-quality fraction'):.0%}")
-            quality.plotly_chart(loss_curves(trainer.history, ["mode coverage", "high-quality fraction"],
-                                             title="Mode coverage · high-quality fraction"), key="gan_quality")
+            quality.plotly_chart(widgets.heavy_figure("gan_quality", trainer, lambda: loss_curves(
+                trainer.history, ["mode coverage", "high-quality fraction"],
+                title="Mode coverage · high-quality fraction")), key="gan_quality")
             quality.latex(QUALITY)
         else:
             quality.info("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5).")
@@ -198,21 +248,26 @@ def image_trainer(dataset: str, conditional: bool, from_pretrained: bool):
         lambda: lessons.make_image_trainer(dataset, conditional, seed, widgets.device(), start=start))
 
 
-def interpolation(model: DCGAN, labels: torch.Tensor | None) -> None:
+def keep_walk_position(t: float) -> None:
+    st.session_state["gan_interp_t"] = t
+
+
+def interpolation(trainer: Trainer, labels: torch.Tensor | None) -> None:
+    model: DCGAN = trainer.model
     st.markdown("**Walk between two noise vectors**")
-    left, right, slider = st.columns([1, 1, 3])
+    left, right, note = st.columns([1, 1, 3], vertical_alignment="bottom")
     seed_a = left.number_input("z_a seed", 0, 10_000, 1, key="gan_z_a", persist_state=widgets.PERSIST)
     seed_b = right.number_input("z_b seed", 0, 10_000, 2, key="gan_z_b", persist_state=widgets.PERSIST)
-    t = slider.slider("t", 0.0, 1.0, 0.0, step=0.05, key="gan_interp_t", persist_state=widgets.PERSIST)
+    note.caption(_("Drag t under the image: your browser runs the generator at every point of the arc."))
     st.latex(SLERP)
-    z_a, z_b = lessons.fixed_noise(model, 1, seed_a)[0], lessons.fixed_noise(model, 1, seed_b)[0]
-    def arc(fractions: np.ndarray) -> torch.Tensor:  # (T, noise_dim) on the great arc from z_a to z_b
-        return torch.from_numpy(slerp(z_a.cpu().numpy(), z_b.cpu().numpy(), fractions))
-
-    strip = lessons.draw(model, arc(np.linspace(0, 1, 9)), None if labels is None else labels[:9])
-    single = lessons.draw(model, arc(np.array([t])), None if labels is None else labels[:1])
-    image, path = st.columns([1, 4])
-    image.image(png_grid(single, 1, scale=168 // single.shape[-1]), caption=f"G(z({t:.2f}))")
+    z_a, z_b = (lessons.fixed_noise(model, 1, seed)[0].cpu().numpy() for seed in (seed_a, seed_b))
+    strip = lessons.draw(model, torch.from_numpy(slerp(z_a, z_b, np.linspace(0, 1, 9))),
+                         None if labels is None else labels[:9])
+    walk, path = st.columns([2, 5])
+    with walk:
+        latent_pad.path("gan_walk", model, z_a, z_b, "spherical", st.session_state.get("gan_interp_t", 0.0),
+                        label=None if labels is None else int(labels[0]), trainer=trainer,
+                        on_release=keep_walk_position)
     path.plotly_chart(image_grid(strip, columns=9, title="t = 0, 0.125, …, 1"), key="gan_interp_strip")
 
 
@@ -234,10 +289,10 @@ def image_section() -> None:
 
     def render() -> None:
         z = lessons.fixed_noise(trainer.model, 10 * SAMPLE_ROWS, widgets.seed())  # (40, noise_dim)
-        samples = lessons.draw(trainer.model, z, labels)
         grid, curves = st.columns([3, 2])
         title = "Fixed noise, columns = digits 0–9" if conditional else "Samples from a fixed noise batch"
-        grid.plotly_chart(image_grid(samples, columns=10, title=title), key="gan_image_samples")
+        grid.plotly_chart(widgets.heavy_figure("gan_image_samples", trainer, lambda: image_grid(
+            lessons.draw(trainer.model, z, labels), columns=10, title=title)), key="gan_image_samples")
         curves.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title="Losses",
                                         reference_lines=lessons.equilibrium_lines("non-saturating")["losses"]),
                             key="gan_image_losses")
@@ -250,9 +305,9 @@ def image_section() -> None:
             z = lessons.fixed_noise(trainer.model, 10, widgets.seed() + 1)  # (10, noise_dim)
             row = lessons.draw(trainer.model, z, torch.full((10,), digit))
             st.plotly_chart(image_grid(row, columns=10, title=f"G(z | y = {digit}) for ten z"), key="gan_digit_row")
-            interpolation(trainer.model, torch.full((9,), digit))
+            interpolation(trainer, torch.full((9,), digit))
         else:
-            interpolation(trainer.model, None)
+            interpolation(trainer, None)
         widgets.download_model(trainer.model, f"{recipe_name(dataset, conditional)}.safetensors",
                                key="gan_image_download")
 

@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from playground import rnn_lessons as lessons
+from playground.budgets import SAMPLED_UNITS, OverBudget, check
 from playground.figures.rnn import compare_cells, forecast, gradient_norms, hidden_state_map, sequences_by_class
 from playground.models.rnn import CELLS, SequenceModel
 from playground.seeding import seeded
@@ -27,6 +28,7 @@ from playground.sequences import (
 )
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.text import plain
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -51,21 +53,27 @@ RECURRENCE = r"h_t = \phi\left(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b_h\right)"
 EQUATIONS = {
     "RNN": r"h_t = \tanh\left(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b_h\right)",
     "LSTM": r"""\begin{aligned}
-        i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) && \text{input gate} \\
-        f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f) && \text{forget gate} \\
-        o_t &= \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o) && \text{output gate} \\
-        g_t &= \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) && \text{candidate} \\
-        c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{cell state} \\
+        i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) \\
+        f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f) \\
+        o_t &= \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o) \\
+        g_t &= \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g) \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
         h_t &= o_t \odot \tanh(c_t)
     \end{aligned}""",
     "GRU": r"""\begin{aligned}
-        z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) && \text{update gate} \\
-        r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) && \text{reset gate} \\
-        n_t &= \tanh\big(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big) && \text{candidate} \\
+        z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) \\
+        r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) \\
+        n_t &= \tanh\big(W_{xn} x_t + b_{xn} \\ &\qquad + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big) \\
         h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
     \end{aligned}""",
 }
-KEEP_BIAS = {"LSTM": r"b_f = b,\ b_i = -b:\ f_0 = \sigma(b),\ i_0 = 1 - \sigma(b)", "GRU": r"b_z = b:\ z_0 = \sigma(b)"}
+GATES = {  # what each letter of EQUATIONS is
+    "RNN": "One state h, rewritten at every step.",
+    "LSTM": "i input gate, f forget gate, o output gate, g candidate, c cell state (the memory), h output.",
+    "GRU": "z update gate, r reset gate, n candidate; h is both the memory and the output.",
+}
+KEEP_BIAS = {"LSTM": r"\begin{gathered}b_f = b,\ b_i = -b: \\ f_0 = \sigma(b),\ i_0 = 1 - \sigma(b)\end{gathered}",
+             "GRU": r"b_z = b:\ z_0 = \sigma(b)"}
 GRADIENT = (r"\frac{\partial \ell_T}{\partial h_t} = \frac{\partial \ell_T}{\partial h_T}"
             r"\prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}")
 PERPLEXITY = (r"\begin{gathered}\mathrm{PPL} = \exp\Big(-\frac{1}{N} \sum_{n=1}^{N}"
@@ -85,6 +93,7 @@ def architecture_controls(task_id: str) -> tuple[str, int, int, float]:
     cell = st.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True, key=key(task_id, "cell"),
                     persist_state=keep)
     st.latex(EQUATIONS[cell])
+    st.caption(GATES[cell])
     if cell in KEEP_BIAS:
         st.latex(KEEP_BIAS[cell])
     hidden = st.select_slider("Hidden units H", (8, 16, 32, 64, 128, 256), value=defaults["hidden"],
@@ -103,7 +112,7 @@ def forecast_controls() -> tuple[ForecastTask, int]:
     window = st.slider("Window T (steps read)", 10, 200, 40, key="rnn_window", persist_state=keep)
     horizon = st.slider("Horizon (values predicted at every step)", 1, 20, 5, key="rnn_horizon", persist_state=keep)
     future = st.slider("Roll-out steps", 5, 100, 30, key="rnn_rollout_steps", persist_state=keep)
-    st.latex(r"\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b,\qquad k = \text{horizon}")
+    st.latex(r"\begin{gathered}\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b, \\ k = \text{horizon}\end{gathered}")
     st.latex(r"\mathcal L = \frac{1}{T k} \sum_{t=1}^{T} \sum_{j=1}^{k} (\hat x_{t+j} - x_{t+j})^2")
     st.caption("Sequence to sequence: a prediction at every step. The roll-out feeds its own predictions "
                "back as inputs, k values at a time, to forecast beyond the data.")
@@ -123,7 +132,7 @@ def char_controls() -> CharTask | None:
     corpus = st.radio("Corpus", (LEE, PASTED), key="rnn_corpus", persist_state=widgets.PERSIST)
     if corpus == PASTED:
         text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste",
-                            height=150, persist_state=widgets.PERSIST)
+                            height=150, max_chars=MAX_PASTED_CHARS, persist_state=widgets.PERSIST)
     length = st.slider("Training window (characters)", 16, 128, 64, step=16, key="rnn_char_window",
                        persist_state=widgets.PERSIST)
     st.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
@@ -137,7 +146,7 @@ def char_controls() -> CharTask | None:
     try:
         return CharTask(clean_pasted(text), length)
     except ValueError as error:
-        st.warning(f"Cannot train on this text: {error}. A longer text also needs a window below a tenth of it.")
+        st.warning(f"Cannot train on this text: {plain(error)}. A longer text also needs a window below a tenth of it.")
         return None
 
 
@@ -167,12 +176,15 @@ def task_controls(task_id: str) -> tuple[Task | None, int]:
 
 def session_trainers(task_id: str, task: Task, cells: list[str], hidden: int, layers: int, bias: float,
                      learning_rate: float, batch_size: int) -> dict[str, Trainer]:
-    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change."""
+    """One trainer per cell, same task, data stream and seed; rebuilt when the architecture or data change.
+
+    All of them step at every refresh, so their costs together must fit the budget: OverBudget, checked first."""
     seed, trainers = widgets.seed(), {}
     train_config = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, grad_clip=GRAD_CLIP,
                                eval_every=EVAL_EVERY)
-    for cell in cells:
-        config = lessons.model_config(task, cell, hidden, layers, bias)
+    configs = {cell: lessons.model_config(task, cell, hidden, layers, bias) for cell in cells}
+    check(lessons.step_cost(task, list(configs.values()), batch_size), lessons.LOWER)
+    for cell, config in configs.items():
         trainers[cell] = widgets.session_trainer(
             key(task_id, cell.lower()), (task, config, seed),
             lambda config=config: lessons.build_trainer(task, config, train_config, seed, widgets.device()))
@@ -224,10 +236,6 @@ def char_live(task: CharTask, trainers: dict[str, Trainer], cell: str) -> None:
 # ---- the other sections: views of the models as they are now (paused, stepped, or a control changed) --
 
 def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers: int, bias: float) -> None:
-    st.caption("How strongly does the error at the last step reach the state at step t? Each factor "
-               "∂h_k/∂h_{k−1} of the chain rule is a matrix; in a plain RNN their product shrinks geometrically "
-               "(a straight downward slope on this log scale), so early inputs get almost no gradient. A gate near "
-               "1 keeps the product near 1.")
     st.latex(GRADIENT)
     x, y = (torch.from_numpy(a).to(widgets.device()) for a in evaluation_batch(task, VIEW_SEQUENCES, widgets.seed()))
     norms = {}
@@ -241,18 +249,21 @@ def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers:
             label = f"{cell} · untrained"
         norms[label] = lessons.gradient_norms(model, (x, y))
     st.plotly_chart(gradient_norms(norms), key="rnn_gradients")
-    st.caption("Cells not being trained are shown freshly initialised (the same seed). The LSTM's memory travels "
-               "in c_t, so its curve is ‖∂ℓ_T/∂(h_t, c_t)‖.")
+    st.caption("How strongly does the error at the last step reach the state at step t? Each factor "
+               "∂h_k/∂h_{k−1} of the chain rule is a matrix; in a plain RNN their product shrinks geometrically "
+               "(a straight downward slope on this log scale), so early inputs get almost no gradient. A gate near "
+               "1 keeps the product near 1. Cells not being trained are shown freshly initialised (the same seed). "
+               "The LSTM's memory travels in c_t, so its curve is ‖∂ℓ_T/∂(h_t, c_t)‖.")
 
 
 def hidden_state_view(task: Task, model: SequenceModel, cell: str) -> None:
-    st.caption("Every row is one hidden unit, every column one time step: what the network remembers as it reads.")
     x, _ = evaluation_batch(task, VIEW_SEQUENCES, widgets.seed())
     index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0, key="rnn_heatmap_sequence",
                       persist_state=widgets.PERSIST)
     ticks = list(decode(x[index], task.vocabulary)) if isinstance(task, CharTask) else None
     states = lessons.hidden_states(model, torch.from_numpy(x[index]))
     st.plotly_chart(hidden_state_map(states, ticks=ticks, title=f"{cell}: top layer h_t"), key="rnn_heatmap")
+    st.caption("Every row is one hidden unit, every column one time step: what the network remembers as it reads.")
 
 
 def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
@@ -267,6 +278,11 @@ def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
                               help="τ = 0 always takes the most likely character (arg-max).",
                               persist_state=widgets.PERSIST)
     length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length", persist_state=widgets.PERSIST)
+    affordable = SAMPLED_UNITS // (model.config.num_layers * model.config.hidden_size) // 20 * 20
+    if length > affordable:  # one model call per character: a big model writes fewer per request
+        left.caption(f"A {model.config.num_layers}-layer model of {model.config.hidden_size} units writes at most "
+                     f"{affordable} characters per request on the class server.")
+        length = affordable
     prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime",
                             persist_state=widgets.PERSIST)
     left.latex(SAMPLING)
@@ -275,7 +291,7 @@ def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
                  "inventive and misspelt.")
     unknown = sorted(set(prime) - set(model.config.vocabulary))
     if unknown:
-        right.warning(f"Characters not in the model's vocabulary are skipped: {' '.join(unknown)}")
+        right.warning(f"Characters not in the model's vocabulary are skipped: {plain(' '.join(unknown))}")
     seed = widgets.seed() + st.session_state.get("rnn_resample", 0)
     right.button("🎲 Sample again", key="rnn_sample_again",
                  on_click=lambda: st.session_state.update(rnn_resample=st.session_state.get("rnn_resample", 0) + 1))
@@ -345,8 +361,13 @@ st.write(
     "has to travel back through every step and fades (the vanishing gradient), so a plain RNN forgets what it "
     "saw long ago. The LSTM and GRU add gates that decide what to keep. Pick a task and a cell, train, and compare."
 )
-task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast", key="rnn_task",
-                               required=True, label_visibility="collapsed", persist_state=widgets.PERSIST)
+task_column, section_column = st.columns([4, 5], vertical_alignment="center")
+task_id = task_column.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast",
+                                        key="rnn_task", required=True, label_visibility="collapsed",
+                                        persist_state=widgets.PERSIST)
+with section_column:
+    section = widgets.section_picker("rnn_section", SECTIONS[:1] + ((GENERATE,) if task_id == "char" else ())
+                                     + SECTIONS[1:])
 controls, result = widgets.controls_and_result((2, 5))
 with controls:
     st.latex(RECURRENCE)
@@ -356,13 +377,15 @@ with controls:
     compare = st.toggle("Train the three cells side by side (same data, same seed)",
                         value=DEFAULTS[task_id]["compare"], key=key(task_id, "compare"), persist_state=widgets.PERSIST)
 with result:
-    section = widgets.section_picker("rnn_section", SECTIONS[:1] + ((GENERATE,) if task_id == "char" else ())
-                                     + SECTIONS[1:])
     if task is None:
         st.info("The character model needs a text to train on: see the Corpus control on the left.")
     else:
         cell = architecture[0]
         cells = [cell] + [other for other in CELLS if other != cell and compare]  # the chosen cell leads the panel
-        trainers = session_trainers(task_id, task, cells, *architecture[1:], learning_rate, batch_size)
-        pause_other_tasks(trainers)
-        section_view(section, task_id, task, future_steps, trainers, architecture)
+        try:  # the budget is checked before anything is built, and again on every change
+            trainers = session_trainers(task_id, task, cells, *architecture[1:], learning_rate, batch_size)
+        except OverBudget as error:
+            st.error(str(error), icon="⚖️")
+        else:
+            pause_other_tasks(trainers)
+            section_view(section, task_id, task, future_steps, trainers, architecture)

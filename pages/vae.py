@@ -8,12 +8,15 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from playground import vae_lessons as lessons
+from playground.budgets import OverBudget
 from playground.data import Split, split
 from playground.figures import image_grid, loss_curves, png_grid
-from playground.figures.vae import add_click_grid, ink, latent_map, manifold_grid, overlay_manifold
+from playground.figures.vae import ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
 from ui import routing, widgets
+from ui.components import draw_pad, latent_pad
+from ui.i18n import _
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
@@ -26,13 +29,15 @@ AE_TWIN = "vae_compare_ae_mnist_2d"  # the MNIST VAE's network trained as a plai
 SLIDERS = 8  # latent dimensions with a slider; the rest stay at the chosen base code
 Z_RANGE = 4.0  # sliders and the clickable map cover [−4, 4]: almost all of N(0, 1)
 Z_STEP = 0.05
+COMPARISON_HEIGHT = 360  # two maps side by side under the grid slider
 IMAGE_PIXELS = 196  # the decoded digit's width on screen (28 × 7), beside the sliders
 KL_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 LOSS_NAMES = ("reconstruction", "kl", "total", "test reconstruction", "test kl")
 
 KL_FORMULA = (r"\begin{aligned}D_{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, I)\big)"
               r" \\ = \tfrac12 \sum_j \left(\sigma_j^2 + \mu_j^2 - 1 - \log \sigma_j^2\right)\end{aligned}")
-ELBO_FORMULA = (r"\begin{aligned}\log p_\theta(x) \ge \text{ELBO} &= \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
+ELBO_FORMULA = (r"\begin{aligned}&\log p_\theta(x) \ge \text{ELBO} \\"
+                r" &= \mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]"
                 r" \\ &\quad - D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)\end{aligned}")
 LOSS_FORMULA = (r"\begin{aligned}\text{total} &= \underbrace{-\mathbb E_{q_\phi(z|x)}\left[\log p_\theta(x|z)\right]}"
                 r"_{\text{reconstruction}} \\ &\quad + \beta \cdot"
@@ -43,7 +48,8 @@ DECODER = r"\hat x = \operatorname{decoder}_\theta(z)"
 PRIOR = r"z \sim \mathcal N(0, I) \;\longrightarrow\; \hat x = \operatorname{decoder}_\theta(z)"
 INTERPOLATION = {
     "linear": r"z(t) = (1 - t)\, z_a + t\, z_b",
-    "spherical": r"\begin{gathered}z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
+    "spherical": r"\begin{gathered}z(t) = \frac{\sin((1-t)\Omega)}{\sin \Omega} z_a"
+                 r" + \frac{\sin(t\Omega)}{\sin \Omega} z_b,"
                  r" \\ \cos \Omega = \frac{z_a \cdot z_b}{\lVert z_a \rVert \lVert z_b \rVert}\end{gathered}",
 }
 
@@ -94,9 +100,13 @@ def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trai
     """This session's trainer; β, learning rate and batch size are applied mid-run, not rebuilt."""
     seed = widgets.seed()
     spec = (replace(config, kl_weight=1.0), dataset, seed)
-    trainer = widgets.session_trainer(
-        "vae", spec, lambda: lessons.make_trainer(config, split(dataset, seed), train, seed, widgets.device()))
-    trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
+    try:  # the budget is checked before anything is built, and again on every change
+        trainer = widgets.session_trainer(
+            "vae", spec, lambda: lessons.make_trainer(config, split(dataset, seed), train, seed, widgets.device()))
+        trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        st.stop()
     return trainer
 
 
@@ -109,8 +119,9 @@ def training_section() -> None:
         curves, grid = st.columns(2)
         names = [name for name in LOSS_NAMES if name in trainer.history.names]
         curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title="Loss per image"), key="vae_curves")
-        images = lessons.latent_grid(trainer.model, 10, 3.0)
-        grid.plotly_chart(image_grid(images, 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]"), key="vae_live_grid")
+        grid.plotly_chart(widgets.heavy_figure("vae_live_grid", trainer, lambda: image_grid(
+            lessons.latent_grid(trainer.model, 10, 3.0), 10, title="decoder(z), z₁, z₂ ∈ [−3, 3]")),
+            key="vae_live_grid")
 
     with result:
         widgets.training_panel("vae", trainer, render)
@@ -126,10 +137,18 @@ def set_sliders(values: np.ndarray) -> None:
         st.session_state[f"vae_z{index}"] = float(np.clip(np.round(value / Z_STEP) * Z_STEP, -Z_RANGE, Z_RANGE))
 
 
-def decode_clicked_point() -> None:
-    points = st.session_state["vae_map"]["selection"]["points"]
-    if points:
-        set_sliders(np.array([points[0]["x"], points[0]["y"]]))
+def set_code(z: np.ndarray) -> None:
+    """The latent pad was released at z (or a drawn digit's code was chosen): every dimension follows."""
+    st.session_state["vae_base"] = np.asarray(z, np.float32).copy()
+    set_sliders(st.session_state["vae_base"])
+
+
+def chosen_code() -> np.ndarray:
+    """The base code with the sliders' values in the dimensions that have one."""
+    z = st.session_state["vae_base"].copy()
+    for index in range(min(SLIDERS, len(z))):
+        z[index] = st.session_state.setdefault(f"vae_z{index}", 0.0)
+    return z
 
 
 def start_from_test_image(mu: np.ndarray) -> None:
@@ -144,41 +163,61 @@ def test_image_input(container: DeltaGenerator, label: str, key: str, default: i
 
 
 @st.fragment
-def decoder_panel(model: VAE) -> None:
-    """Sliders and, beside them, the decoded image: rerun alone while a slider moves (decode + PNG, a few ms)."""
-    z = st.session_state["vae_base"].copy()
-    sliders, picture = st.columns(2)
-    for index in range(min(SLIDERS, len(z))):
-        st.session_state.setdefault(f"vae_z{index}", 0.0)
-        z[index] = sliders.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}",
-                                  persist_state=widgets.PERSIST)
-    image = lessons.decode(model, z)
-    picture.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
-    picture.latex(DECODER)
-
-
-def explorer(model: VAE, data: Split, mu: np.ndarray) -> None:
-    if len(st.session_state.get("vae_base", ())) != model.config.latent_dim:
-        st.session_state["vae_base"] = np.zeros(model.config.latent_dim, np.float32)
+def decoder_panel(model: VAE, mu: np.ndarray, codes: latent_pad.Points, trainer: Trainer | None) -> None:
+    """The latent pad (decoded in the browser while the pointer moves) beside the sliders and the server's decoded
+    image: rerun alone when a slider, the pad or a test image is chosen (decode + PNG, a few ms)."""
+    z = chosen_code()
     left, right = st.columns([5, 6], gap="medium")
     with left:
-        figure = add_click_grid(latent_map(mu[:, :2], data.y_test, title="Test codes μ · click to decode"), Z_RANGE)
-        st.plotly_chart(figure, key="vae_map", on_select=decode_clicked_point, selection_mode="points")
+        latent_pad.plane("vae_pad", model, latent_pad.Plane.axis_aligned(z, Z_RANGE, Z_STEP), codes,
+                         position=z[:2], trainer=trainer, on_release=set_code)
     with right:
-        decoder_panel(model)
+        sliders, picture = st.columns(2)
+        for index in range(min(SLIDERS, len(z))):
+            sliders.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}",
+                           persist_state=widgets.PERSIST)
+        image = lessons.decode(model, z)
+        picture.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
+        picture.latex(DECODER)
         index, button = st.columns([2, 1], vertical_alignment="bottom")
         test_image_input(index, "Test image #", "vae_start_index", 0, len(mu))
         button.button("Start from its code", key="vae_start", on_click=start_from_test_image, args=(mu,),
                       help="Sets every slider, and the dimensions without one, to this image's μ.")
-        st.caption("Every slider is one coordinate of z; the decoder turns z into an image at once. Click anywhere "
-                   "on the map to jump there: the points are the test images' codes μ.")
+        st.caption(_("Move the pointer over the map: your browser decodes each point at once, and a click or a drag "
+                     "chooses z for the sliders. The dots are the test images' codes μ; the ellipse is σ of the one "
+                     "under the pointer. Every slider is one coordinate of z."))
         if model.config.latent_dim > SLIDERS:
             st.caption(f"Dimensions {SLIDERS + 1}–{model.config.latent_dim} stay at the base code "
                        "(0, or the test image's μ after “Start from its code”).")
 
 
+def your_digit(model: VAE) -> dict | None:
+    """A digit drawn by the student, encoded: its reconstruction beside it, and a marker for the latent pad."""
+    st.subheader(_("Your own digit"))
+    image, shown = draw_pad.digit_beside("vae_drawing", model.config.image_size, _(
+        "Draw a digit. The encoder turns it into a Gaussian q(z|x), marked on the map above with its σ ellipse; "
+        "the decoder redraws it from the mean code μ."))
+    if image is None:
+        return None
+    mu, sigma = lessons.encode(model, image[None])  # (1, D) each
+    with shown:
+        digit_strip(np.concatenate([image, lessons.decode(model, mu)]), [_("your digit"), _("reconstruction")], 140)
+        st.button(_("Explore from its code"), key="vae_drawing_start", on_click=set_code, args=(mu[0],))
+    return {"xy": mu[0, :2], "sigma": sigma[0, :2], "label": _("your digit")}
+
+
+def explorer(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray, trainer: Trainer | None) -> None:
+    if len(st.session_state.get("vae_base", ())) != model.config.latent_dim:
+        st.session_state["vae_base"] = np.zeros(model.config.latent_dim, np.float32)
+    panel = st.container()  # filled last: its map marks the digit drawn below
+    drawn = your_digit(model)
+    with panel:
+        decoder_panel(model, mu, latent_pad.Points(mu[:, :2], data.y_test, sigma[:, :2], [drawn] if drawn else []),
+                      trainer)
+
+
 def latent_map_section(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarray) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("The encoder gives each image a Gaussian, not a point. The KL term pulls the Gaussians towards "
                    "N(0, I) until they overlap: no gaps are left, so every z between codes decodes to a digit.")
@@ -208,7 +247,7 @@ def latent_map_section(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarra
                              label="⬇ Manifold grid (PNG)")
 
 
-def interpolation_section(model: VAE, data: Split, mu: np.ndarray) -> None:
+def interpolation_section(model: VAE, data: Split, mu: np.ndarray, trainer: Trainer | None) -> None:
     controls, result = widgets.controls_and_result((1, 3))
     with controls:
         first_zero, first_one = (int(np.argmax(data.y_test == digit)) for digit in (0, 1))  # far apart on the map
@@ -224,10 +263,12 @@ def interpolation_section(model: VAE, data: Split, mu: np.ndarray) -> None:
         digit_strip(data.x_test[[start, end], 0], [f"x_a (#{start})", f"x_b (#{end})"], 96)
         strip = lessons.interpolate(model, mu[start], mu[end], steps, method)
         digit_strip(strip, [f"t = {t:.2f}" for t in np.linspace(0, 1, steps)], 56)
+        st.caption(_("Drag t: your browser decodes every point of the path as you move."))
+        latent_pad.path("vae_interp_pad", model, mu[start], mu[end], method, trainer=trainer)
 
 
 def sampling_section(model: VAE) -> None:
-    controls, result = widgets.controls_and_result((1, 3))
+    controls, result = widgets.controls_and_result()
     with controls:
         st.caption("A VAE is a generative model: draw z from the prior and decode it. Each click draws new z.")
         count = st.slider("Samples", 4, 64, 32, step=4, key="vae_sample_count", persist_state=widgets.PERSIST)
@@ -250,7 +291,8 @@ def comparison_figure(name: str, title: str, seed: int, n: int) -> go.Figure:
     mu, _ = pretrained_codes(name, "MNIST 28×28", seed)
     extent = float(np.percentile(np.abs(mu), 99))
     figure = latent_map(mu, split("MNIST 28×28", seed).y_test, title=f"{title}: codes within ±{extent:.1f}")
-    return overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
+    overlaid = overlay_manifold(figure, lessons.latent_grid(widgets.pretrained(name), n, extent), n, extent)
+    return overlaid.update_layout(height=COMPARISON_HEIGHT)
 
 
 def comparison_section() -> None:
@@ -266,11 +308,12 @@ def comparison_section() -> None:
                "or blots; the VAE's codes fill a round cloud near N(0, I) where every spot decodes to a digit.")
 
 
-def explored_model(source: str) -> tuple[str, VAE, str] | None:
-    """The model the Model picker names, its file name and dataset; None (with a message) if there is none yet."""
+def explored_model(source: str) -> tuple[str, VAE, str, Trainer | None] | None:
+    """The model the Model picker names, its file name, dataset and trainer (None: a fixed pretrained model);
+    None (with a message) if there is none yet."""
     if source in PRETRAINED:
         name, dataset = PRETRAINED[source]
-        return name, widgets.pretrained(name), dataset
+        return name, widgets.pretrained(name), dataset, None
     built = widgets.built_trainer("vae")
     if built is None:
         st.info("No model has been trained on this page yet: open the Train section and press ▶ Play.")
@@ -279,25 +322,25 @@ def explored_model(source: str) -> tuple[str, VAE, str] | None:
     trainer, (_, dataset, _) = built
     if trainer.step_count == 0:
         st.info("This model has not been trained yet: press ▶ Play in the Train section, then come back.")
-    return "vae_trained", trainer.model, dataset
+    return "vae_trained", trainer.model, dataset, trainer
 
 
 def exploring_section(section: str, source: str) -> None:
     explored = explored_model(source)
     if explored is None:
         return
-    name, model, dataset = explored
+    name, model, dataset, trainer = explored
     data = split(dataset, widgets.seed())
     mu, sigma = codes_of(model, source, dataset, data)
     if not np.isfinite(mu).all():
         st.error("The model trained on this page has diverged (its codes are not finite): reset it in Train.")
     elif section == "Explorer":
-        explorer(model, data, mu)
+        explorer(model, data, mu, sigma, trainer)
         widgets.download_model(model, f"{name}.safetensors", key="vae_download_model")
     elif section == "Latent map":
         latent_map_section(model, data, mu, sigma)
     elif section == "Interpolation":
-        interpolation_section(model, data, mu)
+        interpolation_section(model, data, mu, trainer)
     else:
         sampling_section(model)
 

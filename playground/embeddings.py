@@ -26,10 +26,12 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from playground.budgets import EXPRESSION_TERMS, MAX_PAIRS
+
 ANALOGY_METHODS = ("3CosAdd", "3CosMul")
 COSMUL_EPSILON = 1e-6  # gensim's ε, so that 3CosMul scores match most_similar_cosmul
 SPELLING_POOL = 50_000  # close spellings come from the most frequent words only (fast)
-SCORES_PER_CHUNK = 2**23  # floats of (queries × vocabulary) scores held at once (32 MB)
+SCORES_PER_CHUNK = 2**21  # floats of (queries × vocabulary) scores held at once (8 MB; 3CosMul keeps ~6 such)
 
 ANALOGY_PRESETS = {  # label: (a, b, c, expected) for a − b + c ≈ expected
     "king − man + woman": ("king", "man", "woman", "queen"),
@@ -198,6 +200,8 @@ def parse_expression(text: str) -> list[tuple[int, str]]:
         sign = 1
     if not terms:
         raise ValueError("Type a word, or an expression such as “king - man + woman”.")
+    if len(terms) > EXPRESSION_TERMS:
+        raise ValueError(f"An expression may combine at most {EXPRESSION_TERMS} words, not {len(terms)}.")
     return terms
 
 
@@ -206,9 +210,12 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     pairs = [tuple(chunk.split()) for chunk in re.split(r"[,;\n]", text) if chunk.strip()]
     bad = [" ".join(p) for p in pairs if len(p) != 2]
     if bad:
-        raise ValueError(f"Each pair needs exactly two words separated by a space; check: {', '.join(bad)}.")
+        raise ValueError(f"Each pair needs exactly two words separated by a space; check: {', '.join(bad[:3])}"
+                         + (f" and {len(bad) - 3} more." if len(bad) > 3 else "."))
     if not pairs:
         raise ValueError("Type at least one pair of words, e.g. “man woman, king queen”.")
+    if len(pairs) > MAX_PAIRS:
+        raise ValueError(f"A projection takes at most {MAX_PAIRS} pairs, not {len(pairs)}.")
     return pairs
 
 

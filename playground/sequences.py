@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.budgets import CHARACTER_VOCABULARY
 from playground.data import Batch, numpy_rng
 
 SERIES = ("noisy sine", "sum of sines", "random-walk price")
@@ -159,6 +160,9 @@ class CharTask:
             raise ValueError(f"length must be at least 4 and below a tenth of the text ({len(self.text) // 10})")
         if not self.vocabulary:
             object.__setattr__(self, "vocabulary", "".join(sorted(set(self.text))))
+        if len(self.vocabulary) > CHARACTER_VOCABULARY:
+            raise ValueError(f"the text has {len(self.vocabulary):,} distinct characters; a character model here "
+                             f"reads at most {CHARACTER_VOCABULARY} (its softmax's width): paste text in one alphabet")
 
     def generate(self, n: int, rng: np.random.Generator, part: str = "train") -> Arrays:
         """x (n, length) token ids at random places of one part; y (n, length) the same shifted by one."""

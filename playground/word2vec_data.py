@@ -19,6 +19,7 @@ stories, ~60,000 words); pasted text works too, up to MAX_TEXT_CHARACTERS.
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -51,6 +52,7 @@ class Word2VecDataConfig:
             raise ValueError("min_count must be ≥ 1, subsample ≥ 0 and noise_power within [0, 1]")
 
 
+@lru_cache(maxsize=1)
 def lee_text() -> str:
     return gensim_test_file(LEE_FILE).read_text(encoding="utf8")
 

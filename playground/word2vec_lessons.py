@@ -1,11 +1,12 @@
 """What the embeddings page does with word2vec: build a trainer on a text, read its vectors.
 
-The same sections as every lesson module: a trainer factory, then what a page asks of the
-trained model (here: its vectors as `WordVectors`, so GloVe's tools answer for them too).
+The same sections as every lesson module: what a step costs, a trainer factory, then what a
+page asks of the trained model (here: its vectors as `WordVectors`, so GloVe's tools answer for them too).
 """
 
 import torch
 
+from playground import budgets
 from playground.embeddings import WordVectors
 from playground.models.word2vec import Word2Vec, Word2VecConfig
 from playground.seeding import seeded
@@ -13,12 +14,30 @@ from playground.trainer import TrainConfig, Trainer
 from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, tokenize
 
 
+LOWER = "the dimension or the batch size, or raise the minimum count (a smaller vocabulary)"
+
+
+def step_cost(config: Word2VecConfig, data: Word2VecDataConfig, batch_size: int) -> budgets.Cost:
+    """One step on `batch_size` centre words: each reads its 2W context vectors v, makes J inputs h of
+    them (J = 2W for skip-gram, their one mean for CBOW) and scores each against 1 + K output vectors u."""
+    window, outputs, dim = 2 * data.window, 1 + data.negatives, config.embedding_dim
+    inputs = window if config.architecture == "skip-gram" else 1
+    per_sample = budgets.Cost(2 * config.vocab_size * dim, (window + outputs) * dim + inputs * outputs,
+                              2 * inputs * outputs * dim)
+    return budgets.training_step(per_sample, batch_size)
+
+
 def make_trainer(text: str, data: Word2VecDataConfig, architecture: str, embedding_dim: int, train: TrainConfig,
                  seed: int = 0, device: torch.device | str = "cpu") -> Trainer:
-    """A word2vec trainer on `text`; ValueError (with a message for the reader) if the text is unusable."""
+    """A word2vec trainer on `text`; ValueError (with a message for the reader) if the text is unusable,
+    OverBudget before the model is allocated if a step would cost too much (now or after a change)."""
     batches = Word2VecBatches(tokenize(text), data, seed, device)
     config = Word2VecConfig(len(batches.vocabulary), embedding_dim, architecture)
-    return Trainer(seeded(Word2Vec, config), batches, train, seed=seed, device=device)
+
+    def budget(train: TrainConfig, live_settings: dict) -> None:
+        budgets.check(step_cost(config, data, train.batch_size), LOWER)
+
+    return Trainer(seeded(Word2Vec, config), batches, train, seed=seed, device=device, budget=budget)
 
 
 def learned_vectors(trainer: Trainer, name: str = "your word2vec") -> WordVectors:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from playground.checkpoints import to_bytes
 from playground.models.vae import VAE, VAEConfig
 from playground.trainer import Divergence
-from tests.conftest import open_page
+from tests.conftest import open_page, shown, until_done
 
 LEARN, FORWARD, LEARNED, SAMPLERS, GUIDANCE, FAMILIES = SECTIONS = (
     "Learn to denoise", "Forward process", "What it learned", "Samplers", "Guidance", "Three families")
@@ -84,7 +84,7 @@ def test_forward_slider_moves_the_points_and_a_short_linear_schedule_is_flagged(
 def test_step_trains_and_records_the_loss_and_bad_input_gets_messages():
     app = open_page("diffusion")
     panel = place(app.main, "diffusion_play")
-    app.button(key="diffusion_step").click().run()
+    until_done(app.button(key="diffusion_step").click().run())
     assert not app.exception and trainer(app).step_count == 100
     steps, losses = trainer(app).history.series("loss")
     assert steps == list(range(1, 101)) and all(loss > 0 for loss in losses)
@@ -95,7 +95,7 @@ def test_step_trains_and_records_the_loss_and_bad_input_gets_messages():
     assert trainer(app).start_name == "random" and trainer(app).model.config.hidden == 64
     upload = ("vae.safetensors", to_bytes(VAE(VAEConfig(image_size=8))), "application/octet-stream")
     app.file_uploader(key="diffusion_upload").set_value(upload).run()
-    assert not app.exception and any("not a 'Diffusion'" in error.value for error in app.error)
+    assert not app.exception and any("not a 'Diffusion'" in shown(error.value) for error in app.error)
     app.file_uploader(key="diffusion_upload").set_value(None)
     app.select_slider(key="diffusion_steps_points").set_value(200)  # every sampling cost at its largest
     app.select_slider(key="diffusion_hidden_points").set_value(256)
@@ -115,7 +115,7 @@ def test_step_trains_and_records_the_loss_and_bad_input_gets_messages():
 def test_the_sections_show_the_network_the_learn_section_trains_and_keep_its_controls():
     app = open_page("diffusion")
     app.select_slider(key="diffusion_hidden_points").set_value(64).run()
-    app.button(key="diffusion_step").click().run()
+    until_done(app.button(key="diffusion_step").click().run())
     network = trainer(app)
     show(app, SAMPLERS)
     assert not app.exception and trainer(app) is network  # the same network, not a default one built for the section
@@ -125,10 +125,12 @@ def test_the_sections_show_the_network_the_learn_section_trains_and_keep_its_con
 
 
 def test_digits_guidance_slider_changes_the_samples_without_a_new_network():
-    app = open_page("diffusion")
-    app.selectbox(key="diffusion_dataset").set_value("Digits 8×8").run()
+    app = show(open_page("diffusion"), GUIDANCE)
+    assert any("only the digits" in message.value for message in app.info) and not charts(app)
+    app.button(key="diffusion_use_digits").click().run()
+    assert app.selectbox(key="diffusion_dataset").value == "Digits 8×8"
     shown = charts(app)
-    for section in SECTIONS[1:]:
+    for section in SECTIONS:
         shown |= charts(show(app, section))
         assert not app.exception and not app.error, section
     assert SECTIONS_DIGITS <= shown

@@ -13,7 +13,7 @@ def test_each_thumbnail_is_a_small_non_empty_figure(lesson):
 
 
 def test_autoencoder_thumbnail_shows_originals_over_reconstructions():
-    canvas = np.asarray(thumbnails.autoencoder().data[0].z, dtype=float)[::-1]  # two rows of eight 28×28 digits
+    canvas = np.asarray(thumbnails.autoencoder().data[0].z, dtype=float)[::-1] / 255  # two rows of eight 28×28 digits
     assert canvas.shape == (2 * 28 + 1, 8 * 28 + 7)
     originals, rebuilt = canvas[:28, :28], canvas[29:, :28]
     assert 0 < np.abs(originals - rebuilt).mean() < 0.2  # similar, not identical

@@ -2,6 +2,8 @@
 
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import until_done
+
 
 def panel_page():
     """A one-model page: learning controls, the training panel and a loss chart."""
@@ -41,7 +43,7 @@ def test_step_advances_by_the_chosen_number_of_steps():
     app = AppTest.from_function(panel_page, default_timeout=60).run()
     assert not app.exception and step_count(app) == 0
     app.select_slider(key="test_steps_per_click").set_value(100).run()
-    app.button(key="test_step").click().run()
+    until_done(app.button(key="test_step").click().run())
     assert step_count(app) == 100
     assert app.session_state["test_trainer"].history.last("loss") < 0.5
 

@@ -1,53 +1,69 @@
-"""Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads.
+"""Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads, uploads.
 
 Every page trains through the same panel, so ▶ play / ⏸ pause / ⏭ step / ↺ reset behave
-the same everywhere. While playing, a fragment re-runs every REFRESH_SECONDS: it trains a
-slice of TRAIN_SLICE_SECONDS and redraws the live charts; the rest of the page (and every
-other widget) stays responsive because a slice never blocks for longer than that.
+the same everywhere. While playing, a fragment re-runs at the refresh interval: it waits for
+its turn at the server's one FairScheduler, trains a slice of CPU time, and redraws the live
+charts. A lone student refreshes every REFRESH_SECONDS and trains almost all of it; with n
+students playing on one server process, each gets 1/n of it and refreshes less often, so
+drawing never crowds out training (playground/scheduler.py has the formula). An outer
+fragment re-reads the class size every RETUNE_SECONDS and re-sets the refresh interval.
+The rest of the page (and every other widget) stays responsive: a click waits at most for
+the running refresh, a turn and a redraw.
+⏭ plays its n steps through the same fragment, and any other long job (greedy pre-training, a
+benchmark) runs the same way in `run_in_slices`: no click ever waits for more than a slice.
+
+Shared read-only things (the device, pretrained models) live in process-level caches in
+playground/, where no client's "clear cache" message reaches them.
 
 A page shows one section at a time (`section_picker`): only its widgets and charts run and
 reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their values wait
 for the student while another section is shown (Streamlit forgets a widget that is not drawn).
 """
 
+import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Protocol
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
+from playground.budgets import UPLOAD_MEGABYTES
 from playground.checkpoints import from_bytes, to_bytes
 from playground.data import IMAGE_DATASETS
-from playground.device import cap_cpu_threads, describe, pick_device
-from playground.pretrain import load_pretrained
+from playground.device import describe, server_device
+from playground.pretrain import shared_pretrained
+from playground.scheduler import FairScheduler, Pace, ShareConfig
 from playground.trainer import Trainer
+from ui.text import plain
 
-REFRESH_SECONDS = 0.5  # charts redraw at least twice a second while playing
-TRAIN_SLICE_SECONDS = 0.4  # training time inside each refresh; the rest (~0.1 s) draws the charts
+REFRESH_SECONDS = 0.5  # a lone student's charts redraw twice a second; with more students playing, less often
+RETUNE_SECONDS = 3.0  # a playing panel re-reads how many students share its server this often
+JOB_SLICE_SECONDS = 0.4  # a long job (greedy pre-training, a benchmark) advances this much per refresh
+HEAVY_EVERY = 3  # while training plays, a heavy live figure is rebuilt on every third refresh
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
-MAX_UPLOAD_MEGABYTES = 20
 CONTROLS_HEIGHT = 400  # px: a section's controls scroll inside a box this high, so its result stays in view
 PERSIST = "session"  # every page widget keeps its value while hidden, and when the student comes back to the page
 CUSTOM = "custom"  # what a preset picker shows once a control it fills has been edited
 
 
-@st.cache_resource
 def device() -> torch.device:
     """The device every page trains on, chosen once per server process."""
-    cap_cpu_threads()
-    return pick_device()
+    return server_device()
+
+
+@st.cache_resource
+def scheduler() -> FairScheduler:
+    """One per server process: every session's training takes its turns through it."""
+    return FairScheduler(ShareConfig(refresh_seconds=REFRESH_SECONDS))
 
 
 def device_label() -> str:
     return describe(device())
-
-
-@st.cache_resource(show_spinner=False)
-def _shared_pretrained(name: str) -> nn.Module:
-    return load_pretrained(name)
 
 
 def pretrained(name: str) -> nn.Module | None:
@@ -56,7 +72,7 @@ def pretrained(name: str) -> nn.Module | None:
     None, with a note on the page, when its file is missing (`make pretrained` remakes it).
     """
     try:
-        return _shared_pretrained(name)
+        return shared_pretrained(name)
     except FileNotFoundError:
         st.info(f"The pretrained model `{name}` is missing (run `make pretrained`); starting from random weights.")
         return None
@@ -82,13 +98,14 @@ def open_section(key: str, section: str) -> None:
     st.session_state[key] = section
 
 
-def controls_and_result(ratio: Sequence[float] = (2, 3)) -> tuple[DeltaGenerator, DeltaGenerator]:
+def controls_and_result(ratio: Sequence[float] = (1, 2)) -> tuple[DeltaGenerator, DeltaGenerator]:
     """A section's two halves side by side: its controls, scrolling inside a box of CONTROLS_HEIGHT, and its result.
 
     The result column starts at the top of the section, so at 1280×720 it is in view beside the controls.
+    A page shows one section at a time, so the box's key (a CSS class, see ui/presentation.py) is unique.
     """
     controls, result = st.columns(ratio, gap="medium")
-    return controls.container(height=CONTROLS_HEIGHT, border=False), result
+    return controls.container(height=CONTROLS_HEIGHT, border=False, key="section_controls"), result
 
 
 def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, object]],
@@ -184,24 +201,29 @@ def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
     return [trainers] if isinstance(trainers, Trainer) else list(trainers)
 
 
-def _play(trainers: list[Trainer]) -> None:
+def _play(key: str, trainers: list[Trainer]) -> None:
     for trainer in trainers:
         trainer.play()
+    st.session_state.pop(f"{key}_speed", None)  # the speed is measured afresh from the first refresh
 
 
 def _pause(trainers: list[Trainer]) -> None:
     for trainer in trainers:
         trainer.pause()
+    scheduler().leave(id(trainers[0]))  # the other students' refresh follows at once
 
 
 def _step(key: str, trainers: list[Trainer]) -> None:
+    """⏭: play exactly n steps, a slice per refresh, then pause (a click never waits for more than a slice)."""
     for trainer in trainers:
-        trainer.step(int(st.session_state[f"{key}_steps_per_click"]))
+        trainer.play(steps=int(st.session_state[f"{key}_steps_per_click"]))
+    st.session_state.pop(f"{key}_speed", None)  # the speed is measured afresh from the first refresh
 
 
 def _reset(trainers: list[Trainer]) -> None:
     for trainer in trainers:
         trainer.reset()
+    scheduler().leave(id(trainers[0]))
 
 
 def training_panel(
@@ -211,28 +233,67 @@ def training_panel(
     """The play / pause / step / reset row, then the live part: counters and `render()`."""
     trainers = _as_list(trainers)
     playing = any(t.playing for t in trainers)
-    play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 2.5], vertical_alignment="bottom")
-    play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(trainers,), disabled=playing, type="primary")
+    play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 1.6], vertical_alignment="bottom")
+    play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(key, trainers), disabled=playing, type="primary")
     pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
     step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
     reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
     per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
                             persist_state=PERSIST)
+    player = id(trainers[0])  # this panel's place at the scheduler
 
-    @st.fragment(run_every=REFRESH_SECONDS if playing else None)
-    def live() -> None:
-        if any(t.playing for t in trainers):
-            lead, *others = trainers
-            steps = lead.run_for(TRAIN_SLICE_SECONDS / len(trainers))
-            for trainer in others:  # the same number of steps, so side-by-side models stay comparable
-                trainer.step(steps)
-            if any(t.diverged for t in trainers):
-                _pause(trainers)
-                st.rerun(scope="app")  # stops the refresh timer and shows the message below
-        _status(trainers)
-        render()
+    @st.fragment(run_every=RETUNE_SECONDS if playing else None)
+    def paced() -> None:
+        refresh = scheduler().pace(player).refresh_seconds if playing else None
 
-    live()
+        @st.fragment(run_every=refresh)
+        def live() -> None:
+            pace = None
+            if any(t.playing for t in trainers):
+                pace = _train_slice(player, trainers)
+                if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
+                    _pause(trainers)
+                    st.rerun(scope="app")  # stops the refresh timer, enables the buttons, shows any message
+            drawing = time.thread_time()
+            _status(key, trainers, pace)
+            render()
+            scheduler().drew(player, time.thread_time() - drawing)
+
+        live()
+
+    paced()
+
+
+def _train_slice(player: int, trainers: list[Trainer]) -> Pace:
+    """One turn at the scheduler: the lead trains its slice of CPU time, the others as many steps."""
+    pace = scheduler().pace(player)
+    lead, *others = trainers
+    with scheduler().turn():
+        steps = lead.run_for(pace.slice_seconds / len(trainers), clock=scheduler().slice_clock())
+        for trainer in others:  # the same number of steps, so side-by-side models stay comparable
+            trainer.step(steps)
+    return pace
+
+
+def _speed(key: str, trainers: list[Trainer], playing: bool) -> float:
+    """Steps per second of wall time between refreshes while playing: the speed a student sees, shared or not."""
+    now, steps = time.monotonic(), sum(t.step_count for t in trainers)
+    then, before, speed = st.session_state.get(f"{key}_speed", (now, steps, 0.0))
+    if playing and now > then and steps > before:
+        speed = (steps - before) / (now - then)
+    st.session_state[f"{key}_speed"] = (now, steps, speed)
+    return speed
+
+
+def heavy_figure(key: str, trainer: Trainer, build: Callable[[], go.Figure]) -> go.Figure:
+    """A live figure that is costly to compute or changes slowly (a map of the test set's codes, a grid of
+    samples, evaluation curves): while `trainer` plays it is rebuilt on every HEAVY_EVERY-th refresh and sent
+    again as it was in between, which costs a fraction of building it; on every run otherwise."""
+    age, figure = st.session_state.get(f"{key}_figure", (HEAVY_EVERY, None))
+    if not trainer.playing or age + 1 >= HEAVY_EVERY:
+        age, figure = -1, build()
+    st.session_state[f"{key}_figure"] = (age + 1, figure)
+    return figure
 
 
 def _reset_help(trainer: Trainer) -> str:
@@ -241,12 +302,15 @@ def _reset_help(trainer: Trainer) -> str:
     return f"Back to step 0 from the {trainer.start_name} weights, with the same batches and noise as the first run."
 
 
-def _status(trainers: list[Trainer]) -> None:
+def _status(key: str, trainers: list[Trainer], pace: Pace | None) -> None:
     lead = trainers[0]
     counter, speed, state = st.columns(3)
     counter.metric("Step", f"{lead.step_count:,}")
-    speed.metric("Steps/s", f"{sum(t.steps_per_second for t in trainers):,.0f}")
+    speed.metric("Steps/s", f"{_speed(key, trainers, pace is not None):,.0f}")
     state.metric("State", "diverged" if lead.diverged else "playing" if lead.playing else "paused")
+    if pace is not None and pace.players > 1:
+        st.caption(f"{pace.players} trainers share this server process, a fair turn each: the charts refresh every "
+                   f"{pace.refresh_seconds:.1f} s.")
     for trainer in trainers:
         if trainer.diverged:
             d = trainer.diverged
@@ -271,7 +335,7 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
         return
     live = getattr(trainer.model, "live_settings", ())
     if replace(uploaded.config, **{name: getattr(trainer.model.config, name) for name in live}) != trainer.model.config:
-        st.warning(f"These weights belong to another model ({uploaded.config}). "
+        st.warning(f"These weights belong to another model ({plain(uploaded.config)}). "
                    "Set the controls above to match it, then load them.")
         return
     st.button("Continue training from the uploaded weights", key=f"{key}_load_upload",
@@ -279,15 +343,62 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
 
 
 def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:
-    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling."""
+    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling.
+
+    The file is checked and parsed once (playground.checkpoints says how, within playground.budgets);
+    the result, a model or the message, is kept in this session under the file's id, so reruns
+    while the file stays in the uploader cost nothing.
+    """
     upload = st.file_uploader("Load weights (.safetensors)", type=["safetensors"], key=key)
     if upload is None:
+        st.session_state.pop(f"{key}_parsed", None)
         return None
-    if upload.size > MAX_UPLOAD_MEGABYTES * 2**20:
-        st.error(f"That file is larger than {MAX_UPLOAD_MEGABYTES} MB; playground checkpoints are much smaller.")
+    file_id, parsed = st.session_state.get(f"{key}_parsed", (None, None))
+    if file_id != upload.file_id:
+        parsed = _parse_upload(upload, model_class, config_class)
+        st.session_state[f"{key}_parsed"] = (upload.file_id, parsed)
+    if isinstance(parsed, str):
+        st.error(parsed)
         return None
+    return parsed
+
+
+def _parse_upload(upload, model_class: type[nn.Module], config_class: type) -> nn.Module | str:
+    """The uploaded model, or the message that says why it cannot be one."""
+    if upload.size > UPLOAD_MEGABYTES * 2**20:  # before reading a byte of it
+        return f"That file is larger than {UPLOAD_MEGABYTES} MB; playground checkpoints are much smaller."
     try:
         return from_bytes(upload.getvalue(), model_class, config_class)
     except ValueError as error:
-        st.error(f"Could not load {upload.name}: {error}.")
-        return None
+        return f"Could not load {plain(upload.name, 80)}: {plain(error)}."
+
+
+class Job(Protocol):
+    """Long work done a slice at a time: `advance(seconds)` works for about that long, `progress` runs 0 → 1."""
+
+    progress: float
+
+    def advance(self, seconds: float) -> None: ...
+
+
+def run_in_slices(key: str, jobs: Sequence[Job], label: str, on_done: Callable[[], None] = lambda: None) -> None:
+    """Advance unfinished `jobs` a slice per refresh while this session watches, with a progress bar and a
+    ⏸ / ▶ button; `on_done()` runs once, in the refresh that finishes the last of them."""
+    paused = st.session_state.get(f"{key}_paused", False)
+    st.button("▶ Continue" if paused else "⏸ Pause", key=f"{key}_pause_job",
+              on_click=lambda: st.session_state.update({f"{key}_paused": not paused}))
+
+    @st.fragment(run_every=None if paused else REFRESH_SECONDS)
+    def live() -> None:
+        if not paused:
+            pending = [job for job in jobs if job.progress < 1]
+            with scheduler().turn():  # a long job takes its turn at the CPU like a playing trainer
+                for job in pending:
+                    job.advance(JOB_SLICE_SECONDS / len(pending))
+            if all(job.progress >= 1 for job in jobs):  # done here, or by another session sharing a job
+                on_done()
+                st.rerun(scope="app")  # stops the refresh timer and shows the results
+        progress = sum(job.progress for job in jobs) / len(jobs)
+        st.progress(progress, text=f"{label}: {progress:.0%}" + (" (paused)" if paused else ""))
+
+    live()

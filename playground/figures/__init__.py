@@ -4,6 +4,7 @@ One palette and one layout everywhere, so a loss curve or a digit colour means t
 thing on each page. Topic-specific builders live beside this file (figures/gan.py, ...).
 """
 
+import base64
 import io
 from collections.abc import Sequence
 
@@ -19,21 +20,30 @@ COLOURS = (  # ten digit classes, told apart with any colour vision (tests/test_
 )
 REAL_COLOUR, FAKE_COLOUR = COLOURS[0], COLOURS[3]
 FIGURE_HEIGHT = 300  # two charts and the training panel fit beside a section's controls at 1280×720
-MAX_CURVE_POINTS = 2_000  # a live curve keeps every n-th point beyond this: redrawn twice a second, it must stay small
+MAX_CURVE_POINTS = 1_000  # a live curve keeps every n-th point beyond this: a chart is only ~500 pixels wide
 WEBGL_POINTS = 2_000  # markers drawn with WebGL beyond this; fewer are SVG (a page may hold only ~16 WebGL charts)
 GRID_COLOUR = "#EBF0F8"
 
 
-def layout(figure: go.Figure, title: str, height: int = FIGURE_HEIGHT) -> go.Figure:
-    figure.update_layout(  # styled directly: a template costs ~30 ms per figure, too much for live charts
-        title=dict(text=title, font_size=15), height=height, margin=dict(l=10, r=10, t=36 if title else 10, b=10),
-        plot_bgcolor="white",
-        # at the bottom of the figure, below the x-axis title, never over it; markers as large as the text
-        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", itemsizing="constant"),
-    )
-    figure.update_xaxes(gridcolor=GRID_COLOUR, zerolinecolor=GRID_COLOUR)
-    figure.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor=GRID_COLOUR)
-    return figure
+def layout(title: str, height: int = FIGURE_HEIGHT, xaxis: dict | None = None, yaxis: dict | None = None,
+           **settings) -> dict:
+    """The layout every figure shares, as the dict `go.Figure(traces, layout)` takes; `settings` add to it.
+
+    Figures are built in one constructor call from plain dicts: each `update_layout`, `update_xaxes` or
+    `add_trace` walks Plotly's property tree again, and its default template is copied into every figure,
+    about 10 ms per chart in all, too much for live charts that a class redraws many times a second. The
+    template is "none": Streamlit's theme styles the chart in the browser.
+    """
+    return {"title": {"text": title, "font": {"size": 15}}, "height": height, "template": "none",
+            "plot_bgcolor": "white", "margin": {"l": 10, "r": 10, "t": 36 if title else 10, "b": 10},
+            # at the bottom of the figure, below the x-axis title, never over it; markers as large as the text
+            "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "itemsizing": "constant"},
+            "xaxis": axis(**(xaxis or {})), "yaxis": axis(**(yaxis or {})), **settings}
+
+
+def axis(title: str = "", **settings) -> dict:
+    """An axis with the shared grid colours; `title` is its label."""
+    return {"title": {"text": title}, "gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, **settings}
 
 
 def log_axis(axis: dict) -> dict:
@@ -41,16 +51,33 @@ def log_axis(axis: dict) -> dict:
     return dict(axis, type="log", exponentformat="power", minorloglabels="none")
 
 
-def points_trace(many: bool):
-    """go.Scattergl for many markers, go.Scatter (SVG, no WebGL context) for the usual few hundred."""
-    return go.Scattergl if many else go.Scatter
+def points_type(many: bool) -> str:
+    """WebGL ("scattergl") for many markers, SVG ("scatter", no WebGL context) for the usual few hundred."""
+    return "scattergl" if many else "scatter"
 
 
-def thinned(steps: list[int], values: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """At most about MAX_CURVE_POINTS evenly spaced points of a curve (the last one always kept)."""
+def waiting(message: str) -> dict:
+    """Layout settings for an empty chart: it says why it is empty instead of showing bare −1…1 axes."""
+    return {"annotations": [{"text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                             "showarrow": False, "font": {"size": 14, "color": "grey"}}]}
+
+
+def thinned(steps: Sequence[int], values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """At most about MAX_CURVE_POINTS evenly spaced points of a curve (the last one always kept).
+
+    Strided slices of the history's lists: only the kept points are copied, not the whole run.
+    """
     stride = max(1, -(-len(steps) // MAX_CURVE_POINTS))
-    keep = np.unique(np.r_[np.arange(0, len(steps), stride), len(steps) - 1]) if steps else np.arange(0)
-    return np.asarray(steps)[keep], np.asarray(values)[keep]
+    last = [] if (len(steps) - 1) % stride == 0 else [-1]
+    keep_steps = np.asarray([*steps[::stride], *(steps[i] for i in last)])
+    keep_values = np.asarray([*values[::stride], *(values[i] for i in last)], dtype=np.float64)
+    return keep_steps, keep_values
+
+
+def line(x, y, name: str, colour: str, **settings) -> dict:
+    """One curve in a shared colour: SVG, which Plotly checks in half the time of WebGL and browsers draw
+    as fast at MAX_CURVE_POINTS (WebGL is for the thousands of points of scatter plots)."""
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name, "line": {"color": colour}, **settings}
 
 
 def loss_curves(
@@ -58,27 +85,17 @@ def loss_curves(
     reference_lines: dict[str, float] | None = None,
 ) -> go.Figure:
     """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2)."""
-    figure = go.Figure()
-    for index, name in enumerate(names):
-        steps, values = thinned(*history.series(name))
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=name,  # SVG: one path per curve
-                                    line=dict(color=COLOURS[index % len(COLOURS)])))
+    traces = [line(*thinned(*history.series(name)), name, COLOURS[index % len(COLOURS)])
+              for index, name in enumerate(names)]
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
-    for label, value in (reference_lines or {}).items():  # traces, not shapes: shapes misplace labels on log axes
-        figure.add_trace(go.Scatter(x=[0, last_step], y=[value, value], mode="lines", name=label,
-                                    line=dict(color="grey", dash="dash", width=1)))
-    figure.update_layout(xaxis=dict(title="step"), yaxis=log_axis({}) if log_y else {})
-    if not any(history.series(name)[0] for name in names):
-        waiting(figure, "No steps yet: press ▶ Play or ⏭ Step")
-    return layout(figure, title)
-
-
-def waiting(figure: go.Figure, message: str) -> go.Figure:
-    """An empty chart says why it is empty instead of showing bare −1…1 axes."""
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return figure.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                                 font=dict(size=14, color="grey"))
+    traces += [{"type": "scatter", "x": [0, last_step], "y": [value, value], "mode": "lines", "name": label,
+                "line": {"color": "grey", "dash": "dash", "width": 1}}  # traces, not shapes: shapes misplace labels
+               for label, value in (reference_lines or {}).items()]  # on log axes
+    empty = not any(history.series(name)[0] for name in names)
+    hidden = {"visible": False} if empty else {}
+    return go.Figure(traces, layout(title, xaxis={"title": "step", **hidden},
+                                    yaxis={**(log_axis({}) if log_y else {}), **hidden},
+                                    **(waiting("No steps yet: press ▶ Play or ⏭ Step") if empty else {})))
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
@@ -94,25 +111,40 @@ def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
     return canvas
 
 
+def grey_levels(canvas: np.ndarray) -> np.ndarray:
+    """Ink in [0, 1] (NaN: none) as bytes 0–255 for a `gray_r` heat-map: a quarter of float32's size to send."""
+    return np.round(255 * np.clip(np.nan_to_num(canvas, nan=0.0), 0, 1)).astype(np.uint8)
+
+
 def image_grid(images: np.ndarray, columns: int = 10, title: str = "", height: int | None = None) -> go.Figure:
-    """Grey images in [0, 1] as one tiled heat-map (fast to send and to redraw)."""
+    """Grey images in [0, 1] as one tiled heat-map of grey levels 0–255 (fast to send and to redraw)."""
     canvas = tile(images, columns)
-    figure = go.Figure(go.Heatmap(z=canvas[::-1], colorscale="gray_r", zmin=0, zmax=1,
-                                  showscale=False, hoverinfo="skip"))
-    figure.update_xaxes(visible=False, constrain="domain")
-    figure.update_yaxes(visible=False, scaleanchor="x")
     rows = canvas.shape[0] / max(canvas.shape[1], 1)
-    return layout(figure, title, height or int(min(700, max(140, 420 * rows + 40))))
+    heatmap = {"type": "heatmap", "z": grey_levels(canvas[::-1]), "colorscale": "gray_r", "zmin": 0, "zmax": 255,
+               "showscale": False, "hoverinfo": "skip"}
+    return go.Figure([heatmap], layout(title, height or int(min(700, max(140, 420 * rows + 40))),
+                                       xaxis={"visible": False, "constrain": "domain"},
+                                       yaxis={"visible": False, "scaleanchor": "x"}))
 
 
-def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
-    """The same grid as `image_grid`, as PNG bytes for a download button."""
-    canvas = np.nan_to_num(tile(images, columns), nan=0.0)  # gaps: no ink
-    pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)  # ink dark on white, as on paper
+def png_bytes(canvas: np.ndarray, scale: int = 1) -> bytes:
+    """A canvas in [0, 1] as PNG bytes: ink dark on white paper; NaN (the gaps between images) is paper."""
+    canvas = np.nan_to_num(canvas, nan=0.0)
+    pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)
     image = Image.fromarray(pixels).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def png_uri(canvas: np.ndarray) -> str:
+    """The canvas as a data: URI, what go.Image and layout images take as their source."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(canvas)).decode("ascii")
+
+
+def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
+    """The same grid as `image_grid`, as PNG bytes for a download button."""
+    return png_bytes(tile(images, columns), scale)
 
 
 def scatter_2d(
@@ -120,29 +152,33 @@ def scatter_2d(
     axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 6,
 ) -> go.Figure:
     """2-D points, one coloured trace per label (legend doubles as a filter)."""
+    return go.Figure(scatter_traces(points, labels, label_name, marker_size),
+                     layout(title, xaxis={"title": axis_titles[0]}, yaxis={"title": axis_titles[1]}))
+
+
+def scatter_traces(points: np.ndarray, labels: np.ndarray | None, label_name: str = "label",
+                   marker_size: int = 6) -> list[dict]:
+    """The traces of `scatter_2d`: one per label, its rows in `customdata`."""
     points = np.asarray(points)
-    figure = go.Figure()
     groups = [(None, np.arange(len(points)))] if labels is None else [
         (value, np.flatnonzero(labels == value)) for value in np.unique(labels)]
-    trace = points_trace(len(points) > WEBGL_POINTS)
-    for index, (value, rows) in enumerate(groups):
-        figure.add_trace(trace(
-            x=points[rows, 0], y=points[rows, 1], mode="markers",
-            name=str(value) if value is not None else "points", customdata=rows,
-            marker=dict(size=marker_size, color=COLOURS[index % len(COLOURS)], opacity=0.8),
-            hovertemplate=f"{label_name} {value}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        ))
-    figure.update_xaxes(title=axis_titles[0])
-    figure.update_yaxes(title=axis_titles[1])
-    return layout(figure, title)
+    return [{"type": points_type(len(points) > WEBGL_POINTS), "x": points[rows, 0], "y": points[rows, 1],
+             "mode": "markers", "name": str(value) if value is not None else "points", "customdata": rows,
+             "marker": {"size": marker_size, "color": COLOURS[index % len(COLOURS)], "opacity": 0.8},
+             "hovertemplate": f"{label_name} {value}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"}
+            for index, (value, rows) in enumerate(groups)]
 
 
 def heatmap(
     z: np.ndarray, x: Sequence | None = None, y: Sequence | None = None, title: str = "",
     colorscale: str = "RdBu", axis_titles: tuple[str, str] = ("", ""), zmid: float | None = None,
+    zrange: tuple[float, float] | None = None, xaxis: dict | None = None,
 ) -> go.Figure:
-    """A matrix as colours, e.g. hidden units × time or a discriminator's output over the plane."""
-    figure = go.Figure(go.Heatmap(z=np.asarray(z), x=x, y=y, colorscale=colorscale, zmid=zmid))
-    figure.update_xaxes(title=axis_titles[0])
-    figure.update_yaxes(title=axis_titles[1])
-    return layout(figure, title)
+    """A matrix as colours, e.g. hidden units × time or a discriminator's output over the plane.
+
+    `zrange` fixes the colour scale's ends; `xaxis` adds to the x axis (e.g. tick labels)."""
+    trace = {"type": "heatmap", "z": np.asarray(z), "x": x, "y": y, "colorscale": colorscale, "zmid": zmid}
+    if zrange is not None:
+        trace |= {"zmin": zrange[0], "zmax": zrange[1]}
+    return go.Figure([trace], layout(title, xaxis={"title": axis_titles[0], **(xaxis or {})},
+                                     yaxis={"title": axis_titles[1]}))

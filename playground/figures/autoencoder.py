@@ -8,31 +8,35 @@ from playground.figures import COLOURS, layout
 PLANE_GRID = 12  # points per side of a drawn plane
 
 
-def _plane_surface(points: np.ndarray, origin: np.ndarray, basis: np.ndarray, name: str, colour: str) -> go.Surface:
+def _plane_surface(points: np.ndarray, origin: np.ndarray, basis: np.ndarray, name: str, colour: str) -> dict:
     """The affine plane origin + span(basis), drawn just over the part where `points` project."""
     frame, _ = np.linalg.qr(basis)  # (3, 2) orthonormal
     coordinates = (points - origin) @ frame  # (N, 2) positions of the points within the plane
     s, t = (np.linspace(lo, hi, PLANE_GRID) for lo, hi in zip(coordinates.min(0), coordinates.max(0)))
     grid = origin + s[:, None, None] * frame[:, 0] + t[None, :, None] * frame[:, 1]  # (G, G, 3)
-    return go.Surface(x=grid[..., 0], y=grid[..., 1], z=grid[..., 2], name=name, showlegend=True, showscale=False,
-                      opacity=0.45, colorscale=[[0, colour], [1, colour]], hoverinfo="name")
+    return {"type": "surface", "x": grid[..., 0], "y": grid[..., 1], "z": grid[..., 2], "name": name,
+            "showlegend": True, "showscale": False, "opacity": 0.45, "colorscale": [[0, colour], [1, colour]],
+            "hoverinfo": "name"}
 
 
 def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "") -> go.Figure:
     """A 3-D point cloud and named planes (origin (3,), basis (3, 2)) that reconstruct it."""
-    figure = go.Figure(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers", name="data",
-                                    marker=dict(size=2, color=COLOURS[8], opacity=0.7)))
-    for index, (name, (origin, basis)) in enumerate(planes.items()):
-        figure.add_trace(_plane_surface(points, origin, basis, name, COLOURS[index + 1]))
-    figure.update_layout(scene=dict(aspectmode="data", xaxis_title="x₁", yaxis_title="x₂", zaxis_title="x₃"))
-    return layout(figure, title, height=460)
+    cloud = {"type": "scatter3d", "x": points[:, 0], "y": points[:, 1], "z": points[:, 2], "mode": "markers",
+             "name": "data", "marker": {"size": 2, "color": COLOURS[8], "opacity": 0.7}}
+    surfaces = [_plane_surface(points, origin, basis, name, COLOURS[index + 1])
+                for index, (name, (origin, basis)) in enumerate(planes.items())]
+    scene = {"aspectmode": "data", "xaxis": {"title": {"text": "x₁"}}, "yaxis": {"title": {"text": "x₂"}},
+             "zaxis": {"title": {"text": "x₃"}}}
+    return go.Figure([cloud, *surfaces], layout(title, height=460, scene=scene))
 
 
 def error_histogram(errors: np.ndarray, threshold: float | None = None, title: str = "") -> go.Figure:
     """Per-sample reconstruction errors; the dashed line marks where the anomalies start."""
-    figure = go.Figure(go.Histogram(x=errors, nbinsx=60, marker_color=COLOURS[0], name="test images"))
-    if threshold is not None:
-        figure.add_vline(x=threshold, line_dash="dash", line_color=COLOURS[3], annotation_text="worst shown")
-    figure.update_xaxes(title="reconstruction error ‖x − x̂‖² / D")
-    figure.update_yaxes(title="images")
-    return layout(figure, title)
+    histogram = {"type": "histogram", "x": errors, "nbinsx": 60, "marker": {"color": COLOURS[0]}, "name": "test images"}
+    marks = {} if threshold is None else {
+        "shapes": [{"type": "line", "x0": threshold, "x1": threshold, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                    "line": {"dash": "dash", "color": COLOURS[3]}}],
+        "annotations": [{"x": threshold, "xref": "x", "y": 1, "yref": "y domain", "text": "worst shown",
+                         "showarrow": False, "xanchor": "left", "yanchor": "top"}]}
+    return go.Figure([histogram], layout(title, xaxis={"title": "reconstruction error ‖x − x̂‖² / D"},
+                                         yaxis={"title": "images"}, **marks))

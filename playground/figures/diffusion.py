@@ -4,7 +4,7 @@ import numpy as np
 import plotly.figure_factory as ff
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_trace
+from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, axis, layout, points_type
 from playground.wording import _
 
 PLANE = 4.0  # x_t of 2-D data is plotted on [−4, 4]²: N(0, I) hardly leaves it
@@ -13,41 +13,42 @@ TRAIL_COLOUR = COLOURS[7]
 TRAILS = 25  # paths drawn: more become a grey tangle
 
 
-def _square(figure: go.Figure, extent: float = PLANE) -> go.Figure:
-    figure.update_xaxes(range=[-extent, extent], title="x₁", constrain="domain")
-    figure.update_yaxes(range=[-extent, extent], title="x₂", scaleanchor="x")
-    return figure
+def _square(title: str, extent: float = PLANE, height: int = PLANE_HEIGHT) -> dict:
+    """The layout of a square plane [−extent, extent]², one unit as long both ways."""
+    return layout(title, height=height, xaxis={"title": "x₁", "range": [-extent, extent], "constrain": "domain"},
+                  yaxis={"title": "x₂", "range": [-extent, extent], "scaleanchor": "x"})
 
 
 def _points(points: np.ndarray, name: str, colour: str, size: int = 4, opacity: float = 0.7,
-            many: bool = False) -> go.Scatter | go.Scattergl:
-    """Points (N, 2) as markers: SVG unless the figure holds `many` (WebGL contexts are few per page)."""
-    return points_trace(many)(x=points[:, 0], y=points[:, 1], mode="markers", name=name, hoverinfo="skip",
-                              marker=dict(size=size, color=colour, opacity=opacity))
+            many: bool = False) -> dict:
+    """Markers, SVG unless the figure holds `many` (a page may hold only ~16 WebGL charts)."""
+    return {"type": points_type(many), "x": points[:, 0], "y": points[:, 1], "mode": "markers", "name": name,
+            "hoverinfo": "skip", "marker": {"size": size, "color": colour, "opacity": opacity}}
+
+
+def _dashed_at(x: float) -> dict:
+    """A vertical dashed line across the plot at `x` (layout shapes)."""
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+            "line": {"color": "grey", "dash": "dash", "width": 1}}
 
 
 def over_data(data: np.ndarray, points: np.ndarray, name: str, title: str = "",
               height: int = PLANE_HEIGHT) -> go.Figure:
     """Data points (N, 2) faintly, and other points (M, 2) over them: x_t noised from them, or samples."""
     many = len(data) + len(points) > WEBGL_POINTS
-    figure = go.Figure([_points(data, _("data x₀"), REAL_COLOUR, 3, 0.25, many),
-                        _points(points, name, FAKE_COLOUR, many=many)])
-    return layout(_square(figure), title, height=height)
+    return go.Figure([_points(data, _("data x₀"), REAL_COLOUR, 3, 0.25, many),
+                      _points(points, name, FAKE_COLOUR, many=many)], _square(title, height=height))
 
 
 def schedule(alpha_bar: np.ndarray, snr: np.ndarray, t: int, title: str = "") -> go.Figure:
     """ᾱ_t (T + 1,) on the left axis and SNR(t) (T,) on a log axis on the right, a line at the chosen t."""
     steps = np.arange(len(alpha_bar))
-    figure = go.Figure([
-        go.Scatter(x=steps, y=alpha_bar, name="ᾱ_t", line=dict(color=COLOURS[0])),
-        go.Scatter(x=steps[1:], y=snr, name="SNR = ᾱ_t / (1 − ᾱ_t)", yaxis="y2", line=dict(color=COLOURS[1])),
-    ])
-    figure.add_vline(x=t, line=dict(color="grey", dash="dash", width=1))
-    figure.update_layout(yaxis=dict(title="ᾱ_t", range=[0, 1.02]),
-                         yaxis2=dict(title="SNR", type="log", overlaying="y", side="right", showgrid=False,
-                                     exponentformat="power", dtick=2))
-    figure.update_xaxes(title="t")
-    return layout(figure, title)
+    traces = [{"type": "scatter", "x": steps, "y": alpha_bar, "name": "ᾱ_t", "line": {"color": COLOURS[0]}},
+              {"type": "scatter", "x": steps[1:], "y": snr, "name": "SNR = ᾱ_t / (1 − ᾱ_t)", "yaxis": "y2",
+               "line": {"color": COLOURS[1]}}]
+    snr_axis = axis("SNR", type="log", overlaying="y", side="right", showgrid=False, exponentformat="power", dtick=2)
+    return go.Figure(traces, layout(title, xaxis={"title": "t"}, yaxis={"title": "ᾱ_t", "range": [0, 1.02]},
+                                    yaxis2=snr_axis, shapes=[_dashed_at(t)]))
 
 
 def epsilon_field(grid: np.ndarray, epsilon: np.ndarray, xt: np.ndarray, title: str = "") -> go.Figure:
@@ -56,10 +57,9 @@ def epsilon_field(grid: np.ndarray, epsilon: np.ndarray, xt: np.ndarray, title: 
     lengths = np.linalg.norm(push, axis=1)
     scale = 0.25 / max(float(np.median(lengths)), 1e-8)  # a median arrow a quarter of a unit long
     arrows = ff.create_quiver(grid[:, 0], grid[:, 1], push[:, 0], push[:, 1], scale=scale, arrow_scale=0.25,
-                              line=dict(color=FAKE_COLOUR, width=1), name="−ε̂(x, t)").data[0]
-    arrows.hoverinfo = "skip"
-    figure = go.Figure([_points(xt, "x_t", REAL_COLOUR, 3, 0.3, len(xt) > WEBGL_POINTS), arrows])
-    return layout(_square(figure, 3.2), title, height=PLANE_HEIGHT)
+                              line=dict(color=FAKE_COLOUR, width=1), name="−ε̂(x, t)").data[0].to_plotly_json()
+    return go.Figure([_points(xt, "x_t", REAL_COLOUR, 3, 0.3, len(xt) > WEBGL_POINTS), arrows | {"hoverinfo": "skip"}],
+                     _square(title, 3.2))
 
 
 def _trails(states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,51 +73,48 @@ def reverse_paths(states: np.ndarray, frame: int, t: int, real: np.ndarray, titl
     """Points at one frame of a reverse run (S + 1, N, 2), and the path the first TRAILS of them took to get there."""
     x, y = _trails(states[: frame + 1, :TRAILS])
     many = len(real) + states.shape[1] > WEBGL_POINTS
-    figure = go.Figure([
+    return go.Figure([
         _points(real, _("data"), REAL_COLOUR, 3, 0.2, many),
-        go.Scatter(x=x, y=y, mode="lines", name=_("paths so far"), hoverinfo="skip",  # SVG: one path
-                   line=dict(color=TRAIL_COLOUR, width=1), opacity=0.5),
+        {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": _("paths so far"), "hoverinfo": "skip",
+         "line": {"color": TRAIL_COLOUR, "width": 1}, "opacity": 0.5},  # SVG: one path for every trail
         _points(states[frame], f"x_{t}", FAKE_COLOUR, many=many),
-    ])
-    return layout(_square(figure), title, height=PLANE_HEIGHT)
+    ], _square(title))
 
 
 def density(points: np.ndarray, title: str = "", extent: float = 3.0, bins: int = 60) -> go.Figure:
     """A 2-D histogram of samples (N, 2): where the model puts its mass."""
-    figure = go.Figure(go.Histogram2d(
-        x=points[:, 0], y=points[:, 1], xbins=dict(start=-extent, end=extent, size=2 * extent / bins),
-        ybins=dict(start=-extent, end=extent, size=2 * extent / bins), colorscale="Blues", showscale=False,
-        hovertemplate=_("samples: {count}").format(count="%{z}") + "<extra></extra>"))
-    return layout(_square(figure, extent), title, height=PLANE_HEIGHT)
+    edges = {"start": -extent, "end": extent, "size": 2 * extent / bins}
+    hover = _("samples: {count}").format(count="%{z}") + "<extra></extra>"
+    histogram = {"type": "histogram2d", "x": points[:, 0], "y": points[:, 1], "xbins": edges, "ybins": edges,
+                 "colorscale": "Blues", "showscale": False, "hovertemplate": hover}
+    return go.Figure([histogram], _square(title, extent))
 
 
 def sampler_curve(curve: dict[str, list[float]], measure: str, chosen: int, title: str = "",
                   floor: float | None = None) -> go.Figure:
     """Quality (left) and seconds (right) against the number of sampler steps S (log axis); `measure` is the
-    quality's name in English (the legend shows it in the reader's language)."""
-    figure = go.Figure([
-        go.Scatter(x=curve["steps"], y=curve["quality"], mode="lines+markers", name=_(measure),
-                   line=dict(color=COLOURS[0])),
-        go.Scatter(x=curve["steps"], y=curve["seconds"], mode="lines+markers", name=_("seconds"), yaxis="y2",
-                   line=dict(color=COLOURS[1], dash="dot")),
-    ])
+    quality's English name, shown in the reader's language."""
+    traces = [{"type": "scatter", "x": curve["steps"], "y": curve["quality"], "mode": "lines+markers",
+               "name": _(measure), "line": {"color": COLOURS[0]}},
+              {"type": "scatter", "x": curve["steps"], "y": curve["seconds"], "mode": "lines+markers",
+               "name": _("seconds"), "yaxis": "y2", "line": {"color": COLOURS[1], "dash": "dot"}}]
+    marks = {"shapes": [_dashed_at(chosen)], "annotations": []}
     if floor is not None:
-        figure.add_hline(y=floor, line=dict(color="grey", dash="dash", width=1),
-                         annotation_text=_("two fresh samples of the data"), annotation_position="top left")
-    figure.add_vline(x=chosen, line=dict(color="grey", dash="dash", width=1))
-    figure.update_xaxes(title=_("sampler steps S"), type="log", tickvals=curve["steps"])
-    figure.update_layout(yaxis=dict(title=_(measure), rangemode="tozero"),
-                         yaxis2=dict(title=_("seconds"), overlaying="y", side="right", showgrid=False,
-                                     rangemode="tozero", tickformat=".2f"))
-    return layout(figure, title)
+        marks["shapes"].append({"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": floor, "y1": floor,
+                                "yref": "y", "line": {"color": "grey", "dash": "dash", "width": 1}})
+        marks["annotations"].append({"x": 0, "xref": "x domain", "y": floor, "yref": "y", "showarrow": False,
+                                     "text": _("two fresh samples of the data"), "xanchor": "left",
+                                     "yanchor": "bottom"})
+    seconds = axis(_("seconds"), overlaying="y", side="right", showgrid=False, rangemode="tozero", tickformat=".2f")
+    steps = {"title": _("sampler steps S"), "type": "log", "tickvals": curve["steps"]}
+    return go.Figure(traces, layout(title, xaxis=steps, yaxis={"title": _(measure), "rangemode": "tozero"},
+                                    yaxis2=seconds, **marks))
 
 
 def guidance_curve(scales: list[float], values: dict[str, list[float]], chosen: float, title: str = "") -> go.Figure:
-    """Measures (e.g. agreement, variety; named in English) against the guidance scale w."""
-    figure = go.Figure([go.Scatter(x=scales, y=series, mode="lines+markers", name=_(name),
-                                   line=dict(color=COLOURS[index % len(COLOURS)]))
-                        for index, (name, series) in enumerate(values.items())])
-    figure.add_vline(x=chosen, line=dict(color="grey", dash="dash", width=1))
-    figure.update_xaxes(title=_("guidance scale w"))
-    figure.update_yaxes(rangemode="tozero")
-    return layout(figure, title)
+    """Measures (e.g. agreement, variety; named in English, shown in the reader's language) against the guidance
+    scale w."""
+    traces = [{"type": "scatter", "x": scales, "y": series, "mode": "lines+markers", "name": _(name),
+               "line": {"color": COLOURS[index % len(COLOURS)]}} for index, (name, series) in enumerate(values.items())]
+    return go.Figure(traces, layout(title, xaxis={"title": _("guidance scale w")}, yaxis={"rangemode": "tozero"},
+                                    shapes=[_dashed_at(chosen)]))

@@ -18,42 +18,39 @@ def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = 
     """
     points = np.asarray(points, dtype=np.float64)
     firsts, seconds = points[0::2], points[1::2]  # (P, 2 or 3) each
-    figure = go.Figure()
-    for name, words, spots, colour in (("first word", [p[0] for p in pairs], firsts, FIRST_COLOUR),
-                                       ("second word", [p[1] for p in pairs], seconds, SECOND_COLOUR)):
-        figure.add_trace(_labelled_points(spots, words, name, colour))
+    traces = [_labelled_points(spots, words, name, colour) for name, words, spots, colour in (
+        ("first word", [p[0] for p in pairs], firsts, FIRST_COLOUR),
+        ("second word", [p[1] for p in pairs], seconds, SECOND_COLOUR))]
     if points.shape[1] == 2:
-        for start, end in zip(firsts, seconds):
-            figure.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x",
-                                  ayref="y", showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor=ARROW_COLOUR,
-                                  standoff=6, startstandoff=6, text="")
-        figure.update_yaxes(scaleanchor="x")  # equal scales, or parallel arrows would not look parallel
-    else:
-        _arrows_3d(figure, firsts, seconds)
-        figure.update_layout(scene=dict(aspectmode="data"))
-    return layout(figure, title, height=520)
+        arrows = [{"x": end[0], "y": end[1], "ax": start[0], "ay": start[1], "xref": "x", "yref": "y", "axref": "x",
+                   "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowwidth": 1.5, "arrowcolor": ARROW_COLOUR,
+                   "standoff": 6, "startstandoff": 6, "text": ""} for start, end in zip(firsts, seconds)]
+        # equal scales, or parallel arrows would not look parallel
+        return go.Figure(traces, layout(title, height=520, yaxis={"scaleanchor": "x"}, annotations=arrows))
+    return go.Figure([*traces, *_arrows_3d(firsts, seconds)], layout(title, height=520, scene={"aspectmode": "data"}))
 
 
-def _labelled_points(spots: np.ndarray, words: list[str], name: str, colour: str) -> go.Scatter | go.Scatter3d:
-    style = dict(mode="markers+text", text=words, name=name, textposition="top center",
-                 marker=dict(color=colour, size=7), textfont=dict(color=colour), hovertemplate="%{text}<extra></extra>")
+def _labelled_points(spots: np.ndarray, words: list[str], name: str, colour: str) -> dict:
+    trace = {"type": "scatter", "x": spots[:, 0], "y": spots[:, 1], "mode": "markers+text", "text": words,
+             "name": name, "textposition": "top center", "marker": {"color": colour, "size": 7},
+             "textfont": {"color": colour}, "hovertemplate": "%{text}<extra></extra>"}
     if spots.shape[1] == 2:
-        return go.Scatter(x=spots[:, 0], y=spots[:, 1], **style)
-    return go.Scatter3d(x=spots[:, 0], y=spots[:, 1], z=spots[:, 2], **style)
+        return trace
+    return trace | {"type": "scatter3d", "z": spots[:, 2]}
 
 
-def _arrows_3d(figure: go.Figure, starts: np.ndarray, ends: np.ndarray) -> None:
+def _arrows_3d(starts: np.ndarray, ends: np.ndarray) -> list[dict]:
     """Shafts as one broken line (None between pairs) and heads as cones at the ends."""
     shafts = np.full((3 * len(starts), 3), np.nan)
     shafts[0::3], shafts[1::3] = starts, ends
-    figure.add_trace(go.Scatter3d(x=shafts[:, 0], y=shafts[:, 1], z=shafts[:, 2], mode="lines", name="offset",
-                                  line=dict(color=ARROW_COLOUR, width=4), hoverinfo="skip", connectgaps=False))
     direction = ends - starts
     direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-9)
-    figure.add_trace(go.Cone(x=ends[:, 0], y=ends[:, 1], z=ends[:, 2], u=direction[:, 0], v=direction[:, 1],
-                             w=direction[:, 2], anchor="tip", sizemode="absolute", sizeref=0.15 * _span(starts, ends),
-                             colorscale=[[0, ARROW_COLOUR], [1, ARROW_COLOUR]], showscale=False, hoverinfo="skip",
-                             name="direction"))
+    return [{"type": "scatter3d", "x": shafts[:, 0], "y": shafts[:, 1], "z": shafts[:, 2], "mode": "lines",
+             "name": "offset", "line": {"color": ARROW_COLOUR, "width": 4}, "hoverinfo": "skip", "connectgaps": False},
+            {"type": "cone", "x": ends[:, 0], "y": ends[:, 1], "z": ends[:, 2], "u": direction[:, 0],
+             "v": direction[:, 1], "w": direction[:, 2], "anchor": "tip", "sizemode": "absolute",
+             "sizeref": 0.15 * _span(starts, ends), "colorscale": [[0, ARROW_COLOUR], [1, ARROW_COLOUR]],
+             "showscale": False, "hoverinfo": "skip", "name": "direction"}]
 
 
 def _span(starts: np.ndarray, ends: np.ndarray) -> float:
@@ -65,29 +62,28 @@ def answer_scores(words: Sequence[str], scores: Sequence[float], expected: str |
                   score_name: str = "score", title: str = "") -> go.Figure:
     """Top-k answers as horizontal bars, best at the top; the expected answer stands out."""
     colours = [SECOND_COLOUR if w == expected else FIRST_COLOUR for w in words]
-    figure = go.Figure(go.Bar(x=list(scores)[::-1], y=list(words)[::-1], orientation="h", marker_color=colours[::-1],
-                              hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
-    figure.update_xaxes(title=score_name)
-    return layout(figure, title, height=max(200, 32 * len(words) + 60))
+    bars = {"type": "bar", "x": list(scores)[::-1], "y": list(words)[::-1], "orientation": "h",
+            "marker": {"color": colours[::-1]}, "hovertemplate": "%{y}: %{x:.3f}<extra></extra>"}
+    return go.Figure([bars], layout(title, height=max(200, 32 * len(words) + 60), xaxis={"title": score_name}))
 
 
 def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[float]], title: str = "") -> go.Figure:
     """Accuracy per analogy section, one bar group per set of vectors (e.g. GloVe and ours)."""
-    figure = go.Figure([go.Bar(x=list(sections), y=list(values), name=name, marker_color=COLOURS[i % len(COLOURS)],
-                               hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>")
-                        for i, (name, values) in enumerate(accuracies.items())])
-    figure.update_yaxes(title="accuracy", tickformat=".0%", range=[0, 1])
-    figure = layout(figure, title, height=420)
-    return figure.update_layout(barmode="group", legend=dict(orientation="h", yref="paper", y=1.02, yanchor="bottom",
-                                                             x=1, xanchor="right"))  # above: labels below slant
+    bars = [{"type": "bar", "x": list(sections), "y": list(values), "name": name,
+             "marker": {"color": COLOURS[i % len(COLOURS)]},
+             "hovertemplate": "%{x}: %{y:.1%}<extra>" + name + "</extra>"}
+            for i, (name, values) in enumerate(accuracies.items())]
+    # the legend above the bars: the labels below them slant
+    above = {"orientation": "h", "yref": "paper", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
+    return go.Figure(bars, layout(title, height=420, yaxis={"title": "accuracy", "tickformat": ".0%", "range": [0, 1]},
+                                  barmode="group", legend=above))
 
 
 def similarity_scatter(human: Sequence[float], cosine: Sequence[float], labels: Sequence[str],
                        title: str = "") -> go.Figure:
     """Each word pair: the people's score against the cosine; Spearman ρ asks whether both rank alike."""
-    figure = go.Figure(go.Scatter(x=list(human), y=list(cosine), mode="markers", text=list(labels),
-                                  marker=dict(color=FIRST_COLOUR, size=6, opacity=0.7),
-                                  hovertemplate="%{text}<br>human %{x:.2f} · cosine %{y:.3f}<extra></extra>"))
-    figure.update_xaxes(title="human similarity (0–10)")
-    figure.update_yaxes(title="cosine similarity")
-    return layout(figure, title)
+    points = {"type": "scatter", "x": list(human), "y": list(cosine), "mode": "markers", "text": list(labels),
+              "marker": {"color": FIRST_COLOUR, "size": 6, "opacity": 0.7},
+              "hovertemplate": "%{text}<br>human %{x:.2f} · cosine %{y:.3f}<extra></extra>"}
+    return go.Figure([points], layout(title, xaxis={"title": "human similarity (0–10)"},
+                                      yaxis={"title": "cosine similarity"}))

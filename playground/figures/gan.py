@@ -3,11 +3,11 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_trace
+from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_type
 
 ARROW_LENGTH = 0.35  # the mean arrow's length on the plane; lengths stay proportional to the gradients
 MAPPING_COLOUR = COLOURS[7]
-PLANE_HEIGHT = 380
+PLANE_HEIGHT = 300  # beside the losses, under the training panel
 
 
 def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -17,17 +17,16 @@ def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return joined[:, 0], joined[:, 1]
 
 
-def _arrows(points: np.ndarray, push: np.ndarray) -> go.Scatter:
+def _arrows(points: np.ndarray, push: np.ndarray) -> dict:
     """Segments from each fake point along G's push, an arrow head at the tip."""
     norms = np.linalg.norm(push, axis=1)
     mean = float(norms.mean()) if len(norms) else 0.0
     tips = points + push * (ARROW_LENGTH / mean if mean > 0 else 0.0)
     x, y = _polylines(np.stack([points, tips], axis=1))
     sizes = np.tile([0, 9, 0], len(points))
-    return go.Scatter(x=x, y=y, mode="lines+markers", name=f"G's push (mean ‖∇‖ = {mean:.2g})",
-                      line=dict(color=FAKE_COLOUR, width=1),
-                      marker=dict(symbol="arrow", angleref="previous", size=sizes, color=FAKE_COLOUR),
-                      hoverinfo="skip")
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": f"G's push (mean ‖∇‖ = {mean:.2g})",
+            "line": {"color": FAKE_COLOUR, "width": 1}, "hoverinfo": "skip",
+            "marker": {"symbol": "arrow", "angleref": "previous", "size": sizes, "color": FAKE_COLOUR}}
 
 
 def game_plane(
@@ -40,23 +39,21 @@ def game_plane(
     critic score (centred on 0). `mapping` (L, P, 2): the z-grid lines pushed through G.
     `arrows`: fake points and the direction G's update moves each of them.
     """
-    centre, scale = (0.5, dict(zmin=0, zmax=1)) if probability else (0.0, {})
-    figure = go.Figure(go.Heatmap(
-        x=ticks, y=ticks, z=verdict, colorscale="RdBu", zmid=centre, opacity=0.55, name="D(x)", **scale,
-        colorbar=dict(title="D(x)" if probability else "critic", thickness=12),
-        hovertemplate="D = %{z:.2f}<extra></extra>",
-    ))
+    centre, scale = (0.5, {"zmin": 0, "zmax": 1}) if probability else (0.0, {})
+    traces = [{"type": "heatmap", "x": ticks, "y": ticks, "z": verdict, "colorscale": "RdBu", "zmid": centre,
+               "opacity": 0.55, "name": "D(x)", **scale, "hovertemplate": "D = %{z:.2f}<extra></extra>",
+               "colorbar": {"title": {"text": "D(x)" if probability else "critic"}, "thickness": 12}}]
     if mapping is not None:
         x, y = _polylines(mapping)
-        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name="G(z-grid)", hoverinfo="skip",
-                                    line=dict(color=MAPPING_COLOUR, width=1), opacity=0.6))
-    trace = points_trace(len(real) + len(fake) > WEBGL_POINTS)
-    for points, name, colour in ((real, "real x", REAL_COLOUR), (fake, "fake G(z)", FAKE_COLOUR)):
-        figure.add_trace(trace(x=points[:, 0], y=points[:, 1], mode="markers", name=name,
-                                      marker=dict(size=4, color=colour, opacity=0.7), hoverinfo="skip"))
+        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "name": "G(z-grid)", "hoverinfo": "skip",
+                       "line": {"color": MAPPING_COLOUR, "width": 1}, "opacity": 0.6})
+    kind = points_type(len(real) + len(fake) > WEBGL_POINTS)
+    traces += [{"type": kind, "x": points[:, 0], "y": points[:, 1], "mode": "markers", "name": name,
+                "marker": {"size": 4, "color": colour, "opacity": 0.7}, "hoverinfo": "skip"}
+               for points, name, colour in ((real, "real x", REAL_COLOUR), (fake, "fake G(z)", FAKE_COLOUR))]
     if arrows is not None:
-        figure.add_trace(_arrows(*arrows))
+        traces.append(_arrows(*arrows))
     bounds = [float(ticks[0]), float(ticks[-1])]
-    figure.update_xaxes(range=bounds, title="x₁", constrain="domain")
-    figure.update_yaxes(range=bounds, title="x₂", scaleanchor="x")
-    return layout(figure, title, height=PLANE_HEIGHT)
+    return go.Figure(traces, layout(title, height=PLANE_HEIGHT,
+                                    xaxis={"title": "x₁", "range": bounds, "constrain": "domain"},
+                                    yaxis={"title": "x₂", "range": bounds, "scaleanchor": "x"}))

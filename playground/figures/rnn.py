@@ -16,18 +16,22 @@ def forecast(values: np.ndarray, one_step: np.ndarray, future_truth: np.ndarray,
              title: str = "Forecast") -> go.Figure:
     """The window read (T,), the next-value predictions along it (T,), then truth vs roll-out beyond it (F,)."""
     known, ahead = np.arange(len(values)), len(values) + np.arange(len(future))
-    figure = go.Figure([
-        go.Scatter(x=known, y=values, mode="lines+markers", name="series (input)", marker_size=4,
-                   line=dict(color=COLOURS[8])),
-        go.Scatter(x=known + 1, y=one_step, mode="lines", name="one step ahead", line=dict(color=COLOURS[0])),
-        go.Scatter(x=ahead, y=future_truth, mode="lines+markers", name="truth", marker_size=4,
-                   line=dict(color=COLOURS[7], dash="dot")),
-        go.Scatter(x=ahead, y=future, mode="lines", name="autoregressive roll-out",
-                   line=dict(color=COLOURS[3], width=3)),
-    ])
-    figure.add_vline(x=len(values) - 0.5, line_dash="dash", line_color="grey", annotation_text="now")
-    figure.update_xaxes(title="step t")
-    return layout(figure, title)
+    traces = [
+        {"type": "scatter", "x": known, "y": values, "mode": "lines+markers", "name": "series (input)",
+         "marker": {"size": 4}, "line": {"color": COLOURS[8]}},
+        {"type": "scatter", "x": known + 1, "y": one_step, "mode": "lines", "name": "one step ahead",
+         "line": {"color": COLOURS[0]}},
+        {"type": "scatter", "x": ahead, "y": future_truth, "mode": "lines+markers", "name": "truth",
+         "marker": {"size": 4}, "line": {"color": COLOURS[7], "dash": "dot"}},
+        {"type": "scatter", "x": ahead, "y": future, "mode": "lines", "name": "autoregressive roll-out",
+         "line": {"color": COLOURS[3], "width": 3}},
+    ]
+    now = len(values) - 0.5
+    return go.Figure(traces, layout(title, xaxis={"title": "step t"}, shapes=[
+        {"type": "line", "x0": now, "x1": now, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+         "line": {"dash": "dash", "color": "grey"}}], annotations=[
+        {"x": now, "xref": "x", "y": 1, "yref": "y domain", "text": "now", "showarrow": False, "xanchor": "left",
+         "yanchor": "top"}]))
 
 
 def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
@@ -42,23 +46,22 @@ def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
 def compare_cells(histories: Mapping[str, History], metric: str, title: str, log_y: bool = False,
                   reference: tuple[str, float] | None = None) -> go.Figure:
     """One metric of several cells: the training batches faint (smoothed), the fixed test batch bold."""
-    figure = go.Figure()
+    traces = []
     for cell, history in histories.items():
         colour = cell_colour(cell)
         steps, values = history.series(metric)
         steps, values = thinned(steps, smooth(values))  # smoothed over every step, then thinned for the browser
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines", name=f"{cell} · train", opacity=0.5,
-                                    line=dict(color=colour, width=1)))
+        traces.append({"type": "scatter", "x": steps, "y": values, "mode": "lines", "name": f"{cell} · train",
+                       "opacity": 0.5, "line": {"color": colour, "width": 1}})
         steps, values = thinned(*history.series(f"test {metric}"))
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 60 else "lines",
-                                    name=f"{cell} · test",
-                                    line=dict(color=colour, width=3)))
-    if reference is not None:  # a trace, not add_hline: hline annotations land at 10^y on log axes
+        traces.append({"type": "scatter", "x": steps, "y": values, "name": f"{cell} · test",
+                       "mode": "lines+markers" if len(steps) < 60 else "lines", "line": {"color": colour, "width": 3}})
+    if reference is not None:  # a trace, not a shape: hline annotations land at 10^y on log axes
         last = max([1, *(step for history in histories.values() for step in history.series(metric)[0][-1:])])
-        figure.add_trace(go.Scatter(x=[0, last], y=[reference[1]] * 2, mode="lines", name=reference[0],
-                                    line=dict(color="grey", dash="dash")))
-    figure.update_layout(xaxis=dict(title="step"), yaxis=log_axis(dict(title=metric)) if log_y else dict(title=metric))
-    return layout(figure, title)
+        traces.append({"type": "scatter", "x": [0, last], "y": [reference[1]] * 2, "mode": "lines",
+                       "name": reference[0], "line": {"color": "grey", "dash": "dash"}})
+    return go.Figure(traces, layout(title, xaxis={"title": "step"},
+                                    yaxis=log_axis({"title": metric}) if log_y else {"title": metric}))
 
 
 def cell_colour(label: str) -> str:
@@ -68,33 +71,26 @@ def cell_colour(label: str) -> str:
 
 def gradient_norms(norms: Mapping[str, np.ndarray], title: str = "‖∂ℓ_T / ∂h_t‖ by step") -> go.Figure:
     """One line per cell, log scale: a straight downward slope towards t = 1 is the vanishing gradient."""
-    figure = go.Figure([
-        go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers", name=label, marker_size=4,
-                   line=dict(color=cell_colour(label)))
-        for label, values in norms.items()])
-    figure.update_xaxes(title="step t")
-    figure.update_layout(yaxis=log_axis(dict(title="gradient norm")))
-    return layout(figure, title)
+    traces = [{"type": "scatter", "x": np.arange(1, len(values) + 1), "y": values, "mode": "lines+markers",
+               "name": label, "marker": {"size": 4}, "line": {"color": cell_colour(label)}}
+              for label, values in norms.items()]
+    return go.Figure(traces, layout(title, xaxis={"title": "step t"}, yaxis=log_axis({"title": "gradient norm"})))
 
 
 def hidden_state_map(states: np.ndarray, ticks: Sequence[str] | None = None,
                      title: str = "Hidden state h_t") -> go.Figure:
     """Units × time (H, T), tanh-range colours centred on 0; `ticks` label the steps (e.g. the characters read)."""
     steps = np.arange(1, states.shape[1] + 1)
-    figure = heatmap(states, x=steps, title=title, axis_titles=("step t", "unit"), zmid=0)
-    figure.update_traces(zmin=-1, zmax=1)
-    if ticks is not None:
-        figure.update_xaxes(tickvals=steps, ticktext=[repr(c)[1:-1] if c != " " else "␣" for c in ticks], tickangle=0)
-    return figure
+    labels = None if ticks is None else {
+        "tickvals": steps, "ticktext": [repr(c)[1:-1] if c != " " else "␣" for c in ticks], "tickangle": 0}
+    return heatmap(states, x=steps, title=title, axis_titles=("step t", "unit"), zmid=0, zrange=(-1, 1), xaxis=labels)
 
 
 def sequences_by_class(x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], per_class: int = 2,
                        title: str = "Examples") -> go.Figure:
     """A few sequences (N, T) of every class, coloured by class."""
-    figure = go.Figure()
-    for label, name in enumerate(names):
-        for rank, row in enumerate(np.flatnonzero(labels == label)[:per_class]):
-            figure.add_trace(go.Scatter(y=x[row], mode="lines", name=name, legendgroup=name, showlegend=rank == 0,
-                                        line=dict(color=COLOURS[label % len(COLOURS)])))
-    figure.update_xaxes(title="step t")
-    return layout(figure, title)
+    traces = [{"type": "scatter", "y": x[row], "mode": "lines", "name": name, "legendgroup": name,
+               "showlegend": rank == 0, "line": {"color": COLOURS[label % len(COLOURS)]}}
+              for label, name in enumerate(names)
+              for rank, row in enumerate(np.flatnonzero(labels == label)[:per_class])]
+    return go.Figure(traces, layout(title, xaxis={"title": "step t"}))

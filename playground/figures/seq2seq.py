@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, layout, thinned
+from playground.figures import COLOURS, axis, layout, thinned
 from playground.figures.rnn import smooth
 from playground.trainer import History
 
@@ -20,20 +20,19 @@ def contender_colour(name: str) -> str:
 def race(histories: Mapping[str, History], title: str = "Race: loss (left) and test exact match (right)") -> go.Figure:
     """Each contender's training loss (smoothed, log scale, left axis) and greedy exact match on the
     held-out test set (right axis, 0–1) against the step, on one chart so the two can be read together."""
-    figure = go.Figure()
+    traces = []
     for name, history in histories.items():
         colour = contender_colour(name)
         steps, values = thinned(*history.series("loss"))
-        figure.add_trace(go.Scatter(x=steps, y=smooth(values), mode="lines", name=f"{name} · loss", opacity=0.6,
-                                    line=dict(color=colour, width=1, dash="dot")))
+        traces.append({"type": "scatter", "x": steps, "y": smooth(values), "mode": "lines", "name": f"{name} · loss",
+                       "opacity": 0.6, "line": {"color": colour, "width": 1, "dash": "dot"}})
         steps, values = history.series("test exact match")
-        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers" if len(steps) < 60 else "lines",
-                                    name=f"{name} · exact match", yaxis="y2", line=dict(color=colour, width=3)))
-    figure.update_xaxes(title="step")
-    figure.update_layout(yaxis=dict(title="loss (−log p per character)", type="log"),
-                         yaxis2=dict(title="test exact match", overlaying="y", side="right", range=[0, 1.02],
-                                     tickformat=".0%", showgrid=False))
-    return layout(figure, title)
+        traces.append({"type": "scatter", "x": steps, "y": values, "name": f"{name} · exact match", "yaxis": "y2",
+                       "mode": "lines+markers" if len(steps) < 60 else "lines", "line": {"color": colour, "width": 3}})
+    exact_match = axis("test exact match", overlaying="y", side="right", range=[0, 1.02], tickformat=".0%",
+                       showgrid=False)
+    return go.Figure(traces, layout(title, xaxis={"title": "step"},
+                                    yaxis={"title": "loss (−log p per character)", "type": "log"}, yaxis2=exact_match))
 
 
 def tick_labels(characters: Sequence[str]) -> list[str]:
@@ -50,11 +49,11 @@ def attention_map(weights: np.ndarray, source: str, output: str, title: str = "A
     weights = np.asarray(weights)[: len(rows)]
     columns, rows_at = np.arange(weights.shape[1]), np.arange(len(weights))
     pairs = [[f"writing {row}, reading {char}" for char in tick_labels(source)] for row in rows[: len(weights)]]
-    figure = go.Figure(go.Heatmap(z=weights, x=columns, y=rows_at, colorscale="Blues", zmin=0, zmax=1,
-                                  colorbar=dict(title="α"), text=pairs,
-                                  hovertemplate="%{text}: α = %{z:.2f}<extra></extra>"))
-    figure.update_xaxes(title="source (read)", tickvals=columns, ticktext=tick_labels(source), tickangle=0)
-    figure.update_yaxes(title="output (written)", tickvals=rows_at, ticktext=rows[: len(weights)],
-                        autorange="reversed")
-    figure.update_layout(height=max(260, 30 * len(weights) + 120))
-    return layout(figure, title, height=figure.layout.height)
+    heatmap = {"type": "heatmap", "z": weights, "x": columns, "y": rows_at, "colorscale": "Blues", "zmin": 0,
+               "zmax": 1, "colorbar": {"title": {"text": "α"}}, "text": pairs,
+               "hovertemplate": "%{text}: α = %{z:.2f}<extra></extra>"}
+    return go.Figure([heatmap], layout(
+        title, height=max(260, 30 * len(weights) + 120),
+        xaxis={"title": "source (read)", "tickvals": columns, "ticktext": tick_labels(source), "tickangle": 0},
+        yaxis={"title": "output (written)", "tickvals": rows_at, "ticktext": rows[: len(weights)],
+               "autorange": "reversed"}))

@@ -1,14 +1,13 @@
-"""Figures of the VAE page: the latent map (μ, σ ellipses, a clickable plane) and the manifold grid."""
+"""Figures of the VAE page: the latent map (μ, σ ellipses) and the manifold grid."""
 
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, layout, scatter_2d, tile
+from playground.figures import grey_levels, layout, scatter_traces, tile
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
 MAP_HEIGHT = 440  # a latent map and the section picker above it fit a 1280×800 screen
-CLICK_GRID = 41  # invisible points per side that make every spot of the map clickable
 
 
 def ink(images: np.ndarray, scale: int = 8) -> np.ndarray:
@@ -36,54 +35,46 @@ def latent_map(mu: np.ndarray, labels: np.ndarray, sigma: np.ndarray | None = No
     A VAE's diagonal Gaussian has axis-aligned ellipses; overlapping ones are why
     the space between codes decodes to something sensible.
     """
-    figure = scatter_2d(mu, labels, title=title, label_name="digit")
-    figure.update_traces(unselected=dict(marker=dict(opacity=0.75)))  # a click elsewhere does not fade the codes
-    figure.update_xaxes(constrain="domain")
-    figure.update_yaxes(scaleanchor="x")  # one unit is one unit both ways: circles stay round
-    figure.update_layout(height=MAP_HEIGHT)
-    if sigma is None:
-        return figure
+    codes = [trace | {"legendgroup": trace["name"], "unselected": {"marker": {"opacity": 0.75}}}  # a click elsewhere
+             for trace in scatter_traces(mu, labels, label_name="digit")]  # does not fade the codes
     shown = np.arange(min(len(mu), MAX_ELLIPSES))  # the test set is shuffled, so the first ones are a fair sample
-    for trace in list(figure.data):
-        rows = np.intersect1d(trace.customdata, shown)
-        x, y = _ellipses(mu[rows], sigma[rows])
-        trace.legendgroup = trace.name
-        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", legendgroup=trace.name, showlegend=False,
-                                      line=dict(width=1, color=trace.marker.color), opacity=0.35, hoverinfo="skip"))
-    return figure
+    ellipses = [] if sigma is None else [_ellipse_trace(trace, mu, sigma, shown) for trace in codes]
+    # one unit is one unit both ways: circles stay round
+    return go.Figure(codes + ellipses, layout(title, height=MAP_HEIGHT, xaxis={"title": "z₁", "constrain": "domain"},
+                                              yaxis={"title": "z₂", "scaleanchor": "x"}))
 
 
-def _manifold_heatmap(images: np.ndarray, n: int, extent: float) -> go.Heatmap:
+def _ellipse_trace(codes: dict, mu: np.ndarray, sigma: np.ndarray, shown: np.ndarray) -> dict:
+    """The ellipses of the `shown` rows among one label's codes, in that label's colour and legend group."""
+    rows = np.intersect1d(codes["customdata"], shown)
+    x, y = _ellipses(mu[rows], sigma[rows])
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "legendgroup": codes["name"], "showlegend": False,
+            "line": {"width": 1, "color": codes["marker"]["color"]}, "opacity": 0.35, "hoverinfo": "skip"}
+
+
+def _manifold_heatmap(images: np.ndarray, n: int, extent: float) -> dict:
     """n×n decoded images (rows top-down, as `grid_codes` makes them) as one heat-map whose
     axes are latent coordinates: each image is centred on the code it was decoded from."""
     canvas = tile(images, n, gap=0)[::-1]  # (n·H, n·W), row 0 at the bottom
     spacing = 2 * extent / max(n - 1, 1)  # distance between neighbouring codes
     pixel = spacing / images.shape[-1]
-    return go.Heatmap(z=canvas, x0=-extent - spacing / 2 + pixel / 2, dx=pixel, y0=-extent - spacing / 2 + pixel / 2,
-                      dy=pixel, colorscale="gray_r", zmin=0, zmax=1, showscale=False, hoverinfo="skip")
+    start = -extent - spacing / 2 + pixel / 2
+    return {"type": "heatmap", "z": grey_levels(canvas), "x0": start, "dx": pixel, "y0": start, "dy": pixel,
+            "colorscale": "gray_r", "zmin": 0, "zmax": 255, "showscale": False, "hoverinfo": "skip"}
 
 
 def manifold_grid(images: np.ndarray, n: int, extent: float, title: str = "") -> go.Figure:
     """The decoded manifold on its own, axes in latent coordinates."""
-    figure = go.Figure(_manifold_heatmap(images, n, extent))
-    figure.update_xaxes(title="z₁", constrain="domain")
-    figure.update_yaxes(title="z₂", scaleanchor="x")
-    return layout(figure, title, height=MAP_HEIGHT)
+    return go.Figure([_manifold_heatmap(images, n, extent)],
+                     layout(title, height=MAP_HEIGHT, xaxis={"title": "z₁", "constrain": "domain"},
+                            yaxis={"title": "z₂", "scaleanchor": "x"}))
 
 
 def overlay_manifold(figure: go.Figure, images: np.ndarray, n: int, extent: float) -> go.Figure:
     """Put the decoded manifold under a latent map's points, so each code sits on what it decodes to."""
-    overlaid = go.Figure(data=[_manifold_heatmap(images, n, extent), *figure.data], layout=figure.layout)
-    overlaid.update_traces(marker=dict(size=4, opacity=0.6), selector=dict(mode="markers"))  # let the digits show
-    return overlaid
+    points = [trace.to_plotly_json() for trace in figure.data]
+    for trace in points:
+        if trace.get("mode") == "markers":  # smaller and fainter: let the digits show
+            trace["marker"] = {**trace.get("marker", {}), "size": 4, "opacity": 0.6}
+    return go.Figure([_manifold_heatmap(images, n, extent), *points], figure.layout)
 
-
-def add_click_grid(figure: go.Figure, extent: float) -> go.Figure:
-    """Near-invisible points over [−extent, extent]² so that a click anywhere selects a code to decode."""
-    ticks = np.linspace(-extent, extent, CLICK_GRID)
-    x, y = np.meshgrid(ticks, ticks)
-    figure.add_trace(go.Scatter(x=x.ravel(), y=y.ravel(), mode="markers", name="click to decode", showlegend=False,
-                                marker=dict(size=9, color=COLOURS[8], opacity=0.02),
-                                selected=dict(marker=dict(opacity=1, color=COLOURS[3], size=14)),  # the clicked z
-                                hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>"))
-    return figure

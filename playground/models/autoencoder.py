@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.budgets import MAX_HIDDEN_LAYERS
+
 ARCHITECTURES = ("dense", "conv", "linear")
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 OUTPUTS = {"sigmoid": nn.Sigmoid, "identity": nn.Identity}
@@ -52,6 +54,8 @@ class AutoencoderConfig:
             raise ValueError(f"input_shape must be (C, H, W) or (D,) with positive sizes, not {self.input_shape}")
         if min(self.hidden_sizes, default=1) < 1 or min(self.channels, default=1) < 1:
             raise ValueError("hidden_sizes and channels must be positive")
+        if max(len(self.hidden_sizes), len(self.channels)) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"hidden_sizes and channels may list at most {MAX_HIDDEN_LAYERS} layers")
         if self.activation not in ACTIVATIONS or self.output not in OUTPUTS:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)} and output one of {tuple(OUTPUTS)}")
         if self.architecture == "linear" and self.output != "identity":

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.budgets import MAX_HIDDEN_LAYERS
 from playground.data import Batch
 from playground.trainer import Player
 
@@ -45,8 +46,8 @@ class GANConfig:
             raise ValueError(f"loss must be one of {LOSSES}, not {self.loss!r}")
         if min(self.noise_dim, self.generator_width, self.discriminator_width) < 1:
             raise ValueError("noise_dim and the widths must be at least 1")
-        if min(self.generator_depth, self.discriminator_depth) < 1:
-            raise ValueError("generator_depth and discriminator_depth must be at least 1")
+        if not all(1 <= depth <= MAX_HIDDEN_LAYERS for depth in (self.generator_depth, self.discriminator_depth)):
+            raise ValueError(f"generator_depth and discriminator_depth must be between 1 and {MAX_HIDDEN_LAYERS}")
 
 
 def mlp(inputs: int, width: int, depth: int, outputs: int) -> nn.Sequential:

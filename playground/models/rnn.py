@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from playground.budgets import CHARACTER_VOCABULARY, MAX_HIDDEN_LAYERS
+
 CELLS = ("RNN", "LSTM", "GRU")
 HEADS = ("seq2seq", "seq2vec", "char_lm")
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM; each (B, H)
@@ -72,6 +74,8 @@ class RNNConfig:
             raise ValueError(f"head must be one of {HEADS}, not {self.head!r}")
         if min(self.input_size, self.hidden_size, self.num_layers, self.output_size) < 1:
             raise ValueError("input_size, hidden_size, num_layers and output_size must be at least 1")
+        if self.num_layers > MAX_HIDDEN_LAYERS or len(self.vocabulary) > CHARACTER_VOCABULARY:
+            raise ValueError(f"at most {MAX_HIDDEN_LAYERS} layers and {CHARACTER_VOCABULARY} characters")
         distinct = len(set(self.vocabulary)) == len(self.vocabulary) >= 2
         if self.head == "char_lm" and not (distinct and self.output_size == len(self.vocabulary)):
             raise ValueError("char_lm needs 2 or more distinct characters in vocabulary, and output_size = its length")
