@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from playground.thumbnails import thumbnail
-from ui import heap, presentation, routing, widgets
+from ui import guide, heap, links, presentation, routing, widgets
 from ui.i18n import LANGUAGES, N_, _, browser_language
 
 LESSONS = (  # file, title, icon, what it teaches
@@ -55,6 +56,7 @@ def home() -> None:
                 st.caption(_("Its pretrained model is missing: `make pretrained` draws this thumbnail."))
             st.write(_(blurb))
             st.page_link(page, label=_("Open {lesson}").format(lesson=_(title)), icon="➡️")
+    guide.home_list()
 
 
 def lesson_pages() -> list[st.Page]:
@@ -67,19 +69,29 @@ def language_picker() -> None:
                          index=tuple(LANGUAGES).index(browser_language()), bind="query-params")
 
 
-def sidebar() -> None:
-    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
-                            help=_("Every page seeds its data split, initial weights and sampling with this number."))
+def sidebar() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """The seed and the device; returns the places of the share button and the teacher panel, drawn last."""
+    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, step=1,
+                            help=_("Every page seeds its data split, initial weights and sampling with this number."),
+                            **widgets.kept("seed"))
     presentation.toggle()
     st.sidebar.caption(_("Device: {device}").format(device=widgets.device_label()))
+    return st.sidebar.container(), st.sidebar.container()
 
 
 present = presentation.requested()
 st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide",
                    initial_sidebar_state="collapsed" if present else "auto")
+links.begin()
 presentation.style(present)
 language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
-sidebar()
+guide.follow_link(navigation.url_path)
+share_place, teacher_place = sidebar()
+guide.panel(navigation.url_path)
+links.style()
 routing.run(navigation)
+links.finish()
+links.share(share_place)
+links.teacher_panel(teacher_place)
 heap.settle_after_first_run(navigation.url_path)

@@ -51,13 +51,13 @@ def health_seconds(url: str, timeout: float = 10.0) -> float:
 
 
 def start_replica(port: int, log: Path, address: str = "127.0.0.1", cookie_secret: str | None = None,
-                  script: str = "app.py") -> Replica:
+                  script: str = "app.py", env: dict[str, str] | None = None) -> Replica:
     """Launch `streamlit run <script>` as deployed (.streamlit/config.toml applies); `wait_until_healthy` waits for it.
 
     The cookie secret travels in the environment, not on the command line that `ps` shows to every user.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", CPU_THREADS)}
+    env = {**os.environ, "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", CPU_THREADS), **(env or {})}
     if cookie_secret is not None:
         env["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),

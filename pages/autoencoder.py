@@ -10,6 +10,7 @@ import streamlit as st
 from playground import autoencoder_lessons as lessons
 from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, OverBudget
 from playground.data import Split, cloud_3d, split
+from playground.export import Recipe, Source, split_source
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
 from playground.figures.autoencoder import error_histogram, planes_3d
 from playground.figures.vae import ink
@@ -35,6 +36,7 @@ GRID_COLUMNS = 5  # test digits in the reconstruction grid (a square beside the 
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
+CLOUD = ("from playground.data import cloud_3d",)  # what a script imports to remake the cloud
 ARCHITECTURE_NAMES = {"dense": "Dense (stacked)", "conv": "Convolutional", "linear": "Linear (= PCA)"}
 SECTIONS = ("Train", "Linear AE = PCA", "Anomalies", "Few labels")
 
@@ -60,22 +62,22 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
 
 
 def architecture_controls() -> dict:
-    architecture = st.radio("Architecture", ARCHITECTURES, key="ae_architecture", format_func=ARCHITECTURE_NAMES.get,
-                            horizontal=True, persist_state=widgets.PERSIST)
-    latent_dim = st.slider("Latent size k", 1, MAX_LATENT_DIM, AE_MNIST_CONFIG.latent_dim, key="ae_latent_dim",
-                           persist_state=widgets.PERSIST)
+    architecture = st.radio("Architecture", ARCHITECTURES, format_func=ARCHITECTURE_NAMES.get,
+                            horizontal=True, **widgets.kept("ae_architecture"))
+    latent_dim = st.slider("Latent size k", 1, MAX_LATENT_DIM, AE_MNIST_CONFIG.latent_dim,
+                           **widgets.kept("ae_latent_dim"))
     st.latex(r"x \in \mathbb{R}^D \xrightarrow{f} h \in \mathbb{R}^k \xrightarrow{g} \hat x \in \mathbb{R}^D")
     choices: dict = dict(architecture=architecture, latent_dim=latent_dim)
     if architecture == "dense":
-        text = st.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", key="ae_hidden_sizes",
-                             max_chars=HIDDEN_SIZES_CHARACTERS, persist_state=widgets.PERSIST)
+        text = st.text_input("Hidden sizes (the decoder mirrors them)", "128, 32", max_chars=HIDDEN_SIZES_CHARACTERS,
+                             **widgets.kept("ae_hidden_sizes"))
         choices["hidden_sizes"] = hidden_sizes(text)
     if architecture == "linear":
         choices["output"] = "identity"
         st.caption("No activation anywhere: x̂ = W′(W x + b) + b′, a projection onto a k-dimensional plane.")
     else:
-        choices["activation"] = st.selectbox("Activation", tuple(ACTIVATIONS), key="ae_activation",
-                                             persist_state=widgets.PERSIST)
+        choices["activation"] = st.selectbox("Activation", tuple(ACTIVATIONS),
+                                             **widgets.kept("ae_activation"))
     if architecture == "conv":
         st.caption("Encoder: 3×3 convolutions with stride 2 (16, 32 channels); decoder: transposed convolutions.")
     return choices
@@ -85,16 +87,16 @@ def regulariser_controls() -> dict:
     st.markdown("**Regularisers** (combine freely; they change mid-run)")
     st.latex(r"\begin{aligned}\mathcal{L} &= \tfrac{1}{D}\lVert x - g(f(\tilde x))\rVert^2 + \lambda_1 \lVert h\rVert_1"
              r" \\ &\quad + \lambda_2 \lVert J_f(\tilde x)\rVert_F^2, \qquad h = f(\tilde x)\end{aligned}")
-    noise = st.selectbox("Denoising: corruption", NOISES, key="ae_noise", persist_state=widgets.PERSIST)
-    level = st.slider("Noise level (σ or p)", 0.0, 1.0, AE_MNIST_CONFIG.noise_level, 0.05, key="ae_noise_level",
-                      disabled=noise == "none", persist_state=widgets.PERSIST)
+    noise = st.selectbox("Denoising: corruption", NOISES, **widgets.kept("ae_noise"))
+    level = st.slider("Noise level (σ or p)", 0.0, 1.0, AE_MNIST_CONFIG.noise_level, 0.05,
+                      **widgets.kept("ae_noise_level", disabled=noise == "none"))
     st.latex(r"\tilde x = x \odot m,\ m_i \sim \mathrm{Bernoulli}(1-p)" if noise == "masking"
              else r"\tilde x = x + \varepsilon,\ \varepsilon \sim \mathcal{N}(0, \sigma^2 I)")
-    sparsity = st.select_slider("Sparse: λ₁", PENALTY_WEIGHTS, 0.0, key="ae_sparsity_weight",
-                                persist_state=widgets.PERSIST)
+    sparsity = st.select_slider("Sparse: λ₁", PENALTY_WEIGHTS, 0.0,
+                                **widgets.kept("ae_sparsity_weight"))
     st.latex(r"\lambda_1 \lVert h \rVert_1 = \lambda_1 \sum_j |h_j|")
-    contraction = st.select_slider("Contractive: λ₂", PENALTY_WEIGHTS, 0.0, key="ae_contractive_weight",
-                                   persist_state=widgets.PERSIST)
+    contraction = st.select_slider("Contractive: λ₂", PENALTY_WEIGHTS, 0.0,
+                                   **widgets.kept("ae_contractive_weight"))
     st.latex(r"\lambda_2 \lVert J_f(x)\rVert_F^2"
              r" = \lambda_2 \sum_{i,j} \Big(\frac{\partial h_j}{\partial x_i}\Big)^2")
     noise_level = level if noise != "none" else AE_MNIST_CONFIG.noise_level  # an unused level must not rebuild
@@ -108,8 +110,16 @@ def fits_pretrained(dataset: str, config: AutoencoderConfig) -> bool:
     return dataset == "MNIST 28×28" and same_layers == AE_MNIST_CONFIG and widgets.seed() == AE_MNIST_SPLIT_SEED
 
 
-def build_trainer(config: AutoencoderConfig, data: Split, train: TrainConfig, start_pretrained: bool) -> Trainer:
-    trainer = lessons.make_trainer(config, data.x_train, data.x_test, train, widgets.seed(), widgets.device())
+def recipe(config: AutoencoderConfig, dataset: str, train: TrainConfig, start_pretrained: bool) -> Recipe:
+    data = split_source(dataset, widgets.seed())
+    start = f"trainer.start_from(load_pretrained({PRETRAINED!r}).state_dict(), 'pretrained')"
+    return Recipe(lessons.make_trainer, (config, data.part("x_train"), data.part("x_test"), train, widgets.seed()),
+                  title=f"Autoencoder on {dataset}", then=start if start_pretrained else "",
+                  then_imports=("from playground.pretrain import load_pretrained",) if start_pretrained else ())
+
+
+def build_trainer(config: AutoencoderConfig, dataset: str, train: TrainConfig, start_pretrained: bool) -> Trainer:
+    trainer = recipe(config, dataset, train, start_pretrained).build(widgets.device())
     if start_pretrained:
         trainer.start_from(widgets.pretrained(PRETRAINED).state_dict(), "pretrained")
     return trainer
@@ -188,13 +198,13 @@ def training_section() -> None:
         train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
         offered = fits_pretrained(dataset, config) and widgets.pretrained(PRETRAINED) is not None
         start_pretrained = offered and st.toggle(
-            "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True, key="ae_pretrained",
+            "Start from the pretrained AE (784-128-32-2, trained on this MNIST split)", value=True,
             help="Its latent map is meaningful at once. ↺ Reset starts again from random weights.",
-            persist_state=widgets.PERSIST)
+            **widgets.kept("ae_pretrained"))
         layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
         spec = (dataset, widgets.seed(), layers, start_pretrained)
         try:  # the budget is checked before anything is built, and again on every change
-            trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, data, train, start_pretrained))
+            trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, dataset, train, start_pretrained))
             trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
                               **{field: getattr(config, field) for field in REGULARISER_FIELDS})
         except OverBudget as error:
@@ -214,6 +224,7 @@ def training_section() -> None:
         with picture:
             widgets.download_png(reconstructions_png(trainer.model, data.x_test[:GRID_COLUMNS], widgets.seed()),
                                  "reconstructions.png", key="ae_download_grid")
+        widgets.download_run("ae", trainer, recipe(config, dataset, train, start_pretrained).setup())
         tsne_map(trainer, data, spec)
 
 
@@ -253,8 +264,8 @@ def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
                "the trained layers are then stacked and fine-tuned together with ▶ Play.")
     st.latex(r"\begin{gathered}h_0 = x, \qquad h_i = f_i(h_{i-1}), \\"
              r" \min_{f_i, g_i} \lVert h_{i-1} - g_i(f_i(h_{i-1}))\rVert^2\end{gathered}")
-    steps = st.select_slider("Steps per layer pair", (50, 100, 200, 500, 1000), 200, key="ae_greedy_steps",
-                             persist_state=widgets.PERSIST)
+    steps = st.select_slider("Steps per layer pair", (50, 100, 200, 500, 1000), 200,
+                             **widgets.kept("ae_greedy_steps"))
     st.button("Pre-train from random weights, layer by layer", key="ae_greedy", disabled=trainer.playing,
               on_click=pretrain_greedily, args=(trainer, data, steps, spec))
     stored = st.session_state.get("ae_greedy_job")
@@ -302,11 +313,14 @@ def pca_section() -> None:
         learning_rate, batch_size = widgets.learning_controls("ae_pca", learning_rate=3e-3, batch_size=64)
     config = AutoencoderConfig(input_shape=(3,), architecture="linear", latent_dim=2, output="identity")
     train = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, eval_every=10)
-    trainer = widgets.session_trainer(
-        "ae_pca", seed, lambda: lessons.make_trainer(config, points, test, train, seed, widgets.device()))
+    clouds = (Source(points, f"cloud_3d({CLOUD_POINTS}, {seed})", CLOUD),
+              Source(test, f"cloud_3d({CLOUD_POINTS // 3}, {seed + 1})", CLOUD))
+    pca_recipe = Recipe(lessons.make_trainer, (config, *clouds, train, seed), title="Linear autoencoder and PCA")
+    trainer = widgets.session_trainer("ae_pca", seed, lambda: pca_recipe.build(widgets.device()))
     trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
     with result:
         widgets.training_panel("ae_pca", trainer, lambda: render_pca(trainer, points))
+        widgets.download_run("ae_pca", trainer, pca_recipe.setup())
 
 
 def studied_model() -> tuple[Autoencoder, str, Split] | None:
@@ -326,8 +340,8 @@ def anomaly_section(model: Autoencoder, data: Split) -> None:
         st.caption("An autoencoder reconstructs well what looks like its training data. A large reconstruction "
                    "error flags an input unlike the rest: a badly written digit, a smudge, or data from elsewhere.")
         st.latex(r"\text{score}(x) = \tfrac{1}{D}\lVert x - g(f(x))\rVert^2")
-        count = st.slider("Worst-reconstructed test images to show", 5, 30, 10, key="ae_worst_count",
-                          persist_state=widgets.PERSIST)
+        count = st.slider("Worst-reconstructed test images to show", 5, 30, 10,
+                          **widgets.kept("ae_worst_count"))
     errors = lessons.reconstruction_errors(model, data.x_test)
     if not np.isfinite(errors).all():
         result.error("The reconstruction errors are not finite (the model has diverged): press ↺ Reset in Train.")
@@ -352,8 +366,7 @@ def labels_section(model: Autoencoder, dataset: str, data: Split) -> None:
                    "pixels, and compare on the test set.")
         st.latex(r"\begin{gathered}p(y = c \mid z) = \operatorname{softmax}(W z + b)_c \\"
                  r" z = f(x) \ \text{ or } \ z = x\end{gathered}")
-        labels = st.slider("Labelled training examples", 50, 1000, 100, 50, key="ae_labels",
-                           persist_state=widgets.PERSIST)
+        labels = st.slider("Labelled training examples", 50, 1000, 100, 50, **widgets.kept("ae_labels"))
     seed = widgets.seed()
     try:
         codes = lessons.few_label_accuracy(lessons.codes(model, data.x_train), lessons.codes(model, data.x_test),

@@ -115,8 +115,8 @@ def word_boxes(key: str, labels: Sequence[str], defaults: Sequence[str]) -> list
     words = []
     for index, (column, label, default) in enumerate(zip(st.columns(len(labels)), labels, defaults)):
         st.session_state.setdefault(f"{key}_{index}", default)
-        words.append(column.text_input(label, key=f"{key}_{index}", max_chars=WORD_CHARACTERS,
-                                       persist_state=widgets.PERSIST))
+        words.append(column.text_input(label, max_chars=WORD_CHARACTERS,
+                                       **widgets.kept(f"{key}_{index}")))
     return words
 
 
@@ -165,8 +165,8 @@ def pairs_box(key: str) -> list[tuple[str, str]]:
     presets = {name: {f"{key}_pairs": ", ".join(" ".join(pair) for pair in pairs)}
                for name, pairs in PROJECTION_PRESETS.items()}
     widgets.preset_picker("Preset", f"{key}_preset", presets)
-    text = st.text_area("Pairs (first second, first second, …)", key=f"{key}_pairs", height=80,
-                        max_chars=PAIRS_CHARACTERS, persist_state=widgets.PERSIST)
+    text = st.text_area("Pairs (first second, first second, …)", height=80,
+                        max_chars=PAIRS_CHARACTERS, **widgets.kept(f"{key}_pairs"))
     try:
         return parse_pairs(text)
     except ValueError as error:
@@ -176,10 +176,10 @@ def pairs_box(key: str) -> list[tuple[str, str]]:
 
 def projection_controls(key: str) -> tuple[int, str]:
     left, right = st.columns(2)
-    dims = left.radio("Dimensions", (2, 3), horizontal=True, key=f"{key}_dims", format_func=lambda d: f"{d}-D",
-                      persist_state=widgets.PERSIST)
-    method = right.radio("Projection", PROJECTION_METHODS, horizontal=True, key=f"{key}_method",
-                         persist_state=widgets.PERSIST,
+    dims = left.radio("Dimensions", (2, 3), horizontal=True, format_func=lambda d: f"{d}-D",
+                      **widgets.kept(f"{key}_dims"))
+    method = right.radio("Projection", PROJECTION_METHODS, horizontal=True,
+                         **widgets.kept(f"{key}_method"),
                          help="PCA is linear: parallel offsets stay parallel. t-SNE keeps neighbours, not directions.")
     return dims, method
 
@@ -191,9 +191,9 @@ def analogy_controls(key: str) -> tuple[list[str], str, int, str | None]:
     preset = widgets.preset_picker("Preset from the course", f"{key}_preset", presets)
     words = word_boxes(key, ("a", "− b", "+ c"), ANALOGY_PRESETS["king − man + woman"][:3])
     left, right = st.columns([2, 1])
-    method = left.radio("Method (Levy & Goldberg 2014)", ANALOGY_METHODS, horizontal=True, key=f"{key}_method",
-                        persist_state=widgets.PERSIST)
-    k = right.slider("Answers shown (k)", 1, 20, 10, key=f"{key}_k", persist_state=widgets.PERSIST)
+    method = left.radio("Method (Levy & Goldberg 2014)", ANALOGY_METHODS, horizontal=True,
+                        **widgets.kept(f"{key}_method"))
+    k = right.slider("Answers shown (k)", 1, 20, 10, **widgets.kept(f"{key}_k"))
     st.latex(analogy_formula(method))
     expected = ANALOGY_PRESETS[preset][3] if preset in ANALOGY_PRESETS else None  # a preset whose words are untouched
     return words, method, k, expected
@@ -208,8 +208,8 @@ def analogy_section(vectors: WordVectors) -> None:
                    "to a − b + c, the inputs excluded.")
         words, method, k, expected = analogy_controls("emb_analogy")
         restrict = st.select_slider("Search among the most frequent words", RESTRICTIONS, value=400_000,
-                                    key="emb_analogy_restrict", format_func=lambda n: f"{n:,}",
-                                    persist_state=widgets.PERSIST,
+                                    format_func=lambda n: f"{n:,}",
+                                    **widgets.kept("emb_analogy_restrict"),
                                     help="Rare words are noisy; gensim's benchmarks search the 300,000 most frequent.")
     with result:
         show_analogy(vectors, words, method, k, "emb_analogy", restrict, expected)
@@ -219,9 +219,9 @@ def neighbour_section(vectors: WordVectors) -> None:
     controls, result = widgets.controls_and_result()
     with controls:
         st.markdown("**Nearest neighbours**")
-        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog", key="emb_query",
-                              max_chars=EXPRESSION_CHARACTERS, persist_state=widgets.PERSIST)
-        count = st.slider("Neighbours", 1, 30, 10, key="emb_neighbours_k", persist_state=widgets.PERSIST)
+        query = st.text_input("A word, or an expression such as “king - man + woman”", "frog",
+                              max_chars=EXPRESSION_CHARACTERS, **widgets.kept("emb_query"))
+        count = st.slider("Neighbours", 1, 30, 10, **widgets.kept("emb_neighbours_k"))
         st.markdown("**Cosine similarity**")
         st.latex(COSINE_FORMULA)
         first, second = word_boxes("emb_similarity", ("word a", "word b"), ("cat", "dog"))
@@ -250,8 +250,8 @@ def projection_section(vectors: WordVectors) -> None:
 
 
 def one_hot_section(vectors: WordVectors) -> None:
-    text = st.text_input(f"A small vocabulary (at most {ONE_HOT_WORDS} words)", ONE_HOT_EXAMPLE, key="emb_one_hot_words",
-                         max_chars=ONE_HOT_CHARACTERS, persist_state=widgets.PERSIST)
+    text = st.text_input(f"A small vocabulary (at most {ONE_HOT_WORDS} words)", ONE_HOT_EXAMPLE,
+                         max_chars=ONE_HOT_CHARACTERS, **widgets.kept("emb_one_hot_words"))
     typed = list(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
     if len(typed) > ONE_HOT_WORDS:
         st.warning(f"{len(typed)} words: the first {ONE_HOT_WORDS} are shown (the heat-maps grow as N²).")
@@ -281,27 +281,28 @@ def one_hot_section(vectors: WordVectors) -> None:
 
 def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, TrainConfig]:
     """Corpus, architecture, the data settings and the learning controls; the corpus is None until pasted."""
-    keep = widgets.PERSIST
-    source = st.radio("Corpus", (LEE_CORPUS, PASTED_CORPUS), horizontal=True, key="emb_w2v_corpus", persist_state=keep)
+    source = st.radio("Corpus", (LEE_CORPUS, PASTED_CORPUS), horizontal=True, **widgets.kept("emb_w2v_corpus"))
     corpus = lee_text()
     if source == PASTED_CORPUS:
         corpus = st.text_area(f"Your text (up to {MAX_TEXT_CHARACTERS:,} characters; each line is a document)",
-                              key="emb_w2v_text", height=120, max_chars=MAX_TEXT_CHARACTERS, persist_state=keep)
-    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="emb_w2v_architecture",
-                            persist_state=keep)
+                              key="emb_w2v_text", height=120, max_chars=MAX_TEXT_CHARACTERS,
+                              persist_state=widgets.PERSIST)  # too long for an address: kept in the session only
+    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True,
+                            **widgets.kept("emb_w2v_architecture"))
     st.latex(SGNS_FORMULA)
     hidden, meaning = HIDDEN_FORMULAS[architecture]
     st.latex(hidden)
     st.caption(meaning)
     st.latex(CONTEXT_FORMULA)
     left, right = st.columns(2)
-    window = left.slider("Window W", 1, 10, 5, key="emb_w2v_window", help="context words on each side",
-                         persist_state=keep)
-    dim = right.select_slider("Dimension", (10, 20, 50, 100), value=50, key="emb_w2v_dim", persist_state=keep)
-    negatives = left.slider("Negatives K", 1, 20, 5, key="emb_w2v_negatives", persist_state=keep)
-    min_count = right.slider("Minimum count", 1, 10, 3, key="emb_w2v_min_count", persist_state=keep)
-    subsample = st.select_slider("Subsampling t", (0.0, 1e-4, 1e-3, 1e-2), value=1e-3, key="emb_w2v_subsample",
-                                 format_func=lambda t: "off" if t == 0 else f"{t:g}", persist_state=keep)
+    window = left.slider("Window W", 1, 10, 5, help="context words on each side",
+                         **widgets.kept("emb_w2v_window"))
+    dim = right.select_slider("Dimension", (10, 20, 50, 100), value=50, **widgets.kept("emb_w2v_dim"))
+    negatives = left.slider("Negatives K", 1, 20, 5, **widgets.kept("emb_w2v_negatives"))
+    min_count = right.slider("Minimum count", 1, 10, 3, **widgets.kept("emb_w2v_min_count"))
+    subsample = st.select_slider("Subsampling t", (0.0, 1e-4, 1e-3, 1e-2), value=1e-3,
+                                 format_func=lambda t: "off" if t == 0 else f"{t:g}",
+                                 **widgets.kept("emb_w2v_subsample"))
     st.latex(r"P(\text{drop } w) = 1 - \sqrt{t / f(w)}")
     rate, batch_size = widgets.learning_controls("emb_w2v", learning_rate=0.01, batch_size=1024)
     data_config = Word2VecDataConfig(window=window, negatives=negatives, min_count=min_count, subsample=subsample)
@@ -311,13 +312,13 @@ def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, Train
 
 def compare_with_glove(vectors: WordVectors, learned: WordVectors) -> None:
     st.subheader("Your vectors beside GloVe")
-    tool = st.radio("Tool", ("Analogy", "Neighbours", "Projection"), horizontal=True, key="emb_compare_tool",
-                    persist_state=widgets.PERSIST)
+    tool = st.radio("Tool", ("Analogy", "Neighbours", "Projection"), horizontal=True,
+                    **widgets.kept("emb_compare_tool"))
     if tool == "Analogy":
         words, method, k, expected = analogy_controls("emb_compare_analogy")
     elif tool == "Neighbours":
-        query = st.text_input("A word or an expression", "israeli", key="emb_compare_query",
-                              max_chars=EXPRESSION_CHARACTERS, persist_state=widgets.PERSIST)
+        query = st.text_input("A word or an expression", "israeli",
+                              max_chars=EXPRESSION_CHARACTERS, **widgets.kept("emb_compare_query"))
     else:
         pairs = pairs_box("emb_compare_projection")
         dims, projection_method = projection_controls("emb_compare_projection")
@@ -344,8 +345,8 @@ def training_section(vectors: WordVectors) -> None:
             return
         try:  # an unusable text, or a model over the budget (OverBudget), before anything is built
             spec = (hash(corpus), architecture, dim, data_config, widgets.seed())
-            trainer = widgets.session_trainer("emb_w2v", spec, lambda: w2v.make_trainer(
-                corpus, data_config, architecture, dim, train, widgets.seed(), widgets.device()))
+            recipe = w2v.recipe(corpus, data_config, architecture, dim, train, widgets.seed())
+            trainer = widgets.session_trainer("emb_w2v", spec, lambda: recipe.build(widgets.device()))
             trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size)
         except ValueError as error:
             st.error(plain(error))
@@ -356,6 +357,7 @@ def training_section(vectors: WordVectors) -> None:
                                         title="SGNS loss, and how sure the classifier is"), key="emb_w2v_loss")
 
         widgets.training_panel("emb_w2v", trainer, render)
+        widgets.download_run("emb_w2v", trainer, recipe.setup())
         st.caption(f"{len(trainer.data.vocabulary):,} words in the vocabulary, {len(trainer.data.tokens):,} tokens "
                    "after subsampling. A batch is that many centre words, each with its window; the K noise words "
                    "are drawn once per centre and shared by its context words.")
@@ -378,14 +380,14 @@ def benchmark_section(vectors: WordVectors) -> None:
                    "`evaluate_word_analogies` and the WordSim figures its `evaluate_word_pairs`; gensim has no "
                    "3CosMul benchmark, so that column is ours alone.")
         choices = ["GloVe"] + (["your word2vec", "both"] if learned is not None else [])
-        which = st.radio("Vectors", choices, horizontal=True, key="emb_bench_vectors", persist_state=widgets.PERSIST,
+        which = st.radio("Vectors", choices, horizontal=True, **widgets.kept("emb_bench_vectors"),
                          help="Train your own in the last section to compare.")
         restrict = st.select_slider("Vocabulary restriction: questions must use only the most frequent",
-                                    RESTRICTIONS, value=30_000, key="emb_bench_restrict",
-                                    format_func=lambda n: f"{n:,}", persist_state=widgets.PERSIST,
+                                    RESTRICTIONS, value=30_000,
+                                    format_func=lambda n: f"{n:,}", **widgets.kept("emb_bench_restrict"),
                                     help="gensim's default is 300,000; larger is slower and harder.")
-        bench_method = st.radio("Method", ANALOGY_METHODS, horizontal=True, key="emb_bench_method",
-                                persist_state=widgets.PERSIST)
+        bench_method = st.radio("Method", ANALOGY_METHODS, horizontal=True,
+                                **widgets.kept("emb_bench_method"))
     chosen_vectors = {"GloVe": [vectors], "your word2vec": [learned], "both": [vectors, learned]}[which]
     with result:
         pairs, analogies = st.columns(2, gap="medium")

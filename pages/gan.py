@@ -14,6 +14,7 @@ from playground.interpolation import slerp
 from playground.models.dcgan import DCGAN
 from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
+from playground.export import Recipe, Source, pretrained_source
 from playground.trainer import OPTIMIZERS, Trainer
 from ui import routing, widgets
 from ui.components import draw_pad, latent_pad
@@ -81,15 +82,15 @@ def preset_state(settings: lessons.GANSettings) -> dict[str, object]:
 def game_controls() -> tuple[str, lessons.GANSettings]:
     """The data, a preset, and every setting of the two players (a preset fills them; changing a net's
     shape or the loss restarts the game, rates, k and the batch size change mid-run)."""
-    keep = widgets.PERSIST
-    distribution = st.selectbox("Target distribution p_r", (*DISTRIBUTIONS_2D, DRAWN), key="gan_distribution",
-                                persist_state=keep, format_func=lambda name: _(name) if name == DRAWN else name)
+    distribution = st.selectbox("Target distribution p_r", (*DISTRIBUTIONS_2D, DRAWN),
+                                format_func=lambda name: _(name) if name == DRAWN else name,
+                                **widgets.kept("gan_distribution"))
     preset = widgets.preset_picker("Preset", "gan_preset", {name: preset_state(settings) for name, settings in
                                                             lessons.PRESETS.items()},
                                    on_pick=lambda: widgets.discard_trainer("gan"))
     st.caption(PRESET_EXPLANATIONS[preset])
     st.latex(VALUE)
-    loss = st.radio("Loss", LOSSES, key="gan_loss", horizontal=True, persist_state=keep)
+    loss = st.radio("Loss", LOSSES, horizontal=True, **widgets.kept("gan_loss"))
     discriminator_loss, generator_loss, meaning = LOSS_FORMULAS[loss]
     st.latex(discriminator_loss)
     st.latex(generator_loss)
@@ -98,23 +99,23 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
     g.markdown("**Generator G**")
     d.markdown("**Discriminator D**")
     model = GANConfig(
-        noise_dim=g.slider("Noise dimension", 1, 8, key="gan_noise_dim", persist_state=keep),
-        generator_width=g.select_slider("G width", WIDTHS, key="gan_generator_width", persist_state=keep),
-        generator_depth=g.slider("G hidden layers", 1, 4, key="gan_generator_depth", persist_state=keep),
-        discriminator_width=d.select_slider("D width", WIDTHS, key="gan_discriminator_width", persist_state=keep),
-        discriminator_depth=d.slider("D hidden layers", 1, 4, key="gan_discriminator_depth", persist_state=keep),
+        noise_dim=g.slider("Noise dimension", 1, 8, **widgets.kept("gan_noise_dim")),
+        generator_width=g.select_slider("G width", WIDTHS, **widgets.kept("gan_generator_width")),
+        generator_depth=g.slider("G hidden layers", 1, 4, **widgets.kept("gan_generator_depth")),
+        discriminator_width=d.select_slider("D width", WIDTHS, **widgets.kept("gan_discriminator_width")),
+        discriminator_depth=d.slider("D hidden layers", 1, 4, **widgets.kept("gan_discriminator_depth")),
         loss=loss,
     )
     settings = lessons.GANSettings(
         model=model,
-        generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES, key="gan_generator_lr",
-                                     format_func="{:g}".format, persist_state=keep),
-        discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES, key="gan_discriminator_lr",
-                                         format_func="{:g}".format, persist_state=keep),
-        optimizer=st.radio("Optimiser", OPTIMIZERS, horizontal=True, key="gan_optimizer", persist_state=keep),
-        batch_size=st.select_slider("Batch size", widgets.BATCH_SIZES, key="gan_batch_size", persist_state=keep),
-        disc_steps_per_gen_step=st.slider("k: D steps per G step", 1, 10, key="gan_disc_steps_per_gen_step",
-                                          persist_state=keep),
+        generator_lr=g.select_slider("G learning rate", GAN_LEARNING_RATES,
+                                     format_func="{:g}".format, **widgets.kept("gan_generator_lr")),
+        discriminator_lr=d.select_slider("D learning rate", GAN_LEARNING_RATES,
+                                         format_func="{:g}".format, **widgets.kept("gan_discriminator_lr")),
+        optimizer=st.radio("Optimiser", OPTIMIZERS, horizontal=True, **widgets.kept("gan_optimizer")),
+        batch_size=st.select_slider("Batch size", widgets.BATCH_SIZES, **widgets.kept("gan_batch_size")),
+        disc_steps_per_gen_step=st.slider("k: D steps per G step", 1, 10,
+                                          **widgets.kept("gan_disc_steps_per_gen_step")),
     )
     st.latex(K_STEPS)
     return distribution, settings
@@ -138,16 +139,23 @@ def drawn_points() -> np.ndarray:
         return draw_pad.points("gan_points", lessons.EXTENT)
 
 
+def game_recipe(distribution: str | np.ndarray, settings: lessons.GANSettings) -> Recipe:
+    """How the game is built, for the trainer and for the exported script (drawn points travel as a literal)."""
+    if isinstance(distribution, str):
+        target, title = distribution, f"GAN on {distribution}"
+    else:
+        target = Source(distribution, f"np.array({distribution.tolist()!r}, dtype=np.float32)", ("import numpy as np",))
+        title = "GAN on points drawn by a student"
+    return Recipe(lessons.make_trainer, (settings.model, settings.train_config(), target, widgets.seed()), title=title)
+
+
 def game_trainer(distribution: str | np.ndarray, settings: lessons.GANSettings):
     """This session's 2-D game: rebuilt when the data or a net changes; rates, k, batch size change mid-run."""
-    seed = widgets.seed()
-    train = settings.train_config()
     data = distribution if isinstance(distribution, str) else distribution.tobytes()
     try:  # the budget is checked before anything is built, and again on every change
-        trainer = widgets.session_trainer(
-            "gan", (data, settings.model, seed),
-            lambda: lessons.make_trainer(settings.model, train, distribution, seed, widgets.device()))
-        trainer.configure(**vars(train))
+        trainer = widgets.session_trainer("gan", (data, settings.model, widgets.seed()),
+                                          lambda: game_recipe(distribution, settings).build(widgets.device()))
+        trainer.configure(**vars(settings.train_config()))
     except OverBudget as error:
         st.error(str(error), icon="⚖️")
         st.stop()
@@ -174,9 +182,9 @@ def one_player_step(trainer, player: str) -> None:
 
 def view_controls(trainer) -> tuple[bool, bool]:
     """What the plane shows, and the one-player buttons: D's step repaints the background, G's moves the fakes."""
-    show_mapping = st.toggle("G's mapping of the z-grid", key="gan_show_mapping", persist_state=widgets.PERSIST,
+    show_mapping = st.toggle("G's mapping of the z-grid", **widgets.kept("gan_show_mapping"),
                              help="Lines of the (z₁, z₂)-plane pushed through G: where they bunch up, G puts mass.")
-    show_arrows = st.toggle("Gradient arrows on fakes", key="gan_show_arrows", persist_state=widgets.PERSIST,
+    show_arrows = st.toggle("Gradient arrows on fakes", **widgets.kept("gan_show_arrows"),
                             help="−∂L_G/∂x: where G's next update pushes each fake point (up D's slope).")
     d_only, g_only = st.columns(2)
     d_only.button("Train D only (1 step)", key="gan_train_d", on_click=one_player_step,
@@ -236,16 +244,23 @@ def game_section() -> None:
 
     with result:
         widgets.training_panel("gan", trainer, render)
+        widgets.download_run("gan", trainer, game_recipe(distribution, settings).setup())
 
 
 # ---- digits section -------------------------------------------------------------------------------
 
+def image_recipe(dataset: str, conditional: bool, from_pretrained: bool) -> Recipe:
+    name = recipe_name(dataset, conditional)
+    start = widgets.pretrained(name) if from_pretrained else None
+    source = None if start is None else pretrained_source(name, start)
+    return Recipe(lessons.make_image_trainer, (dataset, conditional, widgets.seed()), {"start": source},
+                  title=f"{'Conditional GAN' if conditional else 'DCGAN'} on {dataset}")
+
+
 def image_trainer(dataset: str, conditional: bool, from_pretrained: bool):
-    seed = widgets.seed()
-    start = widgets.pretrained(recipe_name(dataset, conditional)) if from_pretrained else None
-    return widgets.session_trainer(
-        "gan_image", (dataset, conditional, start is not None, seed),
-        lambda: lessons.make_image_trainer(dataset, conditional, seed, widgets.device(), start=start))
+    recipe = image_recipe(dataset, conditional, from_pretrained)
+    spec = (dataset, conditional, recipe.kwargs["start"] is not None, widgets.seed())
+    return widgets.session_trainer("gan_image", spec, lambda: recipe.build(widgets.device()))
 
 
 def keep_walk_position(t: float) -> None:
@@ -256,8 +271,8 @@ def interpolation(trainer: Trainer, labels: torch.Tensor | None) -> None:
     model: DCGAN = trainer.model
     st.markdown("**Walk between two noise vectors**")
     left, right, note = st.columns([1, 1, 3], vertical_alignment="bottom")
-    seed_a = left.number_input("z_a seed", 0, 10_000, 1, key="gan_z_a", persist_state=widgets.PERSIST)
-    seed_b = right.number_input("z_b seed", 0, 10_000, 2, key="gan_z_b", persist_state=widgets.PERSIST)
+    seed_a = left.number_input("z_a seed", 0, 10_000, 1, **widgets.kept("gan_z_a"))
+    seed_b = right.number_input("z_b seed", 0, 10_000, 2, **widgets.kept("gan_z_b"))
     note.caption(_("Drag t under the image: your browser runs the generator at every point of the arc."))
     st.latex(SLERP)
     z_a, z_b = (lessons.fixed_noise(model, 1, seed)[0].cpu().numpy() for seed in (seed_a, seed_b))
@@ -278,11 +293,11 @@ def image_section() -> None:
                    "D downsamples with strided convolutions. The grid shows the same noise batch at every refresh, "
                    "so you watch G change, not the dice. A conditional GAN also feeds the digit y to both players.")
         dataset = widgets.image_dataset_picker("gan_image", default="Digits 8×8")
-        conditional = st.toggle("Conditional GAN: G and D see the digit", value=True, key="gan_conditional",
-                                persist_state=widgets.PERSIST)
-        from_pretrained = st.toggle("Start from the pretrained model", value=True, key="gan_image_pretrained",
+        conditional = st.toggle("Conditional GAN: G and D see the digit", value=True,
+                                **widgets.kept("gan_conditional"))
+        from_pretrained = st.toggle("Start from the pretrained model", value=True,
                                     help="Trained offline with these settings; ↺ Reset returns to it.",
-                                    persist_state=widgets.PERSIST)
+                                    **widgets.kept("gan_image_pretrained"))
         st.latex(CONDITIONAL_VALUE if conditional else VALUE)
         trainer = image_trainer(dataset, conditional, from_pretrained)
     labels = torch.arange(10).repeat(SAMPLE_ROWS) if conditional else None  # (40,): columns are digits 0–9
@@ -300,8 +315,8 @@ def image_section() -> None:
     with result:
         widgets.training_panel("gan_image", trainer, render)
         if conditional:
-            digit = st.select_slider("Digit y to draw", range(10), value=7, key="gan_digit",
-                                     persist_state=widgets.PERSIST)
+            digit = st.select_slider("Digit y to draw", range(10), value=7,
+                                     **widgets.kept("gan_digit"))
             z = lessons.fixed_noise(trainer.model, 10, widgets.seed() + 1)  # (10, noise_dim)
             row = lessons.draw(trainer.model, z, torch.full((10,), digit))
             st.plotly_chart(image_grid(row, columns=10, title=f"G(z | y = {digit}) for ten z"), key="gan_digit_row")
@@ -310,6 +325,7 @@ def image_section() -> None:
             interpolation(trainer, None)
         widgets.download_model(trainer.model, f"{recipe_name(dataset, conditional)}.safetensors",
                                key="gan_image_download")
+        widgets.download_run("gan_image", trainer, image_recipe(dataset, conditional, from_pretrained).setup())
 
 
 # ---- the page -------------------------------------------------------------------------------------

@@ -89,29 +89,28 @@ def key(task_id: str, name: str) -> str:
 
 def architecture_controls(task_id: str) -> tuple[str, int, int, float]:
     """Cell, hidden units, layers and keep-gate bias, with the chosen cell's equations beside them."""
-    defaults, keep = DEFAULTS[task_id], widgets.PERSIST
-    cell = st.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True, key=key(task_id, "cell"),
-                    persist_state=keep)
+    defaults = DEFAULTS[task_id]
+    cell = st.radio("Cell", CELLS, index=CELLS.index(defaults["cell"]), horizontal=True,
+                    **widgets.kept(key(task_id, "cell")))
     st.latex(EQUATIONS[cell])
     st.caption(GATES[cell])
     if cell in KEEP_BIAS:
         st.latex(KEEP_BIAS[cell])
     hidden = st.select_slider("Hidden units H", (8, 16, 32, 64, 128, 256), value=defaults["hidden"],
-                              key=key(task_id, "hidden_size"), persist_state=keep)
-    layers = st.slider("Layers", 1, 3, 1, key=key(task_id, "num_layers"), persist_state=keep)
+                              **widgets.kept(key(task_id, "hidden_size")))
+    layers = st.slider("Layers", 1, 3, 1, **widgets.kept(key(task_id, "num_layers")))
     bias = st.slider("Keep-gate bias b (LSTM, GRU)", 0.0, 6.0, defaults["bias"], step=0.5,
-                     key=key(task_id, "keep_gate_bias"), disabled=cell == "RNN", persist_state=keep,
+                     **widgets.kept(key(task_id, "keep_gate_bias"), disabled=cell == "RNN"),
                      help="The share σ(b) of the old state a gate keeps per step at the start. At b = 0 a "
                           "memory halves every step; b = 4 keeps 98 %, so early steps still get a gradient.")
     return cell, hidden, layers, bias
 
 
 def forecast_controls() -> tuple[ForecastTask, int]:
-    keep = widgets.PERSIST
-    name = st.selectbox("Series", SERIES, key="rnn_series", persist_state=keep)
-    window = st.slider("Window T (steps read)", 10, 200, 40, key="rnn_window", persist_state=keep)
-    horizon = st.slider("Horizon (values predicted at every step)", 1, 20, 5, key="rnn_horizon", persist_state=keep)
-    future = st.slider("Roll-out steps", 5, 100, 30, key="rnn_rollout_steps", persist_state=keep)
+    name = st.selectbox("Series", SERIES, **widgets.kept("rnn_series"))
+    window = st.slider("Window T (steps read)", 10, 200, 40, **widgets.kept("rnn_window"))
+    horizon = st.slider("Horizon (values predicted at every step)", 1, 20, 5, **widgets.kept("rnn_horizon"))
+    future = st.slider("Roll-out steps", 5, 100, 30, **widgets.kept("rnn_rollout_steps"))
     st.latex(r"\begin{gathered}\hat x_{t+1}, \dots, \hat x_{t+k} = W h_t + b, \\ k = \text{horizon}\end{gathered}")
     st.latex(r"\mathcal L = \frac{1}{T k} \sum_{t=1}^{T} \sum_{j=1}^{k} (\hat x_{t+j} - x_{t+j})^2")
     st.caption("Sequence to sequence: a prediction at every step. The roll-out feeds its own predictions "
@@ -120,8 +119,8 @@ def forecast_controls() -> tuple[ForecastTask, int]:
 
 
 def classify_controls() -> PatternTask:
-    length = st.slider("Sequence length T", 10, 200, 30, key="rnn_pattern_length", persist_state=widgets.PERSIST)
-    noise = st.slider("Noise σ", 0.0, 1.0, 0.4, step=0.05, key="rnn_noise", persist_state=widgets.PERSIST)
+    length = st.slider("Sequence length T", 10, 200, 30, **widgets.kept("rnn_pattern_length"))
+    noise = st.slider("Noise σ", 0.0, 1.0, 0.4, step=0.05, **widgets.kept("rnn_noise"))
     st.latex(r"\hat y = \operatorname{softmax}(W h_T + b),\qquad \mathcal L = -\log \hat y_{\text{class}}")
     st.caption(f"Sequence to vector: which motif ({', '.join(PATTERNS)}) hides somewhere in the noise? "
                "Only the last state h_T is read.")
@@ -129,12 +128,12 @@ def classify_controls() -> PatternTask:
 
 
 def char_controls() -> CharTask | None:
-    corpus = st.radio("Corpus", (LEE, PASTED), key="rnn_corpus", persist_state=widgets.PERSIST)
+    corpus = st.radio("Corpus", (LEE, PASTED), **widgets.kept("rnn_corpus"))
     if corpus == PASTED:
         text = st.text_area(f"Your text (at most {MAX_PASTED_CHARS:,} characters are used)", key="rnn_paste",
                             height=150, max_chars=MAX_PASTED_CHARS, persist_state=widgets.PERSIST)
-    length = st.slider("Training window (characters)", 16, 128, 64, step=16, key="rnn_char_window",
-                       persist_state=widgets.PERSIST)
+    length = st.slider("Training window (characters)", 16, 128, 64, step=16,
+                       **widgets.kept("rnn_char_window"))
     st.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
     st.latex(PERPLEXITY)
     st.caption("A uniform guess over V characters has perplexity V; the lower, the better.")
@@ -151,7 +150,7 @@ def char_controls() -> CharTask | None:
 
 
 def memory_controls() -> MemoryTask:
-    length = st.slider("Sequence length T", 5, 200, 50, key="rnn_memory_length", persist_state=widgets.PERSIST)
+    length = st.slider("Sequence length T", 5, 200, 50, **widgets.kept("rnn_memory_length"))
     st.latex(r"x_1 = (s, \text{marker}),\quad s \in \{1, \dots, 4\},\qquad "
              r"x_2, \dots, x_T = \text{random symbols}")
     st.latex(r"\hat y = \operatorname{softmax}(W h_T + b) \overset{?}{=} s")
@@ -187,7 +186,7 @@ def session_trainers(task_id: str, task: Task, cells: list[str], hidden: int, la
     for cell, config in configs.items():
         trainers[cell] = widgets.session_trainer(
             key(task_id, cell.lower()), (task, config, seed),
-            lambda config=config: lessons.build_trainer(task, config, train_config, seed, widgets.device()))
+            lambda config=config: lessons.recipe(task, config, train_config, seed).build(widgets.device()))
         trainers[cell].configure(learning_rate=learning_rate, batch_size=batch_size)
     return trainers
 
@@ -258,8 +257,8 @@ def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers:
 
 def hidden_state_view(task: Task, model: SequenceModel, cell: str) -> None:
     x, _ = evaluation_batch(task, VIEW_SEQUENCES, widgets.seed())
-    index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0, key="rnn_heatmap_sequence",
-                      persist_state=widgets.PERSIST)
+    index = st.slider("Test sequence #", 0, VIEW_SEQUENCES - 1, 0,
+                      **widgets.kept("rnn_heatmap_sequence"))
     ticks = list(decode(x[index], task.vocabulary)) if isinstance(task, CharTask) else None
     states = lessons.hidden_states(model, torch.from_numpy(x[index]))
     st.plotly_chart(hidden_state_map(states, ticks=ticks, title=f"{cell}: top layer h_t"), key="rnn_heatmap")
@@ -270,21 +269,20 @@ def generation_view(trainers: dict[str, Trainer], cell: str) -> None:
     pretrained = widgets.pretrained(PRETRAINED_CHAR)
     labels = {"pretrained": f"Pretrained LSTM · {PRETRAINED_CHAR}", "here": f"{cell} trained here"}
     sources = SOURCES if pretrained is not None else SOURCES[1:]
-    source = st.radio("Model", sources, format_func=labels.get, horizontal=True, key="rnn_char_source",
-                      persist_state=widgets.PERSIST)
+    source = st.radio("Model", sources, format_func=labels.get, horizontal=True,
+                      **widgets.kept("rnn_char_source"))
     model = pretrained if source == "pretrained" else trainers[cell].model
     left, right = st.columns([2, 3])
-    temperature = left.slider("Temperature τ", 0.0, 2.0, 0.7, step=0.05, key="rnn_temperature",
+    temperature = left.slider("Temperature τ", 0.0, 2.0, 0.7, step=0.05,
                               help="τ = 0 always takes the most likely character (arg-max).",
-                              persist_state=widgets.PERSIST)
-    length = left.slider("Characters", 20, 1000, 300, step=20, key="rnn_sample_length", persist_state=widgets.PERSIST)
+                              **widgets.kept("rnn_temperature"))
+    length = left.slider("Characters", 20, 1000, 300, step=20, **widgets.kept("rnn_sample_length"))
     affordable = SAMPLED_UNITS // (model.config.num_layers * model.config.hidden_size) // 20 * 20
     if length > affordable:  # one model call per character: a big model writes fewer per request
         left.caption(f"A {model.config.num_layers}-layer model of {model.config.hidden_size} units writes at most "
                      f"{affordable} characters per request on the class server.")
         length = affordable
-    prime = left.text_input("Prime text", "The government ", max_chars=200, key="rnn_prime",
-                            persist_state=widgets.PERSIST)
+    prime = left.text_input("Prime text", "The government ", max_chars=200, **widgets.kept("rnn_prime"))
     left.latex(SAMPLING)
     left.caption("The model writes one character at a time, each drawn from its softmax divided by a temperature "
                  "τ, and reads it back as the next input (vector to sequence). Low τ: safe and repetitive; high τ: "
@@ -332,7 +330,9 @@ def live_view(task_id: str, task: Task, future_steps: int, trainers: dict[str, T
             accuracy_live(trainers, 1 / (len(PATTERNS) if task_id == "classify" else task.symbols), task_id)
 
     widgets.training_panel("rnn", list(trainers.values()), render)
-    widgets.download_model(trainers[cell].model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")
+    lead = trainers[cell]
+    widgets.download_model(lead.model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")
+    widgets.download_run("rnn", lead, lessons.recipe(task, lead.model.config, lead.config, lead.seed).setup())
 
 
 def section_view(section: str, task_id: str, task: Task, future_steps: int, trainers: dict[str, Trainer],
@@ -363,8 +363,8 @@ st.write(
 )
 task_column, section_column = st.columns([4, 5], vertical_alignment="center")
 task_id = task_column.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="forecast",
-                                        key="rnn_task", required=True, label_visibility="collapsed",
-                                        persist_state=widgets.PERSIST)
+                                        required=True, label_visibility="collapsed",
+                                        **widgets.kept("rnn_task"))
 with section_column:
     section = widgets.section_picker("rnn_section", SECTIONS[:1] + ((GENERATE,) if task_id == "char" else ())
                                      + SECTIONS[1:])
@@ -375,7 +375,7 @@ with controls:
     task, future_steps = task_controls(task_id)
     learning_rate, batch_size = widgets.learning_controls(f"rnn_{task_id}", DEFAULTS[task_id]["learning_rate"], 32)
     compare = st.toggle("Train the three cells side by side (same data, same seed)",
-                        value=DEFAULTS[task_id]["compare"], key=key(task_id, "compare"), persist_state=widgets.PERSIST)
+                        value=DEFAULTS[task_id]["compare"], **widgets.kept(key(task_id, "compare")))
 with result:
     if task is None:
         st.info("The character model needs a text to train on: see the Corpus control on the left.")

@@ -9,6 +9,7 @@ from ui import routing, widgets
 from playground import seq2seq_lessons as lessons
 from playground import seq2seq_scores as scores
 from playground.figures.seq2seq import attention_map, race
+from playground.export import Recipe
 from playground.models.seq2seq import CELLS
 from playground.recipes.seq2seq import NAMES as PRETRAINED
 from playground.seq2seq_data import AdditionTask, DateTask, DigitTask, Task, held_out_examples
@@ -57,21 +58,22 @@ def task_controls(task_id: str) -> Task:
                    "and 2049 (two-digit years: 50–99 are 19xx). One day in ten is held out for the test set.")
         return DateTask()
     if task_id in ("reverse", "sort"):
-        low, high = st.slider("Source length (digits)", 1, 20, (1, 10), key=f"s2s_{task_id}_lengths")
+        low, high = st.slider("Source length (digits)", 1, 20, (1, 10), **widgets.kept(f"s2s_{task_id}_lengths"))
         return DigitTask(task_id, low, high)
-    return AdditionTask(st.slider("Digits per number", 1, 8, 3, key="s2s_addition_digits"))
+    return AdditionTask(st.slider("Digits per number", 1, 8, 3, **widgets.kept("s2s_addition_digits")))
 
 
 def architecture_controls() -> tuple[dict, str, bool]:
     """Cell, attention score, encoder, width and a third contender, with the equations they change beside them."""
     controls, formulas = st.columns([2, 3])
-    cell = controls.radio("Cell (encoder and decoder)", CELLS, horizontal=True, key="s2s_cell")
+    cell = controls.radio("Cell (encoder and decoder)", CELLS, horizontal=True, **widgets.kept("s2s_cell"))
     kind = controls.radio("Attention score", tuple(SCORE_NAMES), format_func=SCORE_NAMES.get, horizontal=True,
-                          key="s2s_score")
-    bidirectional = controls.toggle("Bidirectional encoder", value=True, key="s2s_bidirectional",
+                          **widgets.kept("s2s_score"))
+    bidirectional = controls.toggle("Bidirectional encoder", value=True, **widgets.kept("s2s_bidirectional"),
                                     help="Each direction gets H/2 units, so h_j has H numbers either way.")
-    hidden = controls.select_slider("Hidden units H", HIDDEN_SIZES, value=lessons.HIDDEN_SIZE, key="s2s_hidden_size")
-    transformer = controls.toggle("Add a one-layer Transformer (third contender)", key="s2s_transformer",
+    hidden = controls.select_slider("Hidden units H", HIDDEN_SIZES, value=lessons.HIDDEN_SIZE,
+                                    **widgets.kept("s2s_hidden_size"))
+    transformer = controls.toggle("Add a one-layer Transformer (third contender)", **widgets.kept("s2s_transformer"),
                                   help="No recurrence: self-attention in the encoder and decoder, cross-attention "
                                        "between them, d_model = H, 4 heads, learned positions.")
     formulas.latex(ENCODER.replace("CELL", cell))
@@ -87,7 +89,7 @@ def architecture_controls() -> tuple[dict, str, bool]:
 
 def teacher_forcing_control() -> float:
     slider, formula = st.columns([2, 3])
-    ratio = slider.slider("Teacher forcing p", 0.0, 1.0, 1.0, step=0.05, key="s2s_teacher_forcing",
+    ratio = slider.slider("Teacher forcing p", 0.0, 1.0, 1.0, step=0.05, **widgets.kept("s2s_teacher_forcing"),
                           help="May change while training runs.")
     formula.latex(TEACHER_FORCING)
     return ratio
@@ -96,7 +98,8 @@ def teacher_forcing_control() -> float:
 def typed_source(task_id: str, task: Task) -> str | None:
     """The text typed to translate, checked: a clear message instead of a traceback for anything unreadable."""
     text = st.text_input(f"Type a source to translate (at most {lessons.MAX_TYPED_CHARS} characters)",
-                         EXAMPLE_SOURCES[task_id], max_chars=lessons.MAX_TYPED_CHARS, key=f"s2s_source_{task_id}")
+                         EXAMPLE_SOURCES[task_id], max_chars=lessons.MAX_TYPED_CHARS,
+                         **widgets.kept(f"s2s_source_{task_id}"))
     try:
         kept, unseen = lessons.check_source(text, task.source_characters)
     except ValueError as error:
@@ -138,7 +141,7 @@ def model_choice(key: str, task_id: str, trainers: dict[str, Trainer]) -> tuple[
     options = [f"{name} · trained here" for name in trainers]
     if task_id == "dates":
         options = [label for label, name in PRETRAINED_LABELS.items() if widgets.pretrained(name)] + options
-    label = st.radio("Model", options, horizontal=True, key=key)
+    label = st.radio("Model", options, horizontal=True, **widgets.kept(key))
     if label in PRETRAINED_LABELS:
         return label, widgets.pretrained(PRETRAINED_LABELS[label])
     return label, trainers[label.split(" · ")[0]].model
@@ -166,7 +169,7 @@ def beam_view(task_id: str, trainers: dict[str, Trainer], source: str | None) ->
              "lead to the likeliest whole output. Candidates are ranked by log p(output | source), the sum of "
              "their characters' log-probabilities, the end symbol included.")
     label, model = model_choice("s2s_beam_model", task_id, trainers)
-    width = st.slider("Beam width k", 1, lessons.MAX_BEAM_WIDTH, 3, key="s2s_beam_width")
+    width = st.slider("Beam width k", 1, lessons.MAX_BEAM_WIDTH, 3, **widgets.kept("s2s_beam_width"))
     if source is None:
         st.info("Type a source above to see its translations.")
         return
@@ -179,7 +182,7 @@ def beam_view(task_id: str, trainers: dict[str, Trainer], source: str | None) ->
     left, right = st.columns([2, 3])
     left.dataframe(table, key="s2s_candidates", column_config={"log p": st.column_config.NumberColumn(format="%.3f"),
                                                               "p": st.column_config.NumberColumn(format="%.4f")})
-    rank = left.selectbox("Attention of candidate", table.index, key="s2s_candidate")
+    rank = left.selectbox("Attention of candidate", table.index, **widgets.kept("s2s_candidate"))
     chosen = candidates[rank - 1]
     if chosen.attention is None:
         right.info("This model has no attention: it reads the source only through the one vector c.")
@@ -195,7 +198,8 @@ def scores_view(task_id: str, task: Task, trainers: dict[str, Trainer]) -> None:
              "decides what an n-gram is, so BLEU is only comparable with the same tokeniser.")
     label, model = model_choice("s2s_scores_model", task_id, trainers)
     controls, formulas = st.columns([2, 3])
-    tokeniser = controls.radio("BLEU tokeniser (sacrebleu)", scores.TOKENISERS, horizontal=True, key="s2s_tokeniser")
+    tokeniser = controls.radio("BLEU tokeniser (sacrebleu)", scores.TOKENISERS, horizontal=True,
+                               **widgets.kept("s2s_tokeniser"))
     formulas.latex(BLEU_FORMULA)
     formulas.latex(PRECISION)
     formulas.latex(PERPLEXITY)
@@ -247,7 +251,8 @@ st.write(
     "every source character at every step and chooses where to read. Train both side by side on the same data "
     "and watch which learns first, then look at where the attention model reads while it writes."
 )
-task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="dates", key="s2s_task")
+task_id = st.segmented_control("Task", tuple(TASKS), format_func=TASKS.get, default="dates",
+                               **widgets.kept("s2s_task"))
 task_id = task_id or "dates"  # clicking the selected task again clears the choice
 task = task_controls(task_id)
 settings, kind, transformer = architecture_controls()
@@ -269,4 +274,7 @@ with scores_tab:
     scores_view(task_id, task, trainers)
 with data_tab:
     data_view(task)
-widgets.download_model(trainers["attention"].model, f"seq2seq_{task_id}_attention.safetensors", key="s2s_download")
+lead = trainers["attention"]
+widgets.download_model(lead.model, f"seq2seq_{task_id}_attention.safetensors", key="s2s_download")
+widgets.download_run("s2s", lead, Recipe(lessons.build_trainer, (task, lead.model.config, lead.config, lead.seed),
+                                         title=f"Seq2seq with attention: {TASKS[task_id]}").setup())

@@ -10,6 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from playground import vae_lessons as lessons
 from playground.budgets import OverBudget
 from playground.data import Split, split
+from playground.export import Recipe, split_source
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.vae import ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
@@ -77,14 +78,14 @@ def digit_strip(images: np.ndarray, captions: list[str], width: int) -> None:
 def training_controls() -> tuple[VAEConfig, str, TrainConfig]:
     st.caption("β and the learning rate may change while it trains; the other choices rebuild the model.")
     dataset = widgets.image_dataset_picker("vae")
-    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True, key="vae_architecture",
-                            persist_state=widgets.PERSIST)
-    latent_dim = st.slider("Latent dimensions", 2, 16, 2, key="vae_latent_dim", persist_state=widgets.PERSIST)
-    reconstruction = st.radio("Reconstruction loss", RECONSTRUCTIONS, horizontal=True, key="vae_reconstruction",
-                              format_func=str.upper, persist_state=widgets.PERSIST,
+    architecture = st.radio("Architecture", ARCHITECTURES, horizontal=True,
+                            **widgets.kept("vae_architecture"))
+    latent_dim = st.slider("Latent dimensions", 2, 16, 2, **widgets.kept("vae_latent_dim"))
+    reconstruction = st.radio("Reconstruction loss", RECONSTRUCTIONS, horizontal=True,
+                              format_func=str.upper, **widgets.kept("vae_reconstruction"),
                               help="BCE: Bernoulli pixels (the true ELBO). MSE: Gaussian pixels; its scale is "
                                    "smaller, so the same β weighs the KL more.")
-    beta = st.select_slider("KL weight β", KL_WEIGHTS, value=1.0, key="vae_kl_weight", persist_state=widgets.PERSIST,
+    beta = st.select_slider("KL weight β", KL_WEIGHTS, value=1.0, **widgets.kept("vae_kl_weight"),
                             help="β = 1: the ELBO. β > 1: a β-VAE, smoother and blurrier. β = 0: an autoencoder "
                                  "with noise, its codes free to drift apart.")
     st.latex(LOSS_FORMULA)
@@ -96,13 +97,16 @@ def training_controls() -> tuple[VAEConfig, str, TrainConfig]:
     return config, dataset, TrainConfig(learning_rate=learning_rate, batch_size=batch_size)
 
 
+def recipe(config: VAEConfig, dataset: str, train: TrainConfig) -> Recipe:
+    return Recipe(lessons.make_trainer, (config, split_source(dataset, widgets.seed()), train, widgets.seed()),
+                  title=f"VAE on {dataset}")
+
+
 def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trainer:
     """This session's trainer; β, learning rate and batch size are applied mid-run, not rebuilt."""
-    seed = widgets.seed()
-    spec = (replace(config, kl_weight=1.0), dataset, seed)
+    spec = (replace(config, kl_weight=1.0), dataset, widgets.seed())
     try:  # the budget is checked before anything is built, and again on every change
-        trainer = widgets.session_trainer(
-            "vae", spec, lambda: lessons.make_trainer(config, split(dataset, seed), train, seed, widgets.device()))
+        trainer = widgets.session_trainer("vae", spec, lambda: recipe(config, dataset, train).build(widgets.device()))
         trainer.configure(learning_rate=train.learning_rate, batch_size=train.batch_size, kl_weight=config.kl_weight)
     except OverBudget as error:
         st.error(str(error), icon="⚖️")
@@ -113,7 +117,8 @@ def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trai
 def training_section() -> None:
     controls, result = widgets.controls_and_result()
     with controls:
-        trainer = session_trainer(*training_controls())
+        settings = training_controls()
+        trainer = session_trainer(*settings)
 
     def render() -> None:
         curves, grid = st.columns(2)
@@ -126,6 +131,7 @@ def training_section() -> None:
     with result:
         widgets.training_panel("vae", trainer, render)
         widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
+        widgets.download_run("vae", trainer, recipe(*settings).setup())
         widgets.upload_into("vae", trainer, VAE, VAEConfig)
 
 
@@ -159,7 +165,7 @@ def start_from_test_image(mu: np.ndarray) -> None:
 def test_image_input(container: DeltaGenerator, label: str, key: str, default: int, count: int) -> int:
     """A test-image index that stays valid when the dataset (and its test size) changes."""
     st.session_state[key] = min(int(st.session_state.get(key, default)), count - 1)
-    return int(container.number_input(label, 0, count - 1, key=key, persist_state=widgets.PERSIST))
+    return int(container.number_input(label, 0, count - 1, **widgets.kept(key)))
 
 
 @st.fragment
@@ -174,8 +180,7 @@ def decoder_panel(model: VAE, mu: np.ndarray, codes: latent_pad.Points, trainer:
     with right:
         sliders, picture = st.columns(2)
         for index in range(min(SLIDERS, len(z))):
-            sliders.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, key=f"vae_z{index}",
-                           persist_state=widgets.PERSIST)
+            sliders.slider(f"z{index + 1}", -Z_RANGE, Z_RANGE, step=Z_STEP, **widgets.kept(f"vae_z{index}"))
         image = lessons.decode(model, z)
         picture.image(ink(image, IMAGE_PIXELS // image.shape[-1])[0], caption="decoder(z)", width=IMAGE_PIXELS)
         picture.latex(DECODER)
@@ -221,13 +226,13 @@ def latent_map_section(model: VAE, data: Split, mu: np.ndarray, sigma: np.ndarra
     with controls:
         st.caption("The encoder gives each image a Gaussian, not a point. The KL term pulls the Gaussians towards "
                    "N(0, I) until they overlap: no gaps are left, so every z between codes decodes to a digit.")
-        show_sigma = st.toggle("σ ellipses (1 σ)", value=True, key="vae_ellipses",
-                               disabled=not model.config.variational, persist_state=widgets.PERSIST)
-        n = st.slider("Grid N × N", 3, 25, 15, key="vae_grid_n", persist_state=widgets.PERSIST)
-        extent = st.slider("Range ±", 0.5, Z_RANGE, 3.0, step=0.25, key="vae_grid_extent",
-                           persist_state=widgets.PERSIST)
-        layout = st.radio("Manifold", ("overlaid", "beside"), horizontal=True, key="vae_grid_layout",
-                          persist_state=widgets.PERSIST)
+        show_sigma = st.toggle("σ ellipses (1 σ)", value=True,
+                               **widgets.kept("vae_ellipses", disabled=not model.config.variational))
+        n = st.slider("Grid N × N", 3, 25, 15, **widgets.kept("vae_grid_n"))
+        extent = st.slider("Range ±", 0.5, Z_RANGE, 3.0, step=0.25,
+                           **widgets.kept("vae_grid_extent"))
+        layout = st.radio("Manifold", ("overlaid", "beside"), horizontal=True,
+                          **widgets.kept("vae_grid_layout"))
         st.latex(ENCODER)
         st.latex(REPARAMETERISATION)
     images = lessons.latent_grid(model, n, extent)
@@ -253,9 +258,9 @@ def interpolation_section(model: VAE, data: Split, mu: np.ndarray, trainer: Trai
         first_zero, first_one = (int(np.argmax(data.y_test == digit)) for digit in (0, 1))  # far apart on the map
         start = test_image_input(st, "From test image #", "vae_interp_from", first_zero, len(mu))
         end = test_image_input(st, "To test image #", "vae_interp_to", first_one, len(mu))
-        method = st.radio("Path", lessons.INTERPOLATIONS, horizontal=True, key="vae_interp_method",
-                          persist_state=widgets.PERSIST)
-        steps = st.slider("Images", 3, 20, 10, key="vae_interp_steps", persist_state=widgets.PERSIST)
+        method = st.radio("Path", lessons.INTERPOLATIONS, horizontal=True,
+                          **widgets.kept("vae_interp_method"))
+        steps = st.slider("Images", 3, 20, 10, **widgets.kept("vae_interp_steps"))
     with result:
         st.write("Walk in a straight line (or along the arc) from one test image's code to another's and decode "
                  "every stop. A VAE morphs smoothly; a plain autoencoder passes through garbage.")
@@ -271,7 +276,7 @@ def sampling_section(model: VAE) -> None:
     controls, result = widgets.controls_and_result()
     with controls:
         st.caption("A VAE is a generative model: draw z from the prior and decode it. Each click draws new z.")
-        count = st.slider("Samples", 4, 64, 32, step=4, key="vae_sample_count", persist_state=widgets.PERSIST)
+        count = st.slider("Samples", 4, 64, 32, step=4, **widgets.kept("vae_sample_count"))
         st.session_state.setdefault("vae_draw", 0)
         if st.button("🎲 Draw again", key="vae_resample"):
             st.session_state["vae_draw"] += 1
@@ -299,7 +304,7 @@ def comparison_section() -> None:
     text, slider = st.columns([3, 1], vertical_alignment="bottom")
     text.caption("The same network trained twice on MNIST: once as a plain autoencoder (z = μ, no KL), once as a "
                  "VAE. Under each map is the decoder's answer over the box that holds the codes.")
-    n = slider.slider("Grid N × N", 5, 25, 15, key="vae_compare_n", persist_state=widgets.PERSIST)
+    n = slider.slider("Grid N × N", 5, 25, 15, **widgets.kept("vae_compare_n"))
     if any(widgets.pretrained(name) is None for name in (AE_TWIN, "vae_mnist_2d")):
         return  # widgets.pretrained has said which file is missing
     for column, (name, title) in zip(st.columns(2), ((AE_TWIN, "Autoencoder"), ("vae_mnist_2d", "VAE (β = 1)"))):
@@ -359,8 +364,9 @@ available = [source for source, (name, _) in PRETRAINED.items() if widgets.pretr
 picker, model_column = st.columns([5, 2], vertical_alignment="center")
 with picker:
     section = widgets.section_picker("vae_section", SECTIONS)
-source = model_column.selectbox("Model", (*available, TRAINED_HERE), key="vae_source", disabled=section in OWN_MODELS,
-                                label_visibility="collapsed", persist_state=widgets.PERSIST,
+source = model_column.selectbox("Model", (*available, TRAINED_HERE),
+                                label_visibility="collapsed",
+                                **widgets.kept("vae_source", disabled=section in OWN_MODELS),
                                 help="The model the Explorer, Latent map, Interpolation and Sampling show. "
                                      "A pretrained model whose file is missing is not offered.")
 if section == "Train":

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from playground import budgets
+from playground.export import Recipe, Source
 from playground.inference import device_of
 from playground.models.rnn import CELL_STEPS, RNNConfig, SequenceModel, State
 from playground.seeding import seeded
@@ -26,12 +27,14 @@ from playground.sequences import (
     PATTERNS,
     ForecastTask,
     MemoryTask,
+    CharTask,
     PatternTask,
     Task,
     TaskBatches,
     decode,
     encode,
     evaluation_batch,
+    lee_corpus,
 )
 from playground.trainer import TrainConfig, Trainer
 
@@ -94,6 +97,14 @@ def build_trainer(task: Task, config: RNNConfig, train_config: TrainConfig, seed
 
     return Trainer(seeded(SequenceModel, config), TaskBatches(task, device), train_config,
                    evaluate=evaluate, seed=seed, device=device, budget=budget)
+
+
+def recipe(task: Task, config: RNNConfig, train_config: TrainConfig, seed: int = 0) -> Recipe:
+    """`build_trainer`'s recipe; a character task is written by its corpus, not by its repr (text and vocabulary)."""
+    if isinstance(task, CharTask):
+        text = "lee_corpus()" if task.text == lee_corpus() else repr(task.text)
+        task = Source(task, f"CharTask({text}, {task.length})", ("from playground.sequences import CharTask, lee_corpus",))
+    return Recipe(build_trainer, (task, config, train_config, seed), title=f"{config.cell} on a {config.head} task")
 
 
 @torch.no_grad()

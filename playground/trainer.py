@@ -170,7 +170,8 @@ class Trainer:
         self.steps_per_second = 0.0
         self.snapshots = Snapshots(self.model)
         self.snapshots.offer(0, self.model)
-        self.started_with = {**vars(self.config), **self.live_settings}  # what `replay` starts from
+        live = {name: getattr(self.model.config, name) for name in getattr(self.model, "live_settings", ())}
+        self.started_with = {**vars(self.config), **live}  # what `replay` starts from, whatever a script builds
         self.replay: list[tuple[int, dict]] = []  # (step, what happened): mid-run changes, one-player steps
         self.forked_at: int | None = None
         self._record_evaluation()

@@ -8,10 +8,11 @@ import torch
 
 from playground import budgets
 from playground.embeddings import WordVectors
+from playground.export import Recipe, Source
 from playground.models.word2vec import Word2Vec, Word2VecConfig
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
-from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, tokenize
+from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, lee_text, tokenize
 
 
 LOWER = "the dimension or the batch size, or raise the minimum count (a smaller vocabulary)"
@@ -39,6 +40,15 @@ def make_trainer(text: str, data: Word2VecDataConfig, architecture: str, embeddi
 
     return Trainer(seeded(Word2Vec, config), batches, train, seed=seed, device=device, budget=budget)
 
+
+
+def recipe(text: str, data: Word2VecDataConfig, architecture: str, embedding_dim: int, train: TrainConfig,
+           seed: int = 0) -> Recipe:
+    """`make_trainer`'s recipe; the Lee corpus is written as `lee_text()`, a pasted text as itself."""
+    corpus = Source(text, "lee_text()" if text == lee_text() else repr(text),
+                    ("from playground.word2vec_data import lee_text",))
+    return Recipe(make_trainer, (corpus, data, architecture, embedding_dim, train, seed),
+                  title=f"word2vec ({architecture})")
 
 def learned_vectors(trainer: Trainer, name: str = "your word2vec") -> WordVectors:
     """The trainer's current input vectors v, searchable like GloVe's."""

@@ -442,6 +442,7 @@ def test_a_model_gone_nan_gets_messages_in_every_section_not_a_traceback():
         assert not app.exception, (section, app.exception[0].value)
         assert any("not finite" in text for text in messages(app, "error")), (section, messages(app, "error"))
     app.session_state["ae_section"] = "Train"
+    app.run()
     app.slider(key="ae_latent_dim").set_value(4).run()  # a fresh model: the page works again
     assert not app.exception and not app.error
 

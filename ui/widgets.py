@@ -16,8 +16,10 @@ Shared read-only things (the device, pretrained models) live in process-level ca
 playground/, where no client's "clear cache" message reaches them.
 
 A page shows one section at a time (`section_picker`): only its widgets and charts run and
-reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their values wait
-for the student while another section is shown (Streamlit forgets a widget that is not drawn).
+reach the browser. Its controls are drawn with `**kept(key)`: their values wait for the student
+while another section is shown (Streamlit forgets a widget that is not drawn), and live in the
+address too, so a link restores them (ui/links.py). A guided lesson asks the panel for a number
+of steps (`train_steps`); the panel plays them in its slices and stops there.
 """
 
 import time
@@ -35,9 +37,12 @@ from playground.budgets import UPLOAD_MEGABYTES
 from playground.checkpoints import from_bytes, to_bytes
 from playground.data import IMAGE_DATASETS
 from playground.device import describe, server_device
+from playground.export import EXPORTABLE_STARTS, Setup, history_csv, script
 from playground.pretrain import shared_pretrained
 from playground.scheduler import FairScheduler, Pace, ShareConfig
 from playground.trainer import Trainer
+from ui import links
+from ui.i18n import _
 from ui.text import plain
 
 REFRESH_SECONDS = 0.5  # a lone student's charts redraw twice a second; with more students playing, less often
@@ -51,6 +56,17 @@ PERSIST = "session"  # every page widget keeps its value while hidden, and when 
 CUSTOM = "custom"  # what a preset picker shows once a control it fills has been edited
 
 
+def kept(key: str, disabled: bool = False) -> dict[str, object]:
+    """The keyword arguments of every control that shapes an experiment: `**widgets.kept(key)`.
+
+    Its value is kept in the address (?key=value, so a reload or a pasted link restores it) and
+    while the control is not drawn; a teacher's link may lock it (ui/links.py).
+    """
+    links.register(key)
+    return {"key": key, "bind": "query-params", "persist_state": PERSIST, "disabled": disabled or links.locked(key)}
+
+
+@st.cache_resource
 def device() -> torch.device:
     """The device every page trains on, chosen once per server process."""
     return server_device()
@@ -88,9 +104,14 @@ def section_picker(key: str, sections: Sequence[str]) -> str:
 
     Not st.tabs: tabs run and send every section at once, and the browser puts a student back on
     the first tab whenever an element above the tabs appears or disappears (streamlit#13341).
+    A teacher's link may hide some sections (ui/links.py): they are not offered.
     """
-    return st.segmented_control("Section", sections, default=sections[0], required=True, key=key,
-                                label_visibility="collapsed", persist_state=PERSIST)
+    links.register_sections(key, sections)
+    shown = links.visible_sections(key, sections)
+    if st.session_state.get(key, shown[0]) not in shown:
+        st.session_state[key] = shown[0]
+    return st.segmented_control("Section", shown, default=shown[0], required=True, label_visibility="collapsed",
+                                **kept(key))
 
 
 def open_section(key: str, section: str) -> None:
@@ -114,20 +135,29 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
 
     Once one of the widgets is edited away from the chosen preset, the box says CUSTOM, so picking
     that preset again fills the widgets again. The first preset's values are the widgets' defaults.
+    A preset chosen by a link or a guided lesson, not in the box, fills the widgets too (a link's own
+    values for some of them still win, and the box then says CUSTOM).
     """
-    for widget, value in next(iter(presets.values())).items():
+    applied = f"{key}_applied"  # the preset the widgets were last filled with
+    first = next(iter(presets))
+    for widget, value in presets[first].items():
         st.session_state.setdefault(widget, value)
-    chosen = st.session_state.get(key)
-    if chosen in presets and any(st.session_state.get(widget) != value for widget, value in presets[chosen].items()):
-        st.session_state[key] = CUSTOM  # the box is drawn below: until then its value may change
+    st.session_state.setdefault(applied, first)
 
     def fill() -> None:
-        if st.session_state[key] in presets:
-            st.session_state.update(presets[st.session_state[key]])
+        chosen = st.session_state.get(key, st.query_params.get(key))  # a link's choice, before the box reads it
+        if chosen in presets:
+            st.session_state.update(presets[chosen])
+            st.session_state[applied] = chosen
             if on_pick is not None:
                 on_pick()
 
-    return st.selectbox(label, (*presets, CUSTOM), key=key, on_change=fill, persist_state=PERSIST, **options)
+    chosen = st.session_state.get(key, st.query_params.get(key))
+    if chosen in presets and chosen != st.session_state[applied]:
+        fill()
+    elif chosen in presets and any(st.session_state.get(widget) != value for widget, value in presets[chosen].items()):
+        st.session_state[key] = CUSTOM  # the box is drawn below: until then its value may change
+    return st.selectbox(label, (*presets, CUSTOM), on_change=fill, **kept(key), **options)
 
 
 def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> Trainer:
@@ -185,16 +215,14 @@ def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 1
     A page whose steps cost more per example offers fewer `batch_sizes`, to keep one step in its budget.
     """
     left, right = st.columns(2)
-    rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, key=f"{key}_learning_rate",
-                              format_func=lambda v: f"{v:g}", persist_state=PERSIST)
-    size = right.select_slider("Batch size", batch_sizes, value=batch_size, key=f"{key}_batch_size",
-                               persist_state=PERSIST)
+    rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, format_func=lambda v: f"{v:g}",
+                              **kept(f"{key}_learning_rate"))
+    size = right.select_slider("Batch size", batch_sizes, value=batch_size, **kept(f"{key}_batch_size"))
     return rate, size
 
 
 def image_dataset_picker(key: str, label: str = "Dataset", default: str = IMAGE_DATASETS[0]) -> str:
-    return st.selectbox(label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default), key=f"{key}_dataset",
-                        persist_state=PERSIST)
+    return st.selectbox(label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default), **kept(f"{key}_dataset"))
 
 
 def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
@@ -226,13 +254,31 @@ def _reset(trainers: list[Trainer]) -> None:
     scheduler().leave(id(trainers[0]))
 
 
+def train_steps(key: str, steps: int) -> None:
+    """Ask the training panel `key` to play `steps` steps and stop there (a guided lesson's run; callback-safe).
+
+    The panel trains them in its usual slices, so the charts move and the page stays responsive.
+    """
+    st.session_state[f"{key}_steps_requested"] = steps
+
+
+def training(key: str) -> bool:
+    """Whether the panel `key` still has steps to train that `train_steps` asked for."""
+    return f"{key}_steps_requested" in st.session_state or st.session_state.get(f"{key}_steps_to_play", False)
+
+
 def training_panel(
     key: str, trainers: Trainer | Sequence[Trainer], render: Callable[[], None],
     steps_per_click: Sequence[int] = (1, 10, 100, 1000), default_steps: int = 10,
 ) -> None:
     """The play / pause / step / reset row, then the live part: counters and `render()`."""
     trainers = _as_list(trainers)
+    requested = st.session_state.pop(f"{key}_steps_requested", None)
+    if requested is not None:
+        for trainer in trainers:
+            trainer.play(steps=requested)
     playing = any(t.playing for t in trainers)
+    st.session_state[f"{key}_steps_to_play"] = any(t.playing and t.steps_left for t in trainers)
     play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 1.6], vertical_alignment="bottom")
     play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(key, trainers), disabled=playing, type="primary")
     pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
@@ -322,6 +368,26 @@ def download_model(model: nn.Module, filename: str, key: str) -> None:
     """Weights and config as one .safetensors file (no pickle inside)."""
     st.download_button("⬇ Weights (.safetensors)", data=lambda: to_bytes(model), file_name=filename,
                        mime="application/octet-stream", key=key, on_click="ignore")
+
+
+def download_run(key: str, trainer: Trainer, setup: Setup) -> None:
+    """Take the run home: a Python script that replays it to the same loss, and its metric history as CSV.
+
+    Charts as PNG would need a browser on the server (kaleido); the history is their data.
+    """
+    run, history = st.columns(2)
+    if trainer.start_name in EXPORTABLE_STARTS and trainer.forked_at is None:
+        run.download_button(_("⬇ Run as Python script"), data=lambda: script(setup, trainer),
+                            file_name=f"{key}_run.py", mime="text/x-python", key=f"{key}_download_script",
+                            on_click="ignore", help=_("Replays this run without the app: same seed, same steps, "
+                                                      "same loss. Run it with `python {key}_run.py` in this "
+                                                      "project's folder.").format(key=key))
+    else:
+        run.caption(_("This run starts from weights a script cannot rebuild (uploaded, or pre-trained here layer "
+                      "by layer), so it has no script."))
+    history.download_button(_("⬇ Metric history (CSV)"), data=lambda: history_csv(trainer.history),
+                            file_name=f"{key}_history.csv", mime="text/csv", key=f"{key}_download_history",
+                            on_click="ignore")
 
 
 def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str = "⬇ Image (PNG)") -> None:
