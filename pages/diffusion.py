@@ -5,6 +5,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 from torch import nn
@@ -92,6 +93,7 @@ def significant(value: float, digits: int = 2) -> str:
 
 
 def percent(fraction: float, digits: int = 0) -> str:
+    """A share as a percentage for a metric or a title, in the session's language (0.453 → 45%)."""
     return f"{number(100 * fraction, digits)}%"
 
 
@@ -173,8 +175,8 @@ def page_trainer(dataset: str, train: TrainConfig = lessons.TRAINING) -> Trainer
     and w are set on it live. `train` is used only when it is built (the Learn section sets its rate and batch)."""
     config, from_pretrained = chosen_network(dataset)
     shape, seed = built_shape(config, dataset), widgets.seed()
-    start = widgets.pretrained(recipe_name(dataset)) if from_pretrained and shape == lessons.default_model(
-        dataset) else None
+    pretrained_shape = from_pretrained and shape == lessons.default_model(dataset)
+    start = widgets.pretrained(recipe_name(dataset)) if pretrained_shape else None
     trainer = widgets.session_trainer(
         "diffusion", (dataset, shape, start is not None, seed),
         lambda: lessons.make_trainer(dataset, shape, train, seed, widgets.device(), start=start))
@@ -216,6 +218,16 @@ def training_controls(dataset: str) -> Trainer:
     return trainer
 
 
+def live_samples(model: Diffusion, dataset: str, labels: torch.Tensor | None) -> go.Figure:
+    """DDIM-10 samples from the same x_T at every refresh: a grid of digits, or the density of 2-D points."""
+    generator = torch.Generator().manual_seed(widgets.seed())
+    if dataset == DIGITS:
+        drawn = lessons.sample(model, 20, generator, min(10, model.config.steps), 0.0, labels, 1.0)
+        return image_grid(lessons.digit_images(drawn), 10, title=_("digits 0–9, fixed noise"))
+    drawn = lessons.sample(model, LIVE_POINTS, generator, min(10, model.config.steps), 0.0, None, lessons.POINT_RANGE)
+    return figures.density(drawn.cpu().numpy(), title=_("DDIM-10 samples, fixed noise"))
+
+
 def training_section(dataset: str) -> None:
     controls, result = widgets.controls_and_result((1, 2), part="training_section")
     with controls:
@@ -225,21 +237,14 @@ def training_section(dataset: str) -> None:
 
     def render() -> None:
         model = trainer.model
-        curves, samples = st.columns(2)
+        curves, samples = st.columns(2)  # two to a row: three would squeeze the samples' plane beside the controls
         curves.plotly_chart(loss_curves(trainer.history, ["loss"], log_y=True, title=_("ε-loss per coordinate")),
                             key="diffusion_curves")
-        generator = torch.Generator().manual_seed(widgets.seed())  # the same x_T at every refresh
-        if dataset == DIGITS:
-            drawn = lessons.sample(model, 20, generator, min(10, model.config.steps), 0.0, labels, 1.0)
-            samples.plotly_chart(image_grid(lessons.digit_images(drawn), 10, title=_("digits 0–9, fixed noise")),
-                                 key="diffusion_live_samples")
-        else:
-            drawn = lessons.sample(model, LIVE_POINTS, generator, min(10, model.config.steps), 0.0, None,
-                                   lessons.POINT_RANGE)
-            samples.plotly_chart(figures.density(drawn.cpu().numpy(), title=_("DDIM-10 samples, fixed noise")),
-                                 key="diffusion_live_samples")
+        samples.plotly_chart(widgets.heavy_figure("diffusion_live_samples", trainer, lambda: live_samples(
+            model, dataset, labels)), key="diffusion_live_samples")
         title = _("{measure} of DDIM-10 samples").format(measure=_(measure))
-        st.plotly_chart(loss_curves(trainer.history, [measure], title=title), key="diffusion_quality")
+        st.plotly_chart(widgets.heavy_figure("diffusion_quality", trainer, lambda: loss_curves(
+            trainer.history, [measure], title=title)), key="diffusion_quality")
 
     with result:
         widgets.training_panel("diffusion", trainer, render, steps_per_click=(1, 10, 100, 500), default_steps=100)
@@ -256,18 +261,18 @@ def forward_section(dataset: str) -> None:
     with controls:
         st.caption(_("The forward process needs no learning: each step shrinks the data a little and adds a "
                      "little Gaussian noise. Because the steps compose, x_t can be drawn from x_0 in one go."))
-        st.latex(FORWARD)
         schedule = st.radio(_("Schedule"), SCHEDULES, index=SCHEDULES.index("cosine"), horizontal=True,
                             format_func=schedule_name, key="diffusion_forward_schedule", persist_state=widgets.PERSIST)
-        st.latex(SCHEDULE_FORMULAS[schedule])
         total = st.slider(_("Steps T"), 1, MAX_STEPS, 50, key="diffusion_forward_steps", persist_state=widgets.PERSIST)
         clamp_state("diffusion_forward_t", 0, total, total // 2)
         t = st.slider(_("Step t"), 0, total, key="diffusion_forward_t", persist_state=widgets.PERSIST)
         alpha_bar = alpha_bars(schedule, total)
         a = float(alpha_bar[t])
-        st.latex(REPARAMETERISED)
         st.latex(rf"\sqrt{{\bar\alpha_{{{t}}}}} = {a**0.5:.3f}, \qquad "
                  rf"\sqrt{{1 - \bar\alpha_{{{t}}}}} = {(1 - a) ** 0.5:.3f}")
+        st.latex(REPARAMETERISED)
+        st.latex(FORWARD)
+        st.latex(SCHEDULE_FORMULAS[schedule])
     with result:
         forward_view(dataset, schedule, total, t, alpha_bar)
         prior_check(dataset, schedule, total)
@@ -323,59 +328,51 @@ def prior_check(dataset: str, schedule: str, total: int) -> None:
 def learned_section(model: Diffusion, dataset: str) -> None:
     if dataset == DIGITS:
         digit_chain(model)
-        return
-    field_view(model, dataset)
-    paths_view(model, dataset)
-    density_view(model, dataset)
+    else:
+        field_and_paths(model, dataset)
 
 
 @st.fragment
-def field_view(model: Diffusion, dataset: str) -> None:
-    """The t slider beside the field it shows; reruns alone while the slider moves."""
-    total = model.config.steps
+def field_and_paths(model: Diffusion, dataset: str) -> None:
+    """The ε field at step t and the walk back from noise, each beside its slider, the samples' density under
+    them; reruns alone while a slider moves."""
+    seed, total, digest = widgets.seed(), model.config.steps, lessons.model_digest(model)
+    n = lessons.max_samples(model.config, total, TRAJECTORY_POINTS)
+    steps, states, _guesses = chain(model, digest, n, total, 1.0, None, lessons.POINT_RANGE, seed)
     clamp_state("diffusion_field_t", 1, total, max(1, total // 5))
-    controls, result = widgets.controls_and_result((1, 2), part="field_view")
+    clamp_state("diffusion_frame", 0, len(steps) - 1, len(steps) - 1)
+    controls, result = widgets.controls_and_result((1, 2), part="field_and_paths")
     with controls:
-        st.markdown(_("**What the network predicts.** At each point of the plane, −ε̂(x, t): the way the network "
-                      "would move a noisy point to make it cleaner. Up to a factor this is the score, the slope of "
-                      "log q(x_t): at large t the arrows all point to the middle, at small t onto the data."))
         t = st.slider(_("Step t"), 1, total, key="diffusion_field_t", persist_state=widgets.PERSIST)
         st.latex(SCORE)
-    grid, epsilon = lessons.epsilon_field(model, t, FIELD_RESOLUTION)
-    seed = widgets.seed()
-    xt = lessons.forward_sample(lessons.real_sample(dataset, FORWARD_POINTS, seed), t, model.config.schedule,
-                                total, seed)
-    title = _("−ε̂(x, {t}) over samples of x_{t}").format(t=t)
-    result.plotly_chart(figures.epsilon_field(grid, epsilon, xt, title=title), key="diffusion_field")
-
-
-@st.fragment
-def paths_view(model: Diffusion, dataset: str) -> None:
-    """The reverse-step slider beside the paths it shows; reruns alone while the slider moves."""
-    seed, n = widgets.seed(), lessons.max_samples(model.config, model.config.steps, TRAJECTORY_POINTS)
-    t, states, _guesses = chain(model, lessons.model_digest(model), n, model.config.steps, 1.0, None,
-                                lessons.POINT_RANGE, seed)
-    clamp_state("diffusion_frame", 0, len(t) - 1, len(t) - 1)
-    controls, result = widgets.controls_and_result((1, 2), part="paths_view")
-    with controls:
-        st.markdown(ngettext(
+        frame = st.slider(_("Reverse step (0: the noise x_T)"), 0, len(steps) - 1, key="diffusion_frame",
+                          persist_state=widgets.PERSIST)
+        st.caption(_("**What the network predicts.** At each point of the plane, −ε̂(x, t): the way the network "
+                     "would move a noisy point to make it cleaner. Up to a factor this is the score, the slope of "
+                     "log q(x_t): at large t the arrows all point to the middle, at small t onto the data."))
+        st.caption(ngettext(
             "**Walking back.** {n} point starts as pure noise x_T and takes the T DDPM steps to t = 0; lines trace "
             "{trails} of them. Scrub through the steps: most of the shape appears in the last few.",
             "**Walking back.** {n} points start as pure noise x_T and take the T DDPM steps to t = 0; lines trace "
             "{trails} of them. Scrub through the steps: most of the shape appears in the last few.", n,
         ).format(n=number(n), trails=min(n, TRAILS)))
-        frame = st.slider(_("Reverse step (0: the noise x_T)"), 0, len(t) - 1, key="diffusion_frame",
-                          persist_state=widgets.PERSIST)
-    title = ngettext("x_{t} after {done} of {total} step", "x_{t} after {done} of {total} steps", len(t) - 1).format(
-        t=t[frame], done=frame, total=len(t) - 1)
-    result.plotly_chart(figures.reverse_paths(states, frame, t[frame], lessons.real_sample(dataset, FORWARD_POINTS,
-                                                                                             seed), title=title),
-                        key="diffusion_paths")
+    data = lessons.real_sample(dataset, FORWARD_POINTS, seed)
+    grid, epsilon = lessons.epsilon_field(model, t, FIELD_RESOLUTION)
+    xt = lessons.forward_sample(data, t, model.config.schedule, total, seed)
+    field, paths = result.columns(2)
+    field.plotly_chart(figures.epsilon_field(grid, epsilon, xt, title=_("−ε̂(x, {t}) over samples of x_{t}").format(
+        t=t)), key="diffusion_field")
+    title = ngettext("x_{t} after {done} of {total} step", "x_{t} after {done} of {total} steps", len(steps) - 1)
+    paths.plotly_chart(figures.reverse_paths(states, frame, steps[frame], data, title=title.format(
+        t=steps[frame], done=frame, total=len(steps) - 1)), key="diffusion_paths")
+    with result:
+        density_view(model, dataset, digest)
 
 
-def density_view(model: Diffusion, dataset: str) -> None:
+def density_view(model: Diffusion, dataset: str, digest: str) -> None:
+    """The data's density beside the density of as many DDPM samples (the Samplers section's first draw)."""
     n = lessons.max_samples(model.config, model.config.steps, DEFAULT_POINTS)
-    drawn, seconds, score = timed_samples(model, lessons.model_digest(model), dataset, n, model.config.steps, 1.0,
+    drawn, seconds, score = timed_samples(model, digest, dataset, n, model.config.steps, 1.0,
                                           model.config.guidance_scale, widgets.seed())
     data, samples = st.columns(2)
     data.plotly_chart(figures.density(lessons.real_sample(dataset, n, widgets.seed() + 1),
@@ -389,9 +386,9 @@ def density_view(model: Diffusion, dataset: str) -> None:
 def digit_chain(model: Diffusion) -> None:
     controls, result = widgets.controls_and_result((1, 2), part="digit_chain")
     with controls:
-        st.markdown(_("**From noise to digit.** Four samples of one digit, walked back with the T DDPM steps. The "
-                      "top rows are the states x_t; the bottom row is the first sample's guess x̂₀ at each of those "
-                      "steps."))
+        st.caption(_("**From noise to digit.** Four samples of one digit, walked back with the T DDPM steps. The "
+                     "top rows are the states x_t; the bottom row is the first sample's guess x̂₀ at each of those "
+                     "steps."))
         digit = st.select_slider(_("Digit y"), range(10), value=3, key="diffusion_chain_digit",
                                  persist_state=widgets.PERSIST)
         st.latex(DDPM)
@@ -412,8 +409,6 @@ def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
     st.caption(_("DDPM takes all T steps, adding fresh noise at each. DDIM reuses the network's guess of the noise "
                  "to jump S ≤ T steps at a time; with η = 0 it adds no noise, so the same x_T always gives the same "
                  "sample. Fewer steps cost less, and, past a point, quality."))
-    st.latex(DDPM)
-    st.latex(DDIM)
     clamp_state("diffusion_sampler_steps", 1, total, min(10, total))
     steps = st.slider(_("DDIM steps S"), 1, total, key="diffusion_sampler_steps", persist_state=widgets.PERSIST)
     eta = st.slider("η", 0.0, 1.0, 0.0, step=0.1, key="diffusion_eta", persist_state=widgets.PERSIST,
@@ -438,7 +433,6 @@ def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
         n = st.slider(_("Samples"), 100, limit, step=100, key="diffusion_sample_count", persist_state=widgets.PERSIST,
                       help=_("At most {limit}: DDPM's {total} steps of this network must stay near a second.")
                       .format(limit=number(limit), total=total))
-    st.latex(MMD)
     return steps, eta, n
 
 
@@ -446,6 +440,10 @@ def sampler_section(model: Diffusion, dataset: str) -> None:
     controls, result = widgets.controls_and_result((1, 2), part="sampler_section")
     with controls:
         steps, eta, n = sampler_controls(model, dataset)
+        st.latex(DDPM)
+        st.latex(DDIM)
+        if dataset != DIGITS:
+            st.latex(MMD)
     total, measure = model.config.steps, measure_name(dataset)
     digest, seed, scale = lessons.model_digest(model), widgets.seed(), model.config.guidance_scale
     for column, (name, run_steps, run_eta) in zip(result.columns(2), (("DDPM", total, 1.0), ("DDIM", steps, eta))):
@@ -471,9 +469,16 @@ def sampler_section(model: Diffusion, dataset: str) -> None:
 
 # ---- Guidance and the three families: digits only --------------------------------------------------------
 
+def offer_digits(reason: str) -> None:
+    """Say why a section needs the digits, with a button that switches the data to them."""
+    st.info(reason)
+    st.button(_("Use “{digits}”").format(digits=_(DIGITS)), key="diffusion_use_digits",
+              on_click=lambda: st.session_state.update(diffusion_dataset=DIGITS))
+
+
 def guidance_section(model: Diffusion, dataset: str) -> None:
     if dataset != DIGITS:
-        st.info(_("Guidance needs labels: choose “{digits}” as the data above.").format(digits=_(DIGITS)))
+        offer_digits(_("Guidance needs labels, and of the data here only the digits have them."))
         return
     controls, result = widgets.controls_and_result((1, 2), part="guidance_section")
     with controls:
@@ -525,8 +530,7 @@ def families(_model: Diffusion, digest: str, _vae: nn.Module | None, _gan: nn.Mo
 
 def families_section(model: Diffusion, dataset: str) -> None:
     if dataset != DIGITS:
-        st.info(_("The three families are compared on digits: choose “{digits}” as the data above.")
-                .format(digits=_(DIGITS)))
+        offer_digits(_("The three families are compared on digits: the VAE and the GAN were trained on them."))
         return
     text, formula = st.columns([3, 2], vertical_alignment="center")
     text.caption(_("Three generative families on the same 8×8 digits, measured with one yardstick: a VAE decodes "
@@ -557,7 +561,7 @@ st.write(_(
     "added: a plain regression with a squared-error loss (pérdida). Sampling (muestreo) starts from pure noise and "
     "takes the steps back, one guess at a time."
 ))
-picker, data_column = st.columns([5, 2], vertical_alignment="center")
+picker, data_column = st.columns([4, 1], vertical_alignment="center")  # six sections' buttons on one line
 with picker:
     section = widgets.section_picker("diffusion_section", SECTIONS)
 dataset = data_column.selectbox(_("Data"), lessons.DATASETS, key="diffusion_dataset", format_func=_,
