@@ -44,7 +44,7 @@ TEST_SEQUENCES = 128  # sequences in each task's fixed test batch
 TEST_METRICS = {"loss": N_("test loss"), "accuracy": N_("test accuracy"), "perplexity": N_("test perplexity")}
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}  # weight blocks per layer: the gates and the candidate
 KEPT_PER_UNIT = {"RNN": 1, "GRU": 4, "LSTM": 4}  # numbers torch's fused layers keep per unit and step (measured)
-LOWER = "the hidden units, the layers, the sequence length or the batch size, or train fewer cells side by side"
+LOWER = N_("the hidden units, the layers, the sequence length or the batch size, or train fewer cells side by side")
 
 
 def sequence_length(task: Task) -> int:

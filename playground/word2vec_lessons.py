@@ -16,7 +16,7 @@ from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, lee_te
 from playground.wording import N_
 
 
-LOWER = "the dimension or the batch size, or raise the minimum count (a smaller vocabulary)"
+LOWER = N_("the dimension or the batch size, or raise the minimum count (a smaller vocabulary)")
 
 
 def step_cost(config: Word2VecConfig, data: Word2VecDataConfig, batch_size: int) -> budgets.Cost:
