@@ -141,7 +141,7 @@ def test_every_guided_lesson_runs_to_its_end(server, page, lesson):
         expect(guide).to_contain_text(f"{index + 1} of {len(lesson.steps)}", timeout=LESSON_MS)
         wait_for_app(page)
         if step.choices:
-            guide.get_by_test_id("stRadio").locator("label").first.click()
+            guide.get_by_test_id("stRadio").locator("label").filter(has=page.locator("input[type=radio]")).first.click()
         else:
             guide.locator("input[type=number]").fill("1")
             guide.locator("input[type=number]").press("Enter")
