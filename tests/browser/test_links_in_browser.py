@@ -169,6 +169,7 @@ TRAINED = {  # page (and the section with its trainer) → the training panel's 
     "rnn": ("rnn", "rnn"),
     "embeddings?emb_section=Train+your+own": ("embeddings", "emb_w2v"),
     "seq2seq": ("seq2seq", "s2s"),
+    "diffusion": ("diffusion", "diffusion"),
 }
 
 
