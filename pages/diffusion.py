@@ -13,6 +13,7 @@ from torch import nn
 from playground import diffusion_lessons as lessons
 from playground import gan_lessons, vae_lessons
 from playground.data import split
+from playground.export import Recipe, pretrained_source
 from playground.figures import image_grid, loss_curves
 from playground.figures import diffusion as figures
 from playground.figures.diffusion import TRAILS
@@ -170,16 +171,24 @@ def built_shape(config: DiffusionConfig, dataset: str) -> DiffusionConfig:
     return replace(config, **{field: getattr(default, field) for field in LIVE})
 
 
+def page_recipe(dataset: str, train: TrainConfig) -> Recipe:
+    """How the page builds its trainer (and a script rebuilds it): the data, the network's shape and its start."""
+    config, from_pretrained = chosen_network(dataset)
+    shape = built_shape(config, dataset)
+    pretrained_shape = from_pretrained and shape == lessons.default_model(dataset)
+    start = widgets.pretrained(recipe_name(dataset)) if pretrained_shape else None
+    source = None if start is None else pretrained_source(recipe_name(dataset), start)
+    return Recipe(lessons.make_trainer, (dataset, shape, train, widgets.seed()), {"start": source},
+                  title=f"Diffusion on {dataset}")
+
+
 def page_trainer(dataset: str, train: TrainConfig = lessons.TRAINING) -> Trainer:
     """This session's trainer: rebuilt when the data, the network's shape or its start change; label dropout
     and w are set on it live. `train` is used only when it is built (the Learn section sets its rate and batch)."""
-    config, from_pretrained = chosen_network(dataset)
-    shape, seed = built_shape(config, dataset), widgets.seed()
-    pretrained_shape = from_pretrained and shape == lessons.default_model(dataset)
-    start = widgets.pretrained(recipe_name(dataset)) if pretrained_shape else None
-    trainer = widgets.session_trainer(
-        "diffusion", (dataset, shape, start is not None, seed),
-        lambda: lessons.make_trainer(dataset, shape, train, seed, widgets.device(), start=start))
+    config = chosen_network(dataset)[0]
+    recipe = page_recipe(dataset, train)
+    spec = (dataset, built_shape(config, dataset), recipe.kwargs["start"] is not None, widgets.seed())
+    trainer = widgets.session_trainer("diffusion", spec, lambda: recipe.build(widgets.device()))
     trainer.configure(label_dropout=config.label_dropout, guidance_scale=config.guidance_scale)
     return trainer
 
@@ -192,21 +201,20 @@ def training_controls(dataset: str) -> Trainer:
     st.caption(_("The network ε_θ sees a noised point x_t and the step t and guesses the noise ε that was added. "
                  "Learning rate, batch size and label dropout change while it trains; the shape, T and the "
                  "schedule build a new network."))
-    keep = widgets.PERSIST
     width, steps = st.columns(2)
-    width.select_slider(_("Width"), WIDTHS, key=control_key("hidden", dataset), persist_state=keep)
-    steps.select_slider(_("Steps T"), MODEL_STEPS, key=control_key("steps", dataset), persist_state=keep)
+    width.select_slider(_("Width"), WIDTHS, **widgets.kept(control_key("hidden", dataset)))
+    steps.select_slider(_("Steps T"), MODEL_STEPS, **widgets.kept(control_key("steps", dataset)))
     depth, schedule = st.columns(2)
-    depth.slider(_("Residual blocks"), 1, 4, key=control_key("depth", dataset), persist_state=keep)
+    depth.slider(_("Residual blocks"), 1, 4, **widgets.kept(control_key("depth", dataset)))
     schedule.radio(_("Schedule"), SCHEDULES, horizontal=True, format_func=schedule_name,
-                   key=control_key("schedule", dataset), persist_state=keep)
+                   **widgets.kept(control_key("schedule", dataset)))
     if dataset == DIGITS:
         st.select_slider(_("Label dropout p (share of labels hidden as ∅)"), LABEL_DROPOUTS,
-                         key=control_key("label_dropout", dataset), persist_state=keep,
+                         **widgets.kept(control_key("label_dropout", dataset)),
                          help=_("Classifier-free guidance needs the unconditional ε(x, t, ∅) too: one network "
                                 "learns both when some labels are hidden."))
     learning_rate, batch_size = widgets.learning_controls("diffusion", learning_rate=1e-3, batch_size=128)
-    st.toggle(_("Start from the pretrained network"), key="diffusion_pretrained", persist_state=keep,
+    st.toggle(_("Start from the pretrained network"), **widgets.kept("diffusion_pretrained"),
               help=_("Trained offline with the default settings; ↺ Reset returns to it."))
     if from_pretrained and built_shape(config, dataset) != lessons.default_model(dataset):
         st.info(_("The pretrained network has the default width, blocks, T and schedule; with these it starts "
@@ -249,6 +257,7 @@ def training_section(dataset: str) -> None:
     with result:
         widgets.training_panel("diffusion", trainer, render, steps_per_click=(1, 10, 100, 500), default_steps=100)
         widgets.download_model(trainer.model, f"{recipe_name(dataset)}.safetensors", key="diffusion_download")
+        widgets.download_run("diffusion", trainer, page_recipe(dataset, trainer.config).setup())
         widgets.upload_into("diffusion", trainer, Diffusion, DiffusionConfig)
 
 
@@ -262,10 +271,10 @@ def forward_section(dataset: str) -> None:
         st.caption(_("The forward process needs no learning: each step shrinks the data a little and adds a "
                      "little Gaussian noise. Because the steps compose, x_t can be drawn from x_0 in one go."))
         schedule = st.radio(_("Schedule"), SCHEDULES, index=SCHEDULES.index("cosine"), horizontal=True,
-                            format_func=schedule_name, key="diffusion_forward_schedule", persist_state=widgets.PERSIST)
-        total = st.slider(_("Steps T"), 1, MAX_STEPS, 50, key="diffusion_forward_steps", persist_state=widgets.PERSIST)
+                            format_func=schedule_name, **widgets.kept("diffusion_forward_schedule"))
+        total = st.slider(_("Steps T"), 1, MAX_STEPS, 50, **widgets.kept("diffusion_forward_steps"))
         clamp_state("diffusion_forward_t", 0, total, total // 2)
-        t = st.slider(_("Step t"), 0, total, key="diffusion_forward_t", persist_state=widgets.PERSIST)
+        t = st.slider(_("Step t"), 0, total, **widgets.kept("diffusion_forward_t"))
         alpha_bar = alpha_bars(schedule, total)
         a = float(alpha_bar[t])
         st.latex(rf"\sqrt{{\bar\alpha_{{{t}}}}} = {a**0.5:.3f}, \qquad "
@@ -343,10 +352,10 @@ def field_and_paths(model: Diffusion, dataset: str) -> None:
     clamp_state("diffusion_frame", 0, len(steps) - 1, len(steps) - 1)
     controls, result = widgets.controls_and_result((1, 2), part="field_and_paths")
     with controls:
-        t = st.slider(_("Step t"), 1, total, key="diffusion_field_t", persist_state=widgets.PERSIST)
+        t = st.slider(_("Step t"), 1, total, **widgets.kept("diffusion_field_t"))
         st.latex(SCORE)
-        frame = st.slider(_("Reverse step (0: the noise x_T)"), 0, len(steps) - 1, key="diffusion_frame",
-                          persist_state=widgets.PERSIST)
+        frame = st.slider(_("Reverse step (0: the noise x_T)"), 0, len(steps) - 1,
+                          **widgets.kept("diffusion_frame"))
         st.caption(_("**What the network predicts.** At each point of the plane, −ε̂(x, t): the way the network "
                      "would move a noisy point to make it cleaner. Up to a factor this is the score, the slope of "
                      "log q(x_t): at large t the arrows all point to the middle, at small t onto the data."))
@@ -389,8 +398,8 @@ def digit_chain(model: Diffusion) -> None:
         st.caption(_("**From noise to digit.** Four samples of one digit, walked back with the T DDPM steps. The "
                      "top rows are the states x_t; the bottom row is the first sample's guess x̂₀ at each of those "
                      "steps."))
-        digit = st.select_slider(_("Digit y"), range(10), value=3, key="diffusion_chain_digit",
-                                 persist_state=widgets.PERSIST)
+        digit = st.select_slider(_("Digit y"), range(10), value=3,
+                                 **widgets.kept("diffusion_chain_digit"))
         st.latex(DDPM)
     t, states, guesses = chain(model, lessons.model_digest(model), 4, model.config.steps, 1.0, (digit,) * 4, 1.0,
                                widgets.seed())
@@ -410,8 +419,8 @@ def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
                  "to jump S ≤ T steps at a time; with η = 0 it adds no noise, so the same x_T always gives the same "
                  "sample. Fewer steps cost less, and, past a point, quality."))
     clamp_state("diffusion_sampler_steps", 1, total, min(10, total))
-    steps = st.slider(_("DDIM steps S"), 1, total, key="diffusion_sampler_steps", persist_state=widgets.PERSIST)
-    eta = st.slider("η", 0.0, 1.0, 0.0, step=0.1, key="diffusion_eta", persist_state=widgets.PERSIST,
+    steps = st.slider(_("DDIM steps S"), 1, total, **widgets.kept("diffusion_sampler_steps"))
+    eta = st.slider("η", 0.0, 1.0, 0.0, step=0.1, **widgets.kept("diffusion_eta"),
                     help=_("0: deterministic DDIM. 1 with S = T: DDPM."))
     if dataset == DIGITS:
         n = lessons.max_samples(model.config, total, CURVE_DIGITS)
@@ -430,7 +439,7 @@ def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
     else:
         limit = limit // 100 * 100
         clamp_state("diffusion_sample_count", 100, limit, min(DEFAULT_POINTS, limit))
-        n = st.slider(_("Samples"), 100, limit, step=100, key="diffusion_sample_count", persist_state=widgets.PERSIST,
+        n = st.slider(_("Samples"), 100, limit, step=100, **widgets.kept("diffusion_sample_count"),
                       help=_("At most {limit}: DDPM's {total} steps of this network must stay near a second.")
                       .format(limit=number(limit), total=total))
     return steps, eta, n
@@ -485,8 +494,8 @@ def guidance_section(model: Diffusion, dataset: str) -> None:
         st.caption(_("The digits network is class-conditional, and because some labels were hidden (∅) while it "
                      "trained, it is also unconditional. Classifier-free guidance steps away from the unconditional "
                      "guess: each sample looks more like its digit and less like the others."))
-        st.select_slider(_("Guidance scale w"), GUIDANCE_SCALES, key=control_key("guidance_scale", dataset),
-                         persist_state=widgets.PERSIST,  # its value is chosen_network's, set on the model already
+        st.select_slider(_("Guidance scale w"), GUIDANCE_SCALES,  # its value is chosen_network's, set on the model
+                         **widgets.kept(control_key("guidance_scale", dataset)),
                          help=_("0: the plain conditional model. Larger w pushes each sample towards what makes "
                                 "it this digit rather than any digit."))
         st.latex(GUIDANCE)
@@ -564,8 +573,8 @@ st.write(_(
 picker, data_column = st.columns([4, 1], vertical_alignment="center")  # six sections' buttons on one line
 with picker:
     section = widgets.section_picker("diffusion_section", SECTIONS)
-dataset = data_column.selectbox(_("Data"), lessons.DATASETS, key="diffusion_dataset", format_func=_,
-                                label_visibility="collapsed", persist_state=widgets.PERSIST,
+dataset = data_column.selectbox(_("Data"), lessons.DATASETS, format_func=_,
+                                label_visibility="collapsed", **widgets.kept("diffusion_dataset"),
                                 help=_("The data every section shows: four 2-D distributions, where everything can "
                                        "be drawn on a plane, and 8×8 digits."))
 if section == SECTIONS[0]:

@@ -149,7 +149,22 @@ def seq2seq_run():
     return trainer, Recipe(seq2seq_lessons.build_trainer, (task, config, train, 3), title="seq2seq")
 
 
-@pytest.mark.parametrize("page_run", [gan_run, dcgan_run, autoencoder_run, rnn_run, word2vec_run, seq2seq_run])
+def diffusion_run():
+    from playground import diffusion_lessons
+
+    dataset = diffusion_lessons.POINT_DATASETS[0]
+    train = TrainConfig(learning_rate=1e-3, batch_size=64, eval_every=10)
+    recipe = Recipe(diffusion_lessons.make_trainer, (dataset, diffusion_lessons.default_model(dataset), train, 3),
+                    title="diffusion")
+    trainer = recipe.build("cpu")
+    trainer.step(12)
+    trainer.configure(batch_size=32)
+    trainer.step(8)
+    return trainer, recipe
+
+
+@pytest.mark.parametrize("page_run", [gan_run, dcgan_run, autoencoder_run, rnn_run, word2vec_run, seq2seq_run,
+                                      diffusion_run])
 def test_every_pages_trainer_exported_from_its_recipe_ends_at_the_same_metrics(page_run, tmp_path):
     trainer, recipe = page_run()
     exported = run(script(recipe.setup(), trainer), tmp_path)

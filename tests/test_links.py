@@ -72,7 +72,7 @@ def test_a_teachers_link_hides_controls_and_sections_and_locks_others():
 
 def test_the_teacher_panel_ticks_controls_into_a_link():
     app = open_link("gan", teacher="1", hide="gan_loss")
-    assert not app.exception and "st-key" not in styles(app)  # a teacher sees everything
+    assert not app.exception and ".st-key-gan_loss" not in styles(app)  # a teacher sees everything
     assert app.checkbox(key="teacher_hide_gan_loss").value  # the link's choices are ticked
     app.checkbox(key="teacher_hide_gan_loss").uncheck()
     app.checkbox(key="teacher_hide_gan_section_2").check()

@@ -56,12 +56,18 @@ def open_step(index: int) -> None:
     """Set the page's controls for step `index` and wait for a prediction."""
     st.session_state["guide_step"] = index
     st.session_state["guide_phase"] = "predict"
-    st.session_state.pop("guide_answer", None)
+    st.session_state.pop(answer_key(), None)
     st.session_state.update(active().steps[index].settings)
 
 
+def answer_key() -> str:
+    """The prediction's widget: one per step, so the browser never shows the last step's answer as this one's."""
+    return f"guide_answer_{st.session_state['guide_lesson']}_{st.session_state['guide_step']}"
+
+
 def leave() -> None:
-    for name in ("guide_lesson", "guide_step", "guide_phase", "guide_answer", "guide_baseline", "guide_measured"):
+    st.session_state.pop(answer_key(), None)
+    for name in ("guide_lesson", "guide_step", "guide_phase", "guide_baseline", "guide_measured"):
         st.session_state.pop(name, None)
     if PARAMETER in st.query_params:
         del st.query_params[PARAMETER]
@@ -95,7 +101,7 @@ def measure(step: Step) -> float | None:
 
 def lock_prediction(step: Step) -> None:
     """Button callback: keep the prediction, then train the step's steps (or measure at once)."""
-    st.session_state["guide_prediction"] = st.session_state["guide_answer"]
+    st.session_state["guide_prediction"] = st.session_state[answer_key()]
     st.session_state["guide_baseline"] = measure(step) if step.change else None
     if training_steps(step):
         widgets.train_steps(step.panel, training_steps(step))
@@ -144,14 +150,14 @@ def panel(current_page: str) -> None:
 def prediction_input(step: Step) -> None:
     if step.choices:
         st.radio(_("Your prediction"), range(len(step.choices)), format_func=lambda i: _(step.choices[i].label),
-                 index=None, key="guide_answer")
+                 index=None, key=answer_key())
     else:
         st.number_input(_("Your prediction ({unit})").format(unit="%" if step.percent else _(step.measured)),
-                        value=None, key="guide_answer", format="%g")
+                        value=None, key=answer_key(), format="%g")
     label = _("Lock in and train {steps} steps").format(steps=training_steps(step)) if training_steps(step) \
         else _("Lock in and look")
     st.button(label, key="guide_lock", type="primary", on_click=lock_prediction, args=(step,),
-              disabled=st.session_state.get("guide_answer") is None)
+              disabled=st.session_state.get(answer_key()) is None)
 
 
 def training(step: Step) -> None:

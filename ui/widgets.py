@@ -324,6 +324,7 @@ def training_panel(
             if any(t.playing for t in trainers):
                 pace = _train_slice(player, trainers)
                 if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
+                    st.session_state[f"{key}_steps_to_play"] = False  # a guided lesson sees it on the rerun
                     _pause(trainers)
                     st.rerun(scope="app")  # stops the refresh timer, enables the buttons, shows any message
             drawing = time.thread_time()

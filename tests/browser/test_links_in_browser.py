@@ -143,7 +143,7 @@ def test_every_guided_lesson_runs_to_its_end(server, page, lesson):
         expect(guide).to_contain_text(f"{index + 1} of {len(lesson.steps)}", timeout=LESSON_MS)
         wait_for_app(page)
         if step.choices:
-            guide.get_by_test_id("stRadio").locator("label").first.click()
+            guide.get_by_test_id("stRadio").locator("label").filter(has=page.locator("input[type=radio]")).first.click()
         else:
             guide.locator("input[type=number]").fill("1")
             guide.locator("input[type=number]").press("Enter")
@@ -171,6 +171,7 @@ TRAINED = {  # page (and the section with its trainer) → the training panel's 
     "rnn": ("rnn", "rnn"),
     "embeddings?emb_section=Train+your+own": ("embeddings", "emb_w2v"),
     "seq2seq": ("seq2seq", "s2s"),
+    "diffusion": ("diffusion", "diffusion"),
 }
 
 
