@@ -65,6 +65,7 @@ def lesson_pages() -> list[st.Page]:
 
 def language_picker() -> None:
     """First in the sidebar, so that every title below is drawn in the chosen language; kept in ?lang=."""
+    links.language_code()
     st.sidebar.selectbox("🌐 Idioma · Language", tuple(LANGUAGES), format_func=LANGUAGES.get, key="lang",
                          index=tuple(LANGUAGES).index(browser_language()), bind="query-params")
 
@@ -82,10 +83,10 @@ def sidebar() -> tuple[DeltaGenerator, DeltaGenerator]:
 present = presentation.requested()
 st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide",
                    initial_sidebar_state="collapsed" if present else "auto")
-links.begin()
 presentation.style(present)
 language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
+links.begin()
 guide.follow_link(navigation.url_path)
 share_place, teacher_place = sidebar()
 guide.panel(navigation.url_path)

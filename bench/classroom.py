@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +35,7 @@ from bench.timing import calibrate, rate
 from bench.workloads import WORKLOADS
 from deploy.balancer import find_haproxy
 from deploy.classroom import class_servers, cores, new_cookie_secret, running_replicas
-from deploy.replicas import ROOT
+from deploy.replicas import ROOT, Replica
 
 CLASS_SIZES = (1, 10, 30)
 PLAY_SECONDS = 20.0
@@ -54,22 +54,26 @@ GOALS = {  # (set-up, students) -> {measure: goal}, from the issue that asked fo
 
 @dataclass(frozen=True)
 class Servers:
-    url: str
-    processes: int  # Python processes training: the cores the set-up can use
-    rss_megabytes: Callable[[], float]
+    url: str  # where students connect
+    replicas: list[Replica]  # the Python processes that train: the cores the set-up can use
+
+    def rss_megabytes(self) -> float:
+        return sum(replica.rss_megabytes() for replica in self.replicas)
+
+    def cpu_seconds(self) -> float:
+        return sum(replica.cpu_seconds() for replica in self.replicas)
 
 
 @contextmanager
 def one_server(logs: Path) -> Iterator[Servers]:
-    with running_replicas([free_port()], "127.0.0.1", new_cookie_secret(), logs) as (replica,):
-        yield Servers(replica.url, 1, replica.rss_megabytes)
+    with running_replicas([free_port()], "127.0.0.1", new_cookie_secret(), logs) as replicas:
+        yield Servers(replicas[0].url, replicas)
 
 
 @contextmanager
 def behind_balancer(logs: Path) -> Iterator[Servers]:
     with class_servers([free_port() for _ in range(cores())], free_port(), logs=logs) as servers:
-        yield Servers(servers.url, len(servers.replicas),
-                      lambda: sum(replica.rss_megabytes() for replica in servers.replicas))
+        yield Servers(servers.url, servers.replicas)
 
 
 SETUPS = {"one server": one_server, "balancer": behind_balancer}
@@ -119,26 +123,34 @@ def measure(device: torch.device) -> list[Row]:
 def measure_class(setup: str, count: int, bare: float) -> list[Row]:
     logs = Path(tempfile.mkdtemp(prefix="playground-bench-class-"))
     with SETUPS[setup](logs) as servers:
-        machine = parallel_bare(servers.processes)
+        processes = len(servers.replicas)
+        machine = parallel_bare(processes)
         load = os.getloadavg()[0]
         with classroom(servers.url, PAGE, count) as students:
             together(students[:1], Student.open)  # the first fills each cache; the others open together
             together(students[1:], Student.open)
+            used = servers.cpu_seconds()
             lesson = play_together(students, PREFIX, PLAY_SECONDS, servers.url, servers.rss_megabytes)
+            used = servers.cpu_seconds() - used
     gaps = lesson.gaps or [float("nan")]
-    usable = min(count, servers.processes)  # a student trains on one core at most
+    usable = min(count, processes)  # a student trains on one core at most
     total = sum(lesson.steps) / PLAY_SECONDS
-    name = f"classroom: {count} × GAN, {'one server' if setup == 'one server' else f'{servers.processes} replicas'}"
+    name = f"classroom: {count} × GAN, {'one server' if setup == 'one server' else f'{processes} replicas'}"
     goals = GOALS.get((setup, count), {})
     return [
         Row(f"{name}: refresh median", statistics.median(gaps), "s", goal=goals.get("refresh median"),
-            note=(f"{len(lesson.gaps)} refreshes; per student {statistics.median(lesson.steps) / PLAY_SECONDS:.0f} "
-                  f"steps/s (median, min {min(lesson.steps) / PLAY_SECONDS:.0f}); load average {load:.1f}")),
+            note=(f"{len(lesson.gaps)} refreshes; per student {statistics.median(lesson.steps) / PLAY_SECONDS:.1f} "
+                  f"steps/s (median, min {min(lesson.steps) / PLAY_SECONDS:.1f}); ⏸ answered in "
+                  f"{statistics.median(lesson.pause_seconds):.2f} s (median, max {max(lesson.pause_seconds):.2f} s) "
+                  f"after the student's last refresh; load average {load:.1f}")),
         Row(f"{name}: refresh p95", float(np.percentile(gaps, 95)), "s", goal=goals.get("refresh p95")),
         Row(f"{name}: class steps/s", total, "steps/s", bare * usable, f"bare loop × {usable}",
             goal=goals.get("class steps/s"), note=(
                 f"{usable} bare loop(s) run in parallel processes just before gave {machine:.0f} steps/s of wall "
                 f"time on this machine: ours is {total / machine:.2f}× that")),
+        Row(f"{name}: steps per server CPU·s", sum(lesson.steps) / used, "steps/CPU·s", bare, "bare loop", note=(
+            f"the servers used {used / lesson.seconds:.2f} cores while the class played (other programs had the rest): "
+            "this ratio is what the class would get of the cores it can use, were they its own")),
         Row(f"{name}: health p95", float(np.percentile(lesson.health, 95)), "s", goal=goals.get("health p95")),
         Row(f"{name}: servers' peak RSS", max(lesson.memory), "MB", goal=goals.get("servers' peak RSS")),
         Row(f"{name}: sessions lost or mixed up", lesson.lost, "sessions", goal=Goal("≤", 0, on="ours")),

@@ -216,6 +216,7 @@ class Lesson:
     health: list[float]  # seconds per health probe while they played
     memory: list[float]  # megabytes, sampled while they played
     lost: int  # students whose session was replaced, raised an exception, or never trained
+    pause_seconds: list[float]  # each student's ⏸ click, from request to the end of the page's run
 
     @property
     def gaps(self) -> list[float]:
@@ -242,7 +243,7 @@ def play_together(students: list[Student], prefix: str, seconds: float, url: str
     steps = [s.step(prefix) - b for s, b in zip(students, before)]
     lost = sum(s.session_id != session or bool(s.exceptions) or trained <= 0
                for s, session, trained in zip(students, sessions, steps))
-    return Lesson(done[0], steps, gaps, health, megabytes, lost)
+    return Lesson(done[0], steps, gaps, health, megabytes, lost, [s.run_seconds[-1] for s in students])
 
 
 def upload(url: str, session_id: str, size: int, token: str | None, cookies: dict[str, str] | None = None,

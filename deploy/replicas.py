@@ -1,6 +1,8 @@
 """One replica of the app: a `streamlit run app.py` process on a port, its log, its health and memory."""
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 90  # a replica answers within seconds; the margin is for a busy 2-core machine
 CPU_THREADS = "1"  # PLAYGROUND_THREADS: one torch thread per process, one process per core
+PR_SET_PDEATHSIG = 1  # from Linux's <sys/prctl.h>: the signal a process gets when its parent dies
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class Replica:
         Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
         return self.rss_megabytes()
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, user and system, read from /proc/<pid>/stat."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
+
     def health_seconds(self, timeout: float = 10.0) -> float:
         """Seconds until /_stcore/health answers 200 (raises if it does not within `timeout`)."""
         return health_seconds(self.url, timeout)
@@ -51,13 +59,13 @@ def health_seconds(url: str, timeout: float = 10.0) -> float:
 
 
 def start_replica(port: int, log: Path, address: str = "127.0.0.1", cookie_secret: str | None = None,
-                  script: str = "app.py") -> Replica:
+                  script: str = "app.py", env: dict[str, str] | None = None) -> Replica:
     """Launch `streamlit run <script>` as deployed (.streamlit/config.toml applies); `wait_until_healthy` waits for it.
 
     The cookie secret travels in the environment, not on the command line that `ps` shows to every user.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", CPU_THREADS)}
+    env = {**os.environ, "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", CPU_THREADS), **(env or {})}
     if cookie_secret is not None:
         env["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
@@ -96,8 +104,4 @@ def stop_with_parent() -> None:
     """In the child before it starts (Linux): the kernel sends it SIGTERM when its parent dies, however it dies,
     so no replica or balancer outlives the launcher, test or bench that started it."""
     if sys.platform == "linux":
-        import ctypes
-        import signal
-
-        PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -30,10 +30,11 @@ from playground.inference import device_of, evaluating
 from playground.models.autoencoder import Autoencoder, AutoencoderConfig
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
 LATENT_MAP_METHODS = ("PCA", "t-SNE")
-ANGLE = "principal angle (°)"  # history name of the linear AE's angle to PCA
-LOWER = "the hidden sizes, the latent size or the batch size"  # what makes a step cost more
+ANGLE = N_("principal angle (°)")  # history name of the linear AE's angle to PCA
+LOWER = N_("the hidden sizes, the latent size or the batch size")  # what makes a step cost more
 
 
 def forward_cost(config: AutoencoderConfig) -> budgets.Cost:
@@ -84,7 +85,7 @@ def make_trainer(
     pca_basis = pca_plane(x_train, config.latent_dim)[1] if config.architecture == "linear" else None
 
     def evaluate(model: Autoencoder) -> dict[str, float]:
-        scores = {"test loss": model.reconstruction_error(test).mean().item()}
+        scores = {N_("test loss"): model.reconstruction_error(test).mean().item()}
         if pca_basis is not None:
             scores[ANGLE] = principal_angle(model, pca_basis)
         return scores
@@ -217,7 +218,7 @@ class LayerPair(nn.Module):
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         h = batch[0]  # (B, width of the layer below)
         loss = F.mse_loss(self.decoder_layer(self.encoder_layer(h)), h)
-        return loss, {"layer loss": loss}
+        return loss, {N_("layer loss"): loss}
 
 
 class GreedyPretraining:

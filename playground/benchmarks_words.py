@@ -26,6 +26,7 @@ import torch
 from scipy import stats
 
 from playground.embeddings import ANALOGY_METHODS, SCORES_PER_CHUNK, WordVectors, gensim_test_file, load_glove
+from playground.wording import _
 
 ANALOGY_FILE = "questions-words.txt"
 PAIRS_FILE = "wordsim353.tsv"
@@ -90,14 +91,16 @@ class AnalogyEvaluation:
     def __init__(self, vectors: WordVectors, path: Path | None = None, restrict_vocab: int = 300_000,
                  method: str = "3CosAdd"):
         if method not in ANALOGY_METHODS:
-            raise ValueError(f"method must be one of {ANALOGY_METHODS}, not {method!r}")
+            raise ValueError(_("method must be one of {methods}, not {method}").format(methods=ANALOGY_METHODS,
+                                                                                      method=repr(method)))
         vocabulary = vocabulary_by_upper(vectors, restrict_vocab)
         self.vectors, self.restrict_vocab, self.method = vectors, restrict_vocab, method
         self.sections = read_analogies(path)
         self.asked = [(name, q) for name, questions in self.sections for q in questions
                       if all(w in vocabulary for w in q)]
         if not self.asked:
-            raise ValueError(f"no analogy question has all four words among the first {restrict_vocab:,} words")
+            raise ValueError(_("no analogy question has all four words among the first {limit} words").format(
+                limit=f"{restrict_vocab:,}"))
         self.rows = torch.tensor([[vocabulary[b], vocabulary[a], vocabulary[c]] for _, (a, b, c, _) in self.asked])
         self.chunk = max(1, SCORES_PER_CHUNK // min(restrict_vocab, len(vectors)))  # (chunk × V) scores at once
         self.best: list[torch.Tensor] = []  # top-5 candidates of each answered chunk, (chunk, 5)
@@ -178,7 +181,8 @@ def evaluate_word_pairs(vectors: WordVectors, path: Path | None = None, restrict
         cosine = float(vectors.unit[vocabulary[a]] @ vectors.unit[vocabulary[b]])
         pairs.append((a.lower(), b.lower(), float(human), cosine))
     if len(pairs) < 3:
-        raise ValueError(f"only {len(pairs)} word pairs are in the vocabulary; a correlation needs at least 3")
+        raise ValueError(_("only {count} word pairs are in the vocabulary; a correlation needs at least 3").format(
+            count=len(pairs)))
     human, model = np.array([p[2] for p in pairs]), np.array([p[3] for p in pairs])
     return PairsReport(float(stats.spearmanr(human, model)[0]), float(stats.pearsonr(human, model)[0]),
                        tuple(pairs), skipped)

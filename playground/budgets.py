@@ -29,6 +29,8 @@ box, words, pairs, points in a figure, bytes of an upload (see the constants bel
 
 from dataclasses import dataclass
 
+from playground.wording import _
+
 MEMORY_BYTES = 300 * 2**20  # peak memory one request may add
 STEP_FLOPS = 40e9  # one refresh's training, every trainer on screen together
 FLOPS_PER_SECOND = 80e9  # one core of the 2-core machine these budgets were measured on (float32 matmul)
@@ -91,17 +93,20 @@ def training_step(per_sample: Cost, batch_size: int, evaluated: int = 0) -> Cost
 
 
 def check(cost: Cost, lower: str) -> None:
-    """OverBudget, naming the settings to `lower`, when `cost` exceeds the request budget."""
+    """OverBudget, naming the settings to `lower` (N_-marked where it is written), when `cost` exceeds the budget."""
     if cost.parameters > MAX_PARAMETERS:
-        raise OverBudget(f"This model would have {cost.parameters:,} parameters; the class server's budget is "
-                         f"{MAX_PARAMETERS:,}. Lower {lower}.")
+        raise OverBudget(_("This model would have {parameters} parameters; the class server's budget is {budget}. "
+                           "Lower {lower}.").format(parameters=f"{cost.parameters:,}", budget=f"{MAX_PARAMETERS:,}",
+                                                    lower=_(lower)))
     if cost.memory_bytes > MEMORY_BYTES:
-        raise OverBudget(f"A training step would need about {cost.memory_bytes / 2**20:,.0f} MB; the class server's "
-                         f"budget is {MEMORY_BYTES // 2**20} MB per request. Lower {lower}.")
+        raise OverBudget(_("A training step would need about {megabytes} MB; the class server's budget is {budget} MB "
+                           "per request. Lower {lower}.").format(megabytes=f"{cost.memory_bytes / 2**20:,.0f}",
+                                                                 budget=MEMORY_BYTES // 2**20, lower=_(lower)))
     if cost.flops > STEP_FLOPS:
-        raise OverBudget(f"A training step would take about {cost.flops / 1e9:,.0f} GFLOP (≈ "
-                         f"{cost.flops / FLOPS_PER_SECOND:,.1f} s of CPU at every refresh); the class server's budget "
-                         f"is {STEP_FLOPS / 1e9:.0f} GFLOP. Lower {lower}.")
+        raise OverBudget(_("A training step would take about {gflop} GFLOP (≈ {seconds} s of CPU at every refresh); "
+                           "the class server's budget is {budget} GFLOP. Lower {lower}.").format(
+                               gflop=f"{cost.flops / 1e9:,.0f}", seconds=f"{cost.flops / FLOPS_PER_SECOND:,.1f}",
+                               budget=f"{STEP_FLOPS / 1e9:.0f}", lower=_(lower)))
 
 
 # ---- per-sample forward costs of the layers every family is made of ---------------------------

@@ -12,8 +12,10 @@ from typing import Protocol
 import numpy as np
 import torch
 
-IMAGE_DATASETS = ("MNIST 28×28", "Digits 8×8")
-DISTRIBUTIONS_2D = ("ring of 8", "grid 5×5", "two moons", "circles", "spiral", "swiss roll")
+from playground.wording import N_
+
+IMAGE_DATASETS = (N_("MNIST 28×28"), N_("Digits 8×8"))  # N_: pages show the names translated
+DISTRIBUTIONS_2D = (N_("ring of 8"), N_("grid 5×5"), N_("two moons"), N_("circles"), N_("spiral"), N_("swiss roll"))
 
 Batch = tuple[torch.Tensor, ...]
 

@@ -25,11 +25,12 @@ from playground.models.gan import GAN, PROBABILITY_LOSSES, AdversarialGame, GANC
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 from playground.user_data import PointBatches
+from playground.wording import N_
 
 EXTENT = 3.0  # the plotted plane is [-EXTENT, EXTENT]²
 EVALUATION_SAMPLES = 1000  # fakes drawn from a fixed noise batch to count modes
 MIN_MODE_SHARE = 0.2  # a mode is covered by ≥ 20 % of its fair share of high-quality samples
-LOWER = "the widths, the depths, k (D steps per G step) or the batch size"
+LOWER = N_("the widths, the depths, k (D steps per G step) or the batch size")
 
 
 def optimal_discriminator(p_real: np.ndarray, p_fake: np.ndarray) -> np.ndarray:
@@ -56,8 +57,8 @@ def mode_quality(points: np.ndarray, distribution: str) -> dict[str, float]:
     good = closest < 3 * MODE_STD[distribution]
     hits = np.bincount(nearest[good], minlength=len(centres))
     covered = int((hits >= MIN_MODE_SHARE * len(points) / len(centres)).sum())
-    return {"modes covered": float(covered), "mode coverage": covered / len(centres),
-            "high-quality fraction": float(good.mean())}
+    return {N_("modes covered"): float(covered), N_("mode coverage"): covered / len(centres),
+            N_("high-quality fraction"): float(good.mean())}
 
 
 def fixed_noise(model: AdversarialGame, n: int, seed: int = 0) -> torch.Tensor:
@@ -174,10 +175,10 @@ def make_trainer(model: GANConfig, train: TrainConfig, distribution: str | np.nd
                    evaluate=evaluator(distribution, seed), seed=seed, device=device, budget=budget)
 
 
-PRESETS = {
-    "it works": GANSettings(),
-    "mode collapse": GANSettings(generator_lr=2e-3, discriminator_lr=1e-4),
-    "fix: k = 5 D steps": GANSettings(generator_lr=2e-3, discriminator_lr=1e-4, disc_steps_per_gen_step=5),
+PRESETS = {  # N_: the page shows the names translated
+    N_("it works"): GANSettings(),
+    N_("mode collapse"): GANSettings(generator_lr=2e-3, discriminator_lr=1e-4),
+    N_("fix: k = 5 D steps"): GANSettings(generator_lr=2e-3, discriminator_lr=1e-4, disc_steps_per_gen_step=5),
 }
 
 
@@ -202,7 +203,7 @@ def make_image_trainer(dataset: str, conditional: bool, seed: int = 0, device: t
         raise ValueError(f"the starting model's config {start.config} is not this page's {config}")
     return Trainer(seeded(DCGAN, config), data, IMAGE_TRAINING, seed=seed, device=device,
                    initial_weights=None if start is None else start.state_dict(),
-                   start_name="random" if start is None else "pretrained")
+                   start_name="random" if start is None else N_("pretrained"))
 
 
 def draw(model: DCGAN, z: torch.Tensor, labels: torch.Tensor | None = None) -> np.ndarray:

@@ -37,12 +37,14 @@ from playground.sequences import (
     lee_corpus,
 )
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
 CHAR_EMBEDDING = 32  # width of the character embedding, the char model's input_size
 TEST_SEQUENCES = 128  # sequences in each task's fixed test batch
+TEST_METRICS = {"loss": N_("test loss"), "accuracy": N_("test accuracy"), "perplexity": N_("test perplexity")}
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}  # weight blocks per layer: the gates and the candidate
 KEPT_PER_UNIT = {"RNN": 1, "GRU": 4, "LSTM": 4}  # numbers torch's fused layers keep per unit and step (measured)
-LOWER = "the hidden units, the layers, the sequence length or the batch size, or train fewer cells side by side"
+LOWER = N_("the hidden units, the layers, the sequence length or the batch size, or train fewer cells side by side")
 
 
 def sequence_length(task: Task) -> int:
@@ -93,7 +95,7 @@ def build_trainer(task: Task, config: RNNConfig, train_config: TrainConfig, seed
 
     def evaluate(model: SequenceModel) -> dict[str, float]:
         _, metrics = model.loss((x, y))
-        return {f"test {name}": float(value) for name, value in metrics.items()}
+        return {TEST_METRICS[name]: float(value) for name, value in metrics.items()}
 
     return Trainer(seeded(SequenceModel, config), TaskBatches(task, device), train_config,
                    evaluate=evaluate, seed=seed, device=device, budget=budget)

@@ -40,7 +40,8 @@ class ShareConfig:
     draw_share: float = 0.3  # s: the most of the CPU that redrawing may take
     min_slice_seconds: float = 0.01  # a turn never trains less: each turn has its bookkeeping
     refresh_step_seconds: float = 0.1  # T is rounded up to a multiple: a browser restarts its timer on a change
-    missed_refreshes: float = 4.0  # a session silent for this many refreshes no longer counts as playing
+    missed_refreshes: float = 4.0  # a session silent for this many refreshes no longer counts as playing,
+    silent_seconds: float = 10.0  # nor for less than this: on an overloaded server refreshes come late
     first_draw_seconds: float = 0.03  # d until a session's first redraw has been measured
     draw_memory: float = 0.7  # weight of the old estimate when a redraw is measured (moving average)
     max_wall_ratio: float = 2.0  # a slice of q CPU seconds ends after at most this × q of wall time
@@ -53,7 +54,7 @@ class ShareConfig:
         if not 0 <= self.draw_memory < 1:
             raise ValueError("draw_memory must lie in [0, 1)")
         if min(self.refresh_seconds, self.min_slice_seconds, self.refresh_step_seconds, self.missed_refreshes,
-               self.first_draw_seconds) <= 0:
+               self.silent_seconds, self.first_draw_seconds) <= 0:
             raise ValueError("times and counts must be positive")
         if self.max_wall_ratio < 1:
             raise ValueError("max_wall_ratio must be at least 1: a CPU second takes at least a wall second")
@@ -158,8 +159,8 @@ class FairScheduler:
         return lambda: max(time.thread_time() - cpu, (time.perf_counter() - wall) / ratio)
 
     def _forget_silent(self, now: float) -> None:
-        silent = [player for player, entry in self._players.items()
-                  if now - entry.seen > self.config.missed_refreshes * entry.refresh_seconds]
+        silent = [player for player, entry in self._players.items() if now - entry.seen > max(
+            self.config.missed_refreshes * entry.refresh_seconds, self.config.silent_seconds)]
         for player in silent:
             del self._players[player]
 

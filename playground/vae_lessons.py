@@ -17,10 +17,11 @@ from playground.inference import device_of, evaluating
 from playground.models.vae import CONV_CHANNELS, VAE, VAEConfig, kl_divergence, reconstruction_loss
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
-INTERPOLATIONS = ("linear", "spherical")
+INTERPOLATIONS = (N_("linear"), N_("spherical"))
 TEST_IMAGES = 500  # test images scored at each evaluation: enough for a smooth curve, cheap while playing
-LOWER = "the batch size (the convolutional VAE costs most), or the latent size"
+LOWER = N_("the batch size (the convolutional VAE costs most), or the latent size")
 
 
 def forward_cost(config: VAEConfig) -> budgets.Cost:
@@ -58,9 +59,9 @@ def make_trainer(config: VAEConfig, data: Split, train: TrainConfig, seed: int, 
     def evaluate(model: VAE) -> dict[str, float]:
         mu, logvar = model.encode(test)
         reconstruction = reconstruction_loss(model.decoder(mu), test, model.config.reconstruction)  # (B,)
-        scores = {"test reconstruction": reconstruction.mean().item()}
+        scores = {N_("test reconstruction"): reconstruction.mean().item()}
         if model.config.variational:
-            scores["test kl"] = kl_divergence(mu, logvar).mean().item()
+            scores[N_("test kl")] = kl_divergence(mu, logvar).mean().item()
         return scores
 
     batches = ShuffledBatches(torch.from_numpy(data.x_train), device=device)

@@ -13,9 +13,10 @@ from playground.models.word2vec import Word2Vec, Word2VecConfig
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
 from playground.word2vec_data import Word2VecBatches, Word2VecDataConfig, lee_text, tokenize
+from playground.wording import N_
 
 
-LOWER = "the dimension or the batch size, or raise the minimum count (a smaller vocabulary)"
+LOWER = N_("the dimension or the batch size, or raise the minimum count (a smaller vocabulary)")
 
 
 def step_cost(config: Word2VecConfig, data: Word2VecDataConfig, batch_size: int) -> budgets.Cost:
@@ -50,6 +51,6 @@ def recipe(text: str, data: Word2VecDataConfig, architecture: str, embedding_dim
     return Recipe(make_trainer, (corpus, data, architecture, embedding_dim, train, seed),
                   title=f"word2vec ({architecture})")
 
-def learned_vectors(trainer: Trainer, name: str = "your word2vec") -> WordVectors:
+def learned_vectors(trainer: Trainer, name: str = N_("your word2vec")) -> WordVectors:
     """The trainer's current input vectors v, searchable like GloVe's."""
     return WordVectors(trainer.data.vocabulary.words, trainer.model.embeddings(), name=name)

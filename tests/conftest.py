@@ -15,6 +15,10 @@ torch.set_num_threads(1)  # tests run side by side (pytest -n 2) on 2 cores
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE_TIMEOUT_SECONDS = 120  # a page's first run loads data and pretrained models
+SPANISH_TEXT = "\n".join(8 * [  # pasted by students of the Spanish course: accents, ñ, ¿ and ¡ are characters too
+    "¿Dónde está el niño? ¡Aquí, junto al árbol del jardín! El señor Muñoz enseña español cada mañana.",
+    "¿Qué aprendió hoy el niño? Que la pingüina come camarones, que el año tiene doce meses y aún más.",
+])
 
 
 def open_page(name: str) -> AppTest:

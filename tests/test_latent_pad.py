@@ -5,7 +5,14 @@ import gc
 import numpy as np
 from torch import nn
 
-from ui.components.latent_pad import REFRESH_SECONDS, Plane, model_number, next_version, square_around
+from ui.components.latent_pad import (
+    REFRESH_SECONDS,
+    Plane,
+    model_number,
+    next_version,
+    released_code,
+    square_around,
+)
 
 
 def test_a_training_model_reaches_the_browser_at_most_every_refresh_while_playing():
@@ -35,3 +42,12 @@ def test_a_new_model_never_takes_an_old_ones_number_even_at_its_address():
         del model
         gc.collect()
     assert len(numbers) == 50
+
+
+def test_what_the_browser_reports_on_release_is_checked_before_use():
+    z, t = released_code({"z": [0.5, -1.25, 3.0], "t": None}, 3)
+    assert z.dtype == np.float32 and z.tolist() == [0.5, -1.25, 3.0] and t == 0.0
+    assert released_code({"z": [0.0, 1.0], "t": 0.25}, 2)[1] == 0.25
+    bad = [None, "z", {"z": [1.0, 2.0]}, {"z": [1.0] * 10**6}, {"z": ["a", 1.0, 2.0]}, {"z": [float("nan"), 0, 0]},
+           {"z": [0, 0, 0], "t": 2.0}, {"z": [0, 0, 0], "t": "soon"}, {"z": [[0], 0, 0]}]
+    assert all(released_code(value, 3) is None for value in bad)

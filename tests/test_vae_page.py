@@ -57,9 +57,12 @@ def test_the_decoder_goes_to_the_browser_once_per_model_version():
     pad = component_data(app, "vae_pad")
     assert "program" not in pad["model"] and pad["position"] == [1.0, 0.0]
     show(app, "Train").selectbox(key="vae_dataset").set_value("Digits 8×8").run()
+    app.slider(key="vae_latent_dim").set_value(4).run()
     show(app, "Explorer").selectbox(key="vae_source").set_value("Trained on this page").run()
-    first = component_data(app, "vae_pad")["model"]
-    assert first["version"] == "0" and first["program"]["image"] == [8, 8]
+    pad = component_data(app, "vae_pad")
+    first = pad["model"]
+    assert first["version"] == "0" and first["program"]["image"] == [8, 8] and first["program"]["latent_dim"] == 4
+    assert [slider["label"] for slider in pad["plane"]["sliders"]] == ["z3", "z4"]  # z₁, z₂ are the pad's plane
     show(app, "Train").button(key="vae_step").click().run()
     stepped = component_data(show(app, "Explorer"), "vae_pad")["model"]
     assert stepped["version"] == "10" and stepped["program"]["weights"] != first["program"]["weights"]

@@ -33,6 +33,7 @@ def panel_page():
     rate, size = widgets.learning_controls("test", learning_rate=0.01, batch_size=16)
     trainer.configure(learning_rate=rate, batch_size=size)
     widgets.training_panel("test", trainer, lambda: st.plotly_chart(loss_curves(trainer.history, ["loss"])))
+    st.button("Train 250 steps", key="test_lesson_run", on_click=widgets.train_steps, args=("test", 250))
 
 
 def step_count(app: AppTest) -> int:
@@ -82,3 +83,16 @@ def test_changing_the_seed_rebuilds_the_trainer_and_says_so():
     app.session_state["seed"] = 6
     app.run()
     assert not app.toast  # nothing was trained since: nothing to say
+
+
+def test_a_requested_run_plays_in_slices_to_its_step_and_stops_there():
+    app = AppTest.from_function(panel_page, default_timeout=60).run()
+    app.button(key="test_lesson_run").click().run()
+    for _ in range(100):
+        if app.metric[2].value == "paused":
+            break
+        assert app.metric[2].value == "playing" and step_count(app) < 250
+        app.run()
+    assert step_count(app) == 250 and app.session_state["test_trainer"].step_count == 250
+    app.run()
+    assert step_count(app) == 250  # stopped there

@@ -193,7 +193,7 @@ def result(lesson: Lesson, index: int, step: Step) -> None:
 
 def home_list() -> None:
     """The home page's list of guided lessons, each a link to its page with ?lesson=<id>."""
-    st.subheader(_("Guided lessons"))
+    st.header(_("Guided lessons"))
     st.caption(_("Predict, run, and see: each lesson sets the page up, asks what will happen, trains, and shows the "
                  "measurement beside your prediction."))
     columns = st.columns(2)

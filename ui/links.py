@@ -11,9 +11,9 @@ n-th section of the section picker `key`) and `lock=key3` (shown, but disabled).
 a panel that picks them with checkboxes and writes the link. A hidden control stays on the page
 under `display: none`, so its bound value keeps working.
 
-app.py calls `begin()` before anything is drawn and `finish()` after the page; in between, every
-control the page keeps is registered here, which is how the notice and the teacher panel know
-the page's controls.
+app.py calls `begin()` once st.navigation has chosen the page (so a restarted run stays on it) and
+before the page's controls are drawn, and `finish()` after the page; in between, every control the
+page keeps is registered here, which is how the notice and the teacher panel know the page's controls.
 """
 
 import io
@@ -25,13 +25,14 @@ from urllib.parse import urlencode
 import segno
 import streamlit as st
 
-from ui.i18n import _, language
+from ui.i18n import LANGUAGES, _, language
 
 RESERVED = ("lang", "hide", "lock", "teacher", "lesson", "present")  # parameters that are not a page's controls
 MAX_PARAMETER_CHARS = 200  # a longer name or value is ignored: no control of ours needs more
 MAX_PARAMETERS = 100  # parameters read from one link
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[0-9]{1,2})?")  # a control's key, or a section picker's key.n
 NOTICE_NAMES = 5  # names quoted in a notice; the rest are counted
+COLUMNS = (4, 1, 1)  # the teacher panel's rows: control, hide, lock
 QR_SCALE = 6  # pixels per module of the QR code: readable from the back of a room when projected
 
 # what this run of the script registered: sessions run side by side, each in its own thread
@@ -45,8 +46,8 @@ _given: ContextVar[dict[str, list[str]] | None] = ContextVar("link_given", defau
 def begin() -> None:
     """First call of every run: forget the last run's controls; on a session's first run, read the link.
 
-    A parameter that is too long (or past the MAX_PARAMETERS-th) is removed before any control can
-    read it, and the run starts again without it.
+    A parameter that is too long (or past the MAX_PARAMETERS-th) is removed before any page control
+    can read it, and the run starts again (on the same page: st.navigation has chosen it).
     """
     _controls.set([])
     _sections.set({})
@@ -66,10 +67,19 @@ def begin() -> None:
     st.session_state["links_hide"] = _names(st.query_params.get("hide", ""))
     st.session_state["links_lock"] = _names(st.query_params.get("lock", ""))
     _given.set({name: st.query_params.get_all(name) for name in st.query_params})
-    if "links_overlong" in st.session_state:
+    overlong = st.session_state.pop("links_overlong", [])
+    if overlong:
         notice(_("The link's {names} is longer than {limit} characters: ignored.").format(
-            names=_quoted(st.session_state.pop("links_overlong")), limit=MAX_PARAMETER_CHARS))
+            names=_quoted(overlong), limit=MAX_PARAMETER_CHARS))
     _keep_in_address()
+
+
+def language_code() -> None:
+    """A link's `?lang=es`: the language picker reads its options' names (`?lang=Español`), so a session's
+    first run takes a language code here, before the picker is drawn."""
+    code = st.query_params.get("lang")
+    if "lang" not in st.session_state and code in LANGUAGES:
+        st.session_state["lang"] = code
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -106,12 +116,21 @@ def teaching() -> bool:
     return bool(st.session_state.get("links_teacher"))
 
 
+def _hides() -> tuple[str, ...]:
+    """What the session's link hides (`?hide=`), in force unless the session is a teacher's."""
+    return st.session_state.get("links_hide", ())
+
+
+def _locks() -> tuple[str, ...]:
+    return st.session_state.get("links_lock", ())
+
+
 def hidden() -> tuple[str, ...]:
-    return () if teaching() else st.session_state.get("links_hide", ())
+    return () if teaching() else _hides()
 
 
 def locked(key: str) -> bool:
-    return not teaching() and key in st.session_state.get("links_lock", ())
+    return not teaching() and key in _locks()
 
 
 def visible_sections(key: str, sections: Sequence[str]) -> tuple[str, ...]:
@@ -146,7 +165,7 @@ def finish() -> None:
                and not _means(given[name][-1], st.session_state.get(name))]
     if refused:
         notice(_("The link's value for {names} is not one this page offers (an unknown option or a number out of "
-                  "range): the control keeps its default.").format(names=_quoted(refused)))
+                 "range): ignored.").format(names=_quoted(refused)))
     bad_lists = [name for name in ("hide", "lock") if name in given
                  and len(_names(given[name][-1])) != len([p for p in given[name][-1].split(",") if p.strip()])]
     if bad_lists:
@@ -170,8 +189,8 @@ def _quoted(names: Iterable[str]) -> str:
 
 
 def notice(message: str) -> None:
-    """A short notice about the link, in a toast that stays ten seconds."""
-    st.toast(message, icon="🔗", duration="long")
+    """A short notice about the link, in a toast that stays until the student closes it."""
+    st.toast(message, icon="🔗", duration="infinite")
 
 
 # ---- sharing -------------------------------------------------------------------------------------
@@ -180,7 +199,7 @@ def link(hide: Iterable[str] = (), lock: Iterable[str] = ()) -> str:
     """The address of this page with every control's value, the language, and what it hides and locks."""
     params = {name: st.query_params.get_all(name) for name in st.query_params
               if name not in ("teacher", "hide", "lock")}
-    params["lang"] = [language()]  # option labels in the address are in the page's language
+    params["lang"] = [LANGUAGES[language()]]  # the picker's value, as it reads it; option labels follow it
     for name, names in (("hide", hide), ("lock", lock)):
         if names:
             params[name] = [",".join(names)]
@@ -197,20 +216,12 @@ def qr_png(text: str) -> bytes:
 
 def share(where) -> None:
     """A popover with the link to this exact setup and its QR code for the projector."""
-    address = link(hide(), lock()) if not teaching() else link()
-    with where.popover(_("🔗 Share this setup"), use_container_width=True):
+    address = link() if teaching() else link(_hides(), _locks())
+    with where.popover(_("🔗 Share this setup"), width="stretch", key="links_share"):
         st.caption(_("This link opens this page with every control as it is now. Copy it, or let the class scan "
                      "the code."))
         st.code(address, language=None, wrap_lines=True)
         st.image(qr_png(address), caption=_("Scan to open this setup"))
-
-
-def hide() -> tuple[str, ...]:
-    return st.session_state.get("links_hide", ())
-
-
-def lock() -> tuple[str, ...]:
-    return st.session_state.get("links_lock", ())
 
 
 def teacher_panel(where) -> None:
@@ -224,12 +235,19 @@ def teacher_panel(where) -> None:
         st.caption(_("Tick what students should not see or not change, then hand them the link below. "
                      "Their values stay as they are now."))
         chosen_hide, chosen_lock = [], []
-        for name, label in [(key, key) for key in controls] + [(name, _("Section “{section}”").format(
-                section=section)) for name, section in sections]:
-            label_column, hide_column, lock_column = st.columns([3, 2, 2])
+        rows = [(key, key) for key in controls] + [(name, _("section “{section}”").format(section=section))
+                                                   for name, section in sections]
+        header = st.columns(COLUMNS)
+        for column, title in zip(header, (_("control"), _("hide"), _("lock"))):
+            column.caption(f"**{title}**")
+        for name, label in rows:
+            label_column, hide_column, lock_column = st.columns(COLUMNS, vertical_alignment="center")
             label_column.caption(label)
-            if hide_column.checkbox(_("hide"), value=name in hide(), key=f"teacher_hide_{name}"):
+            widget = name.replace(".", "_")  # a key becomes a CSS class, where a dot would not do
+            if hide_column.checkbox(_("Hide {name}").format(name=name), value=name in _hides(),
+                                    key=f"teacher_hide_{widget}", label_visibility="collapsed"):
                 chosen_hide.append(name)
-            if "." not in name and lock_column.checkbox(_("lock"), value=name in lock(), key=f"teacher_lock_{name}"):
+            if "." not in name and lock_column.checkbox(_("Lock {name}").format(name=name), value=name in _locks(),
+                                                        key=f"teacher_lock_{widget}", label_visibility="collapsed"):
                 chosen_lock.append(name)
         st.code(link(chosen_hide, chosen_lock), language=None, wrap_lines=True)

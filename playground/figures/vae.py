@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import grey_levels, layout, scatter_traces, tile
+from playground.wording import _
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
@@ -36,7 +37,7 @@ def latent_map(mu: np.ndarray, labels: np.ndarray, sigma: np.ndarray | None = No
     the space between codes decodes to something sensible.
     """
     codes = [trace | {"legendgroup": trace["name"], "unselected": {"marker": {"opacity": 0.75}}}  # a click elsewhere
-             for trace in scatter_traces(mu, labels, label_name="digit")]  # does not fade the codes
+             for trace in scatter_traces(mu, labels, label_name=_("digit"))]  # does not fade the codes
     shown = np.arange(min(len(mu), MAX_ELLIPSES))  # the test set is shuffled, so the first ones are a fair sample
     ellipses = [] if sigma is None else [_ellipse_trace(trace, mu, sigma, shown) for trace in codes]
     # one unit is one unit both ways: circles stay round

@@ -27,8 +27,9 @@ from torch import nn
 from playground.budgets import MAX_HIDDEN_LAYERS
 from playground.data import Batch
 from playground.trainer import Player
+from playground.wording import N_
 
-LOSSES = ("saturating", "non-saturating", "hinge")
+LOSSES = (N_("saturating"), N_("non-saturating"), N_("hinge"))
 PROBABILITY_LOSSES = ("saturating", "non-saturating")  # D(x) is a probability only for these
 
 
@@ -115,7 +116,8 @@ class AdversarialGame(nn.Module):
         fake = self.generate(self.noise(len(real), generator), labels).detach()  # (B, ...)
         real_score, fake_score = self.score(real, labels), self.score(fake, labels)  # (B,) each
         loss = discriminator_loss(self.config.loss, real_score, fake_score)
-        metrics = {"D loss": loss, "D(x)": self._shown(real_score).mean(), "D(G(z))": self._shown(fake_score).mean()}
+        metrics = {N_("D loss"): loss, N_("D(x)"): self._shown(real_score).mean(),
+                   N_("D(G(z))"): self._shown(fake_score).mean()}
         return loss, metrics
 
     def generator_step(self, batch: Batch, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
@@ -123,7 +125,7 @@ class AdversarialGame(nn.Module):
         labels = self.condition(batch)
         fake = self.generate(self.noise(len(batch[0]), generator), labels)
         loss = generator_loss(self.config.loss, self.score(fake, labels))
-        return loss, {"G loss": loss}
+        return loss, {N_("G loss"): loss}
 
     def _shown(self, score: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(score) if self.config.loss in PROBABILITY_LOSSES else score

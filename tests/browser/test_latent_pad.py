@@ -78,6 +78,22 @@ def test_the_pointer_decodes_the_point_under_it(pads_server, page):
     assert np.abs(shown - torch_images(model, z[None])[0].ravel()).max() < TOLERANCE
 
 
+def test_the_pads_sliders_decode_the_dimensions_beyond_the_plane(pads_server, page):
+    page.goto(pads_server.url)
+    wait_for_app(page)
+    element = latent_pad(page, "vae-conv-28-k-5")  # a convolutional decoder of a 5-D code: z3, z4, z5 on sliders
+    sliders = element.locator("input[type=range]")
+    assert sliders.count() == 3
+    sliders.nth(0).focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    wait_until(page, lambda: element.evaluate("el => el.pad.z()[2]") > 0.4, "the z3 slider did not move z3")
+    z = np.array(element.evaluate("el => el.pad.z()"), np.float32)
+    model, _label = built("vae-conv-28-k-5")
+    shown = np.array(element.evaluate("el => el.pad.image()"))
+    assert np.abs(shown - torch_images(model, z[None])[0].ravel()).max() < TOLERANCE
+
+
 def test_a_drag_on_the_vae_pad_decodes_without_the_server_and_its_release_moves_the_sliders(server, page):
     frames: list[str] = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda payload: frames.append("sent")))

@@ -96,7 +96,7 @@ def plane(key: str, model: nn.Module, where: Plane, points: Points, *, position:
                      "sigma": None if marker.get("sigma") is None else [float(v) for v in marker["sigma"]]}
                     for marker in points.markers],
     }
-    return _mount(key, model, None, trainer, payload, on_release and (lambda value: on_release(np.array(value["z"]))))
+    return _mount(key, model, None, trainer, payload, len(where.origin), on_release and (lambda z, t: on_release(z)))
 
 
 def path(key: str, model: nn.Module, start: np.ndarray, end: np.ndarray, method: str, t: float = 0.0, *,
@@ -106,11 +106,11 @@ def path(key: str, model: nn.Module, start: np.ndarray, end: np.ndarray, method:
     playground.interpolation), decoded live; `label` picks the digit of a conditional generator."""
     payload = {"mode": "path", "path": {"a": np.asarray(start, float).tolist(), "b": np.asarray(end, float).tolist(),
                                         "method": method, "t": float(t)}}
-    return _mount(key, model, label, trainer, payload, on_release and (lambda value: on_release(float(value["t"]))))
+    return _mount(key, model, label, trainer, payload, len(start), on_release and (lambda z, t: on_release(t)))
 
 
-def _mount(key: str, model: nn.Module, label: int | None, trainer: Trainer | None, payload: dict,
-           on_release: Callable[[dict], None] | None) -> bool:
+def _mount(key: str, model: nn.Module, label: int | None, trainer: Trainer | None, payload: dict, size: int,
+           on_release: Callable[[np.ndarray, float], None] | None) -> bool:
     model_id = f"{model_number(model)}" + ("" if label is None else f"-digit{label}")
     version = "fixed" if trainer is None else _training_version(key, trainer)
     entry = {"id": model_id, "version": version}
@@ -125,13 +125,27 @@ def _mount(key: str, model: nn.Module, label: int | None, trainer: Trainer | Non
             "colours": list(COLOURS), "text": {"loading": _("Loading the decoder…"), "label": _("digit")}}
 
     def released() -> None:
-        on_release(st.session_state[key]["release"])
+        reported = released_code(st.session_state[key]["release"], size)
+        if reported is not None:  # anything else is not what latent_pad.js sends: ignored
+            on_release(*reported)
 
     def missing() -> None:
         st.session_state.pop(f"{key}_delivered", None)
 
     _pad(key=key, data=data, on_release_change=released if on_release else None, on_missing_change=missing)
     return True
+
+
+def released_code(value: object, size: int) -> tuple[np.ndarray, float] | None:
+    """What the browser reports on release, {"z": [size numbers], "t": a number in [0, 1] or null}, as z (size,)
+    float32 and t (0 for a plane); None for anything else, checked before anything is built from it."""
+    if not isinstance(value, dict) or not isinstance(value.get("z"), list) or len(value["z"]) != size:
+        return None
+    try:
+        z, t = np.array(value["z"], dtype=np.float32), float(value.get("t") or 0.0)
+    except (TypeError, ValueError):
+        return None
+    return (z, t) if np.isfinite(z).all() and 0 <= t <= 1 else None
 
 
 def _training_version(key: str, trainer: Trainer) -> str:
