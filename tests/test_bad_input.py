@@ -163,11 +163,11 @@ def answers_king_man_woman(probe: Probe) -> None:
 
 PREFIXES = {"autoencoder": "ae", "vae": "vae", "gan": "gan", "rnn": "rnn", "seq2seq": "s2s",  # training panels
             "diffusion": "diffusion"}
-TRAIN_SECTIONS = {"autoencoder": "Train", "vae": "Train", "gan": "2-D game", "rnn": "Train"}  # where the panel is
+TRAIN_SECTIONS = {"autoencoder": "Train", "vae": "Train", "gan": "2-D game", "rnn": "Train",  # where the panel is
+                  "diffusion": "Learn to denoise", "seq2seq": "Train"}
 WORKS: dict[str, Action] = {  # each page's main interaction, after the bad input
     "embeddings": answers_king_man_woman,
-    **{page: each(show(prefix, TRAIN_SECTIONS[page]) if page in TRAIN_SECTIONS else refresh(0), trains(prefix))
-       for page, prefix in PREFIXES.items()}}
+    **{page: each(show(prefix, TRAIN_SECTIONS[page]), trains(prefix)) for page, prefix in PREFIXES.items()}}
 
 
 # ---- uploads that are not what they claim ------------------------------------------------------------
@@ -360,13 +360,16 @@ CASES = [
         choose("select_slider", "s2s_batch_size", 128), click("s2s_step")), None),
     case("s2s-typed-markdown-and-latex", "seq2seq", type_in("s2s_source_dates", "[x](http://a.b) $\\rule{9in}{9in}$"),
          "warning", re.escape("never saw are left out:")),
-    pytest.param(Case("diffusion", each(
+    case("diffusion-every-maximum", "diffusion", each(
         choose("selectbox", "diffusion_dataset", "Digits 8×8"), choose("select_slider", "diffusion_hidden_digits", 256),
         choose("slider", "diffusion_depth_digits", 4), choose("select_slider", "diffusion_steps_digits", 200),
         choose("select_slider", "diffusion_batch_size", 1024), click("diffusion_step")), None),
-        id="diffusion-every-maximum", marks=pytest.mark.xfail(reason=(
-            "the Diffusion lab runs all six tabs at every rerun; at its maxima the samplers of every tab together "
-            "take ~2.2 s of CPU (each is sized to about a second alone): over the 2 s budget"), strict=False)),
+    case("diffusion-every-section-of-the-largest-network", "diffusion", each(*[
+        show("diffusion", section) for section in ("What it learned", "Samplers", "Guidance", "Three families")]),
+         None, setup=each(choose("selectbox", "diffusion_dataset", "Digits 8×8"),
+                          choose("select_slider", "diffusion_hidden_digits", 256),
+                          choose("slider", "diffusion_depth_digits", 4),
+                          choose("select_slider", "diffusion_steps_digits", 200))),
     # long work: in slices with progress and a pause, never in one callback
     case("ae-greedy-beside-the-widest-model", "autoencoder", each(
         type_in("ae_hidden_sizes", "2048, 256"), choose("select_slider", "ae_batch_size", 1024)), "caption",
