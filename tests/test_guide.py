@@ -15,9 +15,9 @@ def few_steps(monkeypatch):
 
 def train_until_done(app: AppTest, panel: str) -> None:
     for _ in range(RUN_LIMIT):
-        if f"{panel}_train_until" not in app.session_state and f"{panel}_steps_requested" not in app.session_state:
+        app.run()  # as the browser's refresh timer: the panel trains a slice, the guide reads what happened
+        if not app.session_state[f"{panel}_steps_to_play"] and f"{panel}_steps_requested" not in app.session_state:
             return
-        app.run()
     raise AssertionError(f"the {panel} panel did not stop within {RUN_LIMIT} runs")
 
 

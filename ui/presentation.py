@@ -19,7 +19,7 @@ ALWAYS = """
 [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
 /* A formula wider than its column scrolls inside it instead of being cut off; beside the controls, a size smaller. */
 .katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }
-[class*="st-key-section_controls"] .katex-display { font-size: 0.9em; }
+[class*="-section_controls"] .katex-display { font-size: 0.9em; }
 /* The toolbar's Running… / Stop flickers at every live refresh, and Stop cannot pause a trainer (⏸ Pause does):
    hidden while a script runs. The same corner still shows when the connection is lost. */
 [data-testid="stStatusWidget"]:has([data-testid="stStatusWidgetRunningIcon"]) { visibility: hidden; }

@@ -131,7 +131,7 @@ def controls_and_result(ratio: Sequence[float] = (1, 2), part: str = "") -> tupl
 
     The result column starts at the top of the section, so at 1280×720 it is in view beside the controls.
     A page shows one section at a time; a section in several parts names each `part`, so that every box's key
-    (a CSS class beginning `st-key-section_controls`, see ui/presentation.py) stays unique.
+    (a CSS class containing `section_controls`, see ui/presentation.py) stays unique.
     """
     controls, result = st.columns(ratio, gap="medium")
     key = f"section_controls_{part}" if part else "section_controls"
