@@ -10,14 +10,17 @@ message naming the setting to lower. The budget of one request on a 2-core class
 Training is estimated from three numbers each model family states (`Cost`, in the lesson
 modules' `step_cost`), from formulas, never by building the model:
 
-    P  parameters: each float32 weight also has a gradient, two Adam moments, a start copy
-       and optimiser temporaries                                    →  memory 4 bytes × 6 P
+    P  parameters: each float32 weight also has a gradient, two Adam moments, optimiser
+       temporaries, a start copy, snapshots and the copy a latent pad sends  →  memory 4 bytes × 10 P
     A  activations: numbers one training step keeps for its backward pass, with their
        gradients and temporaries                                    →  memory 4 bytes × 3 A
     F  FLOPs of one training step: backward ≈ 2 × forward, so 3 × forward, plus the
        forward passes of the evaluation that may follow it
 
-    4 bytes × (6 P + 3 A) ≤ 300 MB,    P ≤ 8 M,    F ≤ 40 GFLOP (≈ 0.5 s on one core at ~80 GFLOP/s)
+    4 bytes × (10 P + 3 A) ≤ 300 MB,    P ≤ 5 M,    F ≤ 40 GFLOP (≈ 0.5 s on one core at ~80 GFLOP/s)
+
+The factors are measured (tests/test_bad_input.py): the formula stays above what a whole request
+takes, page and figures included, for every family.
 
 Every trainer on screen takes at least one step per refresh, so a page that trains models
 side by side checks the sum of their costs. The other families are counts: characters in a
@@ -31,7 +34,7 @@ from playground.wording import _
 MEMORY_BYTES = 300 * 2**20  # peak memory one request may add
 STEP_FLOPS = 40e9  # one refresh's training, every trainer on screen together
 FLOPS_PER_SECOND = 80e9  # one core of the 2-core machine these budgets were measured on (float32 matmul)
-MAX_PARAMETERS = 8_000_000  # weights of any model built or uploaded (32 MB of float32)
+MAX_PARAMETERS = 5_000_000  # weights of any model built or uploaded (20 MB of float32, 200 MB with its copies)
 
 # ---- uploads ----------------------------------------------------------------------------------
 UPLOAD_MEGABYTES = 20  # = server.maxUploadSize in .streamlit/config.toml; our checkpoints are < 5 MB
@@ -74,7 +77,7 @@ class Cost:
 
     @property
     def memory_bytes(self) -> int:
-        return 4 * (6 * self.parameters + 3 * self.activations)
+        return 4 * (10 * self.parameters + 3 * self.activations)
 
 
 def repeated(cost: Cost, times: int) -> Cost:

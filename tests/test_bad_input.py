@@ -67,6 +67,7 @@ class Probe:
         start = time.process_time()
         self.app.run()
         self.cpu.append(time.process_time() - start)
+        gc.collect(2)  # what the server does after every run (runner.postScriptGC); AppTest's runner does not
 
     @property
     def peak_megabytes(self) -> float:
@@ -160,12 +161,13 @@ def answers_king_man_woman(probe: Probe) -> None:
     assert any("≈ **queen**" in text for text in messages(probe.app, "success"))
 
 
-PREFIXES = {"autoencoder": "ae", "vae": "vae", "gan": "gan", "rnn": "rnn", "seq2seq": "s2s"}  # training panels
-TRAIN_SECTIONS = {"autoencoder": "Train", "vae": "Train", "gan": "2-D game", "rnn": "Train"}  # where the panel is
+PREFIXES = {"autoencoder": "ae", "vae": "vae", "gan": "gan", "rnn": "rnn", "seq2seq": "s2s",  # training panels
+            "diffusion": "diffusion"}
+TRAIN_SECTIONS = {"autoencoder": "Train", "vae": "Train", "gan": "2-D game", "rnn": "Train",  # where the panel is
+                  "diffusion": "Learn to denoise", "seq2seq": "Train"}
 WORKS: dict[str, Action] = {  # each page's main interaction, after the bad input
     "embeddings": answers_king_man_woman,
-    **{page: each(show(prefix, TRAIN_SECTIONS[page]) if page in TRAIN_SECTIONS else refresh(0), trains(prefix))
-       for page, prefix in PREFIXES.items()}}
+    **{page: each(show(prefix, TRAIN_SECTIONS[page]), trains(prefix)) for page, prefix in PREFIXES.items()}}
 
 
 # ---- uploads that are not what they claim ------------------------------------------------------------
@@ -230,7 +232,6 @@ WORDS_OF_500K = " ".join(spelled(index % 23_000) for index in range(90_000))[:50
 
 def many_distinct_characters(count: int) -> str:
     return " ".join(chr(0x4E00 + index) for index in range(count))  # CJK ideographs, one of each
-
 
 
 DRAWN, RING = (choose("selectbox", "gan_distribution", name) for name in ("drawn by you", "ring of 8"))
@@ -302,6 +303,9 @@ CASES = [
         choose("select_slider", "ae_batch_size", 1024), click("ae_step")), None),
     case("ae-widest-layer-at-batch-1024", "autoencoder", each(
         type_in("ae_hidden_sizes", "2048"), choose("select_slider", "ae_batch_size", 1024), click("ae_step")), None),
+    case("ae-most-parameters-the-budget-accepts", "autoencoder", each(
+        choose("select_slider", "ae_batch_size", 256), type_in("ae_hidden_sizes", "2048, 256"), click("ae_step"),
+        refresh(2)), None),
     case("ae-two-widest-layers", "autoencoder", type_in("ae_hidden_sizes", "2048, 2048"), "error",
          "11,617,042 parameters", recover=type_in("ae_hidden_sizes", "128, 32"), refused=True),
     case("ae-contractive-widest-layer-at-batch-1024", "autoencoder", each(
@@ -356,6 +360,16 @@ CASES = [
         choose("select_slider", "s2s_batch_size", 128), click("s2s_step")), None),
     case("s2s-typed-markdown-and-latex", "seq2seq", type_in("s2s_source_dates", "[x](http://a.b) $\\rule{9in}{9in}$"),
          "warning", re.escape("never saw are left out:")),
+    case("diffusion-every-maximum", "diffusion", each(
+        choose("selectbox", "diffusion_dataset", "Digits 8×8"), choose("select_slider", "diffusion_hidden_digits", 256),
+        choose("slider", "diffusion_depth_digits", 4), choose("select_slider", "diffusion_steps_digits", 200),
+        choose("select_slider", "diffusion_batch_size", 1024), click("diffusion_step")), None),
+    case("diffusion-every-section-of-the-largest-network", "diffusion", each(*[
+        show("diffusion", section) for section in ("What it learned", "Samplers", "Guidance", "Three families")]),
+         None, setup=each(choose("selectbox", "diffusion_dataset", "Digits 8×8"),
+                          choose("select_slider", "diffusion_hidden_digits", 256),
+                          choose("slider", "diffusion_depth_digits", 4),
+                          choose("select_slider", "diffusion_steps_digits", 200))),
     # long work: in slices with progress and a pause, never in one callback
     case("ae-greedy-beside-the-widest-model", "autoencoder", each(
         type_in("ae_hidden_sizes", "2048, 256"), choose("select_slider", "ae_batch_size", 1024)), "caption",
