@@ -155,6 +155,8 @@ CONTROLS = (
              Move("select", "emb_projection_preset", "male – female")),
             keyed("emb_projection_chart")),
     Control("embeddings", "Train your own", "⏭ Step → counters and chart", (Move("click", "emb_w2v_step"),), STEP),
+    Control("seq2seq", "Train", "⏭ Step → counters and race", (Move("click", "s2s_step"),), STEP),
+    Control("diffusion", "Learn to denoise", "⏭ Step → counters and charts", (Move("click", "diffusion_step"),), STEP),
 )
 LIVE = (  # page, section, key prefix of its panel, what to switch on first
     ("autoencoder", "Train", "ae", ()),
@@ -166,6 +168,8 @@ LIVE = (  # page, section, key prefix of its panel, what to switch on first
     ("rnn", "Train", "rnn", ()),
     ("rnn", "Train", "rnn", (Move("task", "rnn_task", "Long memory"),)),
     ("embeddings", "Train your own", "emb_w2v", ()),
+    ("seq2seq", "Train", "s2s", ()),
+    ("diffusion", "Learn to denoise", "diffusion", ()),
 )
 
 
@@ -235,7 +239,7 @@ def show(page, prefix: str, section: str) -> None:
 
 
 def prefix_of(page_name: str) -> str:
-    return {"autoencoder": "ae", "embeddings": "emb"}.get(page_name, page_name)
+    return {"autoencoder": "ae", "embeddings": "emb", "seq2seq": "s2s"}.get(page_name, page_name)
 
 
 def do(page, move: Move) -> str:

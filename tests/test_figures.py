@@ -1,6 +1,5 @@
 """Shared figure builders, tested without Streamlit."""
 
-import base64
 import io
 import itertools
 
@@ -29,11 +28,6 @@ def test_tile_places_images_row_major_with_gaps():
     assert canvas.shape == (5, 5)
     assert canvas[0, 0] == np.float32(0.1) and canvas[0, 3] == np.float32(0.2) and canvas[3, 0] == np.float32(0.3)
     assert np.isnan(canvas[2, 2]) and np.isnan(canvas[4, 4])
-
-
-def shown_pixels(source: str) -> np.ndarray:
-    """The grey levels of an image trace's data: URI, as a (H, W) uint8 array."""
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("L"))
 
 
 def test_image_grid_and_png_show_the_same_pixels():
@@ -161,7 +155,6 @@ def test_the_manifold_runs_upwards_like_the_latent_map():
 
     top_left, rest = np.ones((1, 4, 4)), np.zeros((3, 4, 4))  # decoded grids come top row first
     figure = manifold_grid(np.concatenate([top_left, rest]), n=2, extent=1.0)
-    image = figure.data[0]
-    assert image.dy > 0  # heat-map rows go up from y0
-    levels = np.asarray(image.z)
-    assert levels[-1, 0] > 0 and levels[0, 0] == 0  # the top-left code's ink is in the last (highest) rows
+    levels, rows = np.asarray(figure.data[0].z, dtype=float), figure.data[0].dy
+    assert rows > 0 and figure.layout.yaxis.autorange in (None, True)  # rows go up from y0, as z₂ does
+    assert levels[-1, 0] > levels[0, 0]  # the top-left code's ink is in the last (highest) rows

@@ -4,7 +4,6 @@ One palette and one layout everywhere, so a loss curve or a digit colour means t
 thing on each page. Topic-specific builders live beside this file (figures/gan.py, ...).
 """
 
-import base64
 import io
 from collections.abc import Sequence
 
@@ -136,11 +135,6 @@ def png_bytes(canvas: np.ndarray, scale: int = 1) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def png_uri(canvas: np.ndarray) -> str:
-    """The canvas as a data: URI, what go.Image and layout images take as their source."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(canvas)).decode("ascii")
 
 
 def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
