@@ -39,7 +39,7 @@ pretrained: $(STAMP)
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F ui/locale/babel.cfg -k N_ -k ngettext:1,2 --add-location=file --sort-by-file \
 		--omit-header -o ui/locale/messages.pot .
-	$(VENV)/bin/pybabel update -i ui/locale/messages.pot -d ui/locale -D messages --no-wrap --ignore-obsolete
+	$(VENV)/bin/pybabel update -i ui/locale/messages.pot -d ui/locale -D messages --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from playground.thumbnails import THUMBNAILS
-from ui import presentation, routing, widgets
+from playground.thumbnails import thumbnail
+from ui import guide, heap, links, presentation, routing, widgets
 from ui.i18n import LANGUAGES, N_, _, browser_language
 
 LESSONS = (  # file, title, icon, what it teaches
@@ -47,18 +48,15 @@ def home() -> None:
         with columns[index % 2].container(border=True):
             st.subheader(f"{icon} {_(title)}")
             try:
-                st.plotly_chart(thumbnail(Path(path).stem), key=f"home_{Path(path).stem}",
+                with st.spinner(_("Drawing the lessons' thumbnails with their pretrained models…")):
+                    figure = thumbnail(Path(path).stem)  # once per server process, shared by every session
+                st.plotly_chart(figure, key=f"home_{Path(path).stem}",
                                 config={"staticPlot": True, "displayModeBar": False})
             except FileNotFoundError:
                 st.caption(_("Its pretrained model is missing: `make pretrained` draws this thumbnail."))
             st.write(_(blurb))
             st.page_link(page, label=_("Open {lesson}").format(lesson=_(title)), icon="➡️")
-
-
-@st.cache_resource(show_spinner="Drawing the lessons' thumbnails with their pretrained models…")
-def thumbnail(lesson: str):
-    """Shared by every session: drawn once per server process."""
-    return THUMBNAILS[lesson]()
+    guide.home_list()
 
 
 def lesson_pages() -> list[st.Page]:
@@ -67,15 +65,19 @@ def lesson_pages() -> list[st.Page]:
 
 def language_picker() -> None:
     """First in the sidebar, so that every title below is drawn in the chosen language; kept in ?lang=."""
+    links.language_code()
     st.sidebar.selectbox("🌐 Idioma · Language", tuple(LANGUAGES), format_func=LANGUAGES.get, key="lang",
                          index=tuple(LANGUAGES).index(browser_language()), bind="query-params")
 
 
-def sidebar() -> None:
-    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
-                            help=_("Every page seeds its data split, initial weights and sampling with this number."))
+def sidebar() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """The seed and the device; returns the places of the share button and the teacher panel, drawn last."""
+    st.sidebar.number_input(_("Random seed"), min_value=0, max_value=2**31 - 1, step=1,
+                            help=_("Every page seeds its data split, initial weights and sampling with this number."),
+                            **widgets.kept("seed"))
     presentation.toggle()
     st.sidebar.caption(_("Device: {device}").format(device=widgets.device_label()))
+    return st.sidebar.container(), st.sidebar.container()
 
 
 present = presentation.requested()
@@ -84,5 +86,13 @@ st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layo
 presentation.style(present)
 language_picker()
 navigation = st.navigation([st.Page(home, title=_("Home"), icon="🏠", default=True), *lesson_pages()])
-sidebar()
+links.begin()
+guide.follow_link(navigation.url_path)
+share_place, teacher_place = sidebar()
+guide.panel(navigation.url_path)
+links.style()
 routing.run(navigation)
+links.finish()
+links.share(share_place)
+links.teacher_panel(teacher_place)
+heap.settle_after_first_run(navigation.url_path)

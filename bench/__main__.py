@@ -20,8 +20,8 @@ from bench.table import Row, text_table, write_json, write_markdown
 from bench.timing import on_cpu_clock
 from playground.device import cap_cpu_threads, describe, pick_device
 
-FAMILIES = ("device", "engine", "live", "latent", "analogy", "word2vec", "seq2seq", "app_start",  # bench/ modules,
-            "classroom")  # in run order
+FAMILIES = ("device", "engine", "live", "latent", "latent_pad", "analogy", "word2vec", "seq2seq", "app_start",
+            "classroom", "controls")  # modules of bench/, in run order
 HERE = Path(__file__).resolve().parent
 ENVIRONMENT = ("PLAYGROUND_THREADS", "PLAYGROUND_DEVICE")  # the variables that change what is measured
 

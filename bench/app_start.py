@@ -35,30 +35,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def seconds_to_health() -> float:
-    """Launch the server and wait for its health endpoint; the server is stopped afterwards."""
+def launch() -> tuple[subprocess.Popen, str, float]:
+    """`streamlit run app.py` on a free loopback port: the process, its address, and the seconds until
+    `/_stcore/health` answered. Stop it with `stop`."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     start = time.perf_counter()
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while time.perf_counter() - start < TIMEOUT_SECONDS:
-            if server.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {server.returncode} before answering")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        return time.perf_counter() - start
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.02)
-        raise TimeoutError(f"no health answer within {TIMEOUT_SECONDS} s")
-    finally:
-        server.terminate()
+    while time.perf_counter() - start < TIMEOUT_SECONDS:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.returncode} before answering")
         try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as answer:
+                if answer.status == 200:
+                    return server, f"http://127.0.0.1:{port}", time.perf_counter() - start
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.02)
+    stop(server)
+    raise TimeoutError(f"no health answer within {TIMEOUT_SECONDS} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def seconds_to_health() -> float:
+    """Launch the server and wait for its health endpoint; the server is stopped afterwards."""
+    server, _address, seconds = launch()
+    stop(server)
+    return seconds
 
 
 def render_times(page: str | None) -> dict[str, dict]:

@@ -20,7 +20,7 @@ from playground.figures.vae import ink
 from playground.pretrain import load_pretrained
 
 MODEL = "vae_mnist_2d"  # the page's default model
-IMAGE_PIXELS = 224  # pages/vae.py shows the decoded digit this wide
+IMAGE_PIXELS = 196  # pages/vae.py shows the decoded digit this wide
 REPEATS = 300
 Z_RANGE = 4.0
 
@@ -28,7 +28,7 @@ Z_RANGE = 4.0
 def slider_move(model: torch.nn.Module, z: np.ndarray) -> bytes:
     """What one move of a slider costs the server: decode, enlarge, encode as PNG."""
     image = vae_lessons.decode(model, z)  # (1, 28, 28)
-    pixels = ink(image, IMAGE_PIXELS // image.shape[-1])[0]  # (224, 224) uint8
+    pixels = ink(image, IMAGE_PIXELS // image.shape[-1])[0]  # (196, 196) uint8
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()

@@ -24,12 +24,17 @@ class Replica:
     process: subprocess.Popen
     log: Path
 
-    def rss_megabytes(self) -> float:
-        """Resident memory of the server process, read from /proc (psutil is not a dependency)."""
+    def rss_megabytes(self, field: str = "VmRSS") -> float:
+        """Resident memory of the server process (VmHWM: its peak), read from /proc (psutil is not a dependency)."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024  # the line reads "VmRSS:   123456 kB"
-        raise RuntimeError("no VmRSS line in /proc/<pid>/status")
+        raise RuntimeError(f"no {field} line in /proc/<pid>/status")
+
+    def reset_peak(self) -> float:
+        """Restart the server's peak memory (VmHWM) from its current RSS, which it returns."""
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        return self.rss_megabytes()
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far, user and system, read from /proc/<pid>/stat."""
@@ -53,16 +58,17 @@ def health_seconds(url: str, timeout: float = 10.0) -> float:
     return time.perf_counter() - start
 
 
-def start_replica(port: int, log: Path, address: str = "127.0.0.1", cookie_secret: str | None = None) -> Replica:
-    """Launch `streamlit run app.py` as deployed (.streamlit/config.toml applies); `wait_until_healthy` waits for it.
+def start_replica(port: int, log: Path, address: str = "127.0.0.1", cookie_secret: str | None = None,
+                  script: str = "app.py", env: dict[str, str] | None = None) -> Replica:
+    """Launch `streamlit run <script>` as deployed (.streamlit/config.toml applies); `wait_until_healthy` waits for it.
 
     The cookie secret travels in the environment, not on the command line that `ps` shows to every user.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", CPU_THREADS)}
+    env = {**os.environ, "PLAYGROUND_THREADS": os.environ.get("PLAYGROUND_THREADS", CPU_THREADS), **(env or {})}
     if cookie_secret is not None:
         env["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                "--server.headless", "true", "--server.address", address]
     with log.open("w") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,

@@ -3,9 +3,15 @@
 Each function answers one question of the lesson with plain arrays, so the page only draws:
 is the linear AE's plane PCA's plane (principal angle)? which digits does it reconstruct worst
 (anomalies)? are its codes better features than pixels when labels are few (logistic regression)?
+What one training step costs (`step_cost`) is checked against playground.budgets before a
+trainer is built, and greedy pre-training advances a slice at a time.
 """
 
+import math
+import time
 from collections.abc import Callable
+from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import torch
@@ -18,14 +24,49 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
+from playground import budgets
 from playground.data import ShuffledBatches, Split
 from playground.inference import device_of, evaluating
 from playground.models.autoencoder import Autoencoder, AutoencoderConfig
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
 LATENT_MAP_METHODS = ("PCA", "t-SNE")
-ANGLE = "principal angle (°)"  # history name of the linear AE's angle to PCA
+ANGLE = N_("principal angle (°)")  # history name of the linear AE's angle to PCA
+LOWER = N_("the hidden sizes, the latent size or the batch size")  # what makes a step cost more
+
+
+def forward_cost(config: AutoencoderConfig) -> budgets.Cost:
+    """One sample through the encoder and the mirrored decoder, from playground.budgets' layer costs."""
+    if config.architecture != "conv":
+        hidden = () if config.architecture == "linear" else config.hidden_sizes
+        widths = [math.prod(config.input_shape), *hidden, config.latent_dim]
+        return budgets.dense(widths + widths[-2::-1])
+    channels, (height, width) = (config.input_shape[0], *config.channels), config.input_shape[1:]
+    cost = budgets.Cost()
+    for depth, (wide, narrow) in enumerate(pairwise(channels), start=1):  # each stride-2 layer and its mirror
+        inside, outside = (height >> depth) * (width >> depth), (height >> (depth - 1)) * (width >> (depth - 1))
+        cost += budgets.convolution(wide, narrow, 3, inside, narrow * inside)
+        cost += budgets.convolution(narrow, wide, 3, inside, wide * outside)
+    grid = channels[-1] * (height >> len(config.channels)) * (width >> len(config.channels))
+    return cost + budgets.dense([grid, config.latent_dim]) + budgets.dense([config.latent_dim, grid])
+
+
+def step_cost(config: AutoencoderConfig, batch_size: int, evaluated: int = 0) -> budgets.Cost:
+    """One training step on `batch_size` samples and an evaluation of `evaluated`; the contractive
+    penalty differentiates the encoder twice (create_graph), which doubles what a step keeps and does."""
+    cost = forward_cost(config)
+    if config.contractive_weight > 0:
+        cost = budgets.Cost(cost.parameters, 2 * cost.activations, 2 * cost.flops)
+    return budgets.training_step(cost, batch_size, evaluated)
+
+
+def greedy_cost(config: AutoencoderConfig, batch_size: int, evaluated: int = 0) -> budgets.Cost:
+    """Greedy pre-training beside the page's trainer: a second copy of the model with an optimiser and
+    the codes of the training set, at most what training it costs, so the two together cost twice a step."""
+    cost = step_cost(config, batch_size, evaluated)
+    return cost + cost
 
 
 def make_trainer(
@@ -33,18 +74,25 @@ def make_trainer(
     device: torch.device,
 ) -> Trainer:
     """A trainer over x_train that records the test loss (clean inputs) every `eval_every` steps,
-    and for the linear AE also its principal angle to PCA's subspace of x_train."""
+    and for the linear AE also its principal angle to PCA's subspace of x_train.
+    OverBudget, before anything is allocated, when a step would cost too much (now or after a change)."""
+
+    def budget(train: TrainConfig, live_settings: dict) -> None:
+        budgets.check(step_cost(replace(config, **live_settings), train.batch_size, len(x_test)), LOWER)
+
+    budget(train, {})
     test = torch.from_numpy(x_test).to(device)
     pca_basis = pca_plane(x_train, config.latent_dim)[1] if config.architecture == "linear" else None
 
     def evaluate(model: Autoencoder) -> dict[str, float]:
-        scores = {"test loss": model.reconstruction_error(test).mean().item()}
+        scores = {N_("test loss"): model.reconstruction_error(test).mean().item()}
         if pca_basis is not None:
             scores[ANGLE] = principal_angle(model, pca_basis)
         return scores
 
     batches = ShuffledBatches(torch.from_numpy(x_train), device=device)
-    return Trainer(seeded(Autoencoder, config), batches, train, evaluate=evaluate, seed=seed, device=device)
+    return Trainer(seeded(Autoencoder, config), batches, train, evaluate=evaluate, seed=seed, device=device,
+                   budget=budget)
 
 
 def _apply(fn: Callable[[Autoencoder, torch.Tensor], torch.Tensor], model: Autoencoder, x: np.ndarray) -> np.ndarray:
@@ -81,7 +129,9 @@ def worst_reconstructed(errors: np.ndarray, count: int) -> np.ndarray:
 
 
 def latent_map(codes: np.ndarray, method: str = "PCA", seed: int = 0) -> np.ndarray:
-    """(N, k) codes drawn in 2-D: as they are for k = 2, PCA or t-SNE for k > 2, (h, jitter) for k = 1."""
+    """(N, k) codes drawn in 2-D: as they are for k = 2, PCA or t-SNE for k > 2, (h, jitter) for k = 1.
+
+    t-SNE's cost grows faster than N: pass at most budgets.TSNE_POINTS codes (ValueError otherwise)."""
     if method not in LATENT_MAP_METHODS:
         raise ValueError(f"method must be one of {LATENT_MAP_METHODS}, not {method!r}")
     if codes.shape[1] == 1:
@@ -89,8 +139,26 @@ def latent_map(codes: np.ndarray, method: str = "PCA", seed: int = 0) -> np.ndar
     if codes.shape[1] == 2:
         return codes
     if method == "t-SNE":
+        if len(codes) > budgets.TSNE_POINTS:
+            raise ValueError(f"t-SNE maps at most {budgets.TSNE_POINTS} points per request, not {len(codes)}")
         return TSNE(n_components=2, init="pca", random_state=seed).fit_transform(codes)
     return PCA(n_components=2, random_state=seed).fit_transform(codes)
+
+
+def latent_plane(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The plane of latent space that `latent_map(codes, "PCA")` draws, as z = origin + x·axes[0] + y·axes[1]:
+    origin (k,) and axes (2, k). k = 1: x is h itself (the map's y is jitter); k = 2: the codes as they are;
+    k > 2: the codes' mean and their top two principal directions."""
+    k = codes.shape[1]
+    if k <= 2:
+        return np.zeros(k, np.float32), np.eye(2, k, dtype=np.float32)
+    mean, components = pca_plane(codes, 2)
+    return mean.astype(np.float32), components.T.astype(np.float32)
+
+
+def on_plane(codes: np.ndarray, origin: np.ndarray, axes: np.ndarray) -> np.ndarray:
+    """Where codes (N, k) fall on that plane: (N, 2) coordinates (orthogonal projection; y = 0 when k = 1)."""
+    return (codes - origin) @ axes.T
 
 
 def linear_plane(model: Autoencoder) -> tuple[np.ndarray, np.ndarray]:
@@ -130,6 +198,8 @@ def few_label_accuracy(train: np.ndarray, test: np.ndarray, split: Split, labels
 
     `train` and `test` are features of split.x_train and split.x_test (the AE's codes, or raw pixels).
     """
+    if not (np.isfinite(train).all() and np.isfinite(test).all()):
+        raise ValueError("the features are not finite (NaN or ±inf): the model has diverged; reset it")
     chosen = np.random.default_rng(seed).permutation(len(train))[:labels]
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
     probe.fit(train[chosen].reshape(len(chosen), -1), split.y_train[chosen])
@@ -148,26 +218,62 @@ class LayerPair(nn.Module):
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         h = batch[0]  # (B, width of the layer below)
         loss = F.mse_loss(self.decoder_layer(self.encoder_layer(h)), h)
-        return loss, {"layer loss": loss}
+        return loss, {N_("layer loss"): loss}
+
+
+class GreedyPretraining:
+    """Hinton & Salakhutdinov's "one autoencoder at a time", advanced a slice at a time.
+
+    Layer pair i learns to reconstruct h_{i-1} (h_0 = x) through h_i; once trained its codes
+    feed pair i + 1. The pairs are the model's own layers, so the stack is then ready to be
+    fine-tuned end to end. `advance(seconds)` trains for about that long (at least one step),
+    so a page can redraw, show `progress` and pause in between; `losses` holds each finished
+    pair's final loss, outermost first.
+    """
+
+    def __init__(self, model: Autoencoder, x: np.ndarray, steps_per_layer: int, train: TrainConfig, seed: int = 0):
+        self.model, self.steps_per_layer, self.train, self.seed = model, steps_per_layer, train, seed
+        self.pairs = model.layer_pairs()
+        self.codes = torch.from_numpy(x).to(device_of(model)).flatten(1)  # h_{i-1} of the current pair, (N, width)
+        self.losses: list[float] = []
+        self.trainer = self._pair_trainer()
+
+    @property
+    def progress(self) -> float:
+        done = len(self.losses) * self.steps_per_layer + (0 if self.done else self.trainer.step_count)
+        return done / (len(self.pairs) * self.steps_per_layer)
+
+    @property
+    def done(self) -> bool:
+        return len(self.losses) == len(self.pairs)
+
+    def advance(self, seconds: float) -> None:
+        """Train for about `seconds` (at least one step), moving on to the next pair when one is done."""
+        end = time.perf_counter() + seconds
+        while not self.done:
+            self.trainer.run_for(end - time.perf_counter(), max_steps=self.steps_per_layer - self.trainer.step_count)
+            if self.trainer.step_count < self.steps_per_layer and self.trainer.diverged is None:
+                return  # the time is up within this pair
+            self.losses.append(self.trainer.history.last("layer loss"))
+            with torch.no_grad():
+                self.codes = self.trainer.model.encoder_layer(self.codes)
+            if not self.done:
+                self.trainer = self._pair_trainer()
+            if time.perf_counter() >= end:
+                return
+
+    def _pair_trainer(self) -> Trainer:
+        index = len(self.losses)
+        pair, device = LayerPair(*self.pairs[index]), self.codes.device
+        return Trainer(lambda _: pair, ShuffledBatches(self.codes, device=device), self.train, seed=self.seed + index,
+                       device=device)
 
 
 def greedy_pretrain(
     model: Autoencoder, x: np.ndarray, steps_per_layer: int, train: TrainConfig, seed: int = 0
 ) -> list[float]:
-    """Hinton & Salakhutdinov's "one autoencoder at a time": train each layer pair on the codes of the pairs below.
-
-    Layer pair i learns to reconstruct h_{i-1} (h_0 = x) through h_i; once trained it is frozen for
-    this stage and its codes feed pair i + 1. The pairs are the model's own layers, so the stack is
-    then ready to be fine-tuned end to end. Returns each pair's final loss, outermost first.
-    """
-    device = device_of(model)
-    h = torch.from_numpy(x).to(device).flatten(1)  # (N, D)
-    losses = []
-    for index, (encoder_layer, decoder_layer) in enumerate(model.layer_pairs()):
-        pair = LayerPair(encoder_layer, decoder_layer)
-        trainer = Trainer(lambda _: pair, ShuffledBatches(h, device=device), train, seed=seed + index, device=device)
-        trainer.step(steps_per_layer)
-        losses.append(trainer.history.last("layer loss"))
-        with torch.no_grad():
-            h = encoder_layer(h)
-    return losses
+    """Greedy pre-training in one call (GreedyPretraining to the end); each pair's final loss, outermost first."""
+    job = GreedyPretraining(model, x, steps_per_layer, train, seed)
+    while not job.done:
+        job.advance(math.inf)
+    return job.losses

@@ -8,16 +8,25 @@ best word for b − a + c, the three inputs excluded, is the expected one. WordS
 `KeyedVectors.evaluate_word_analogies` / `evaluate_word_pairs` with their defaults
 (case-insensitive, questions with a word outside the first `restrict_vocab` words skipped),
 but answer all questions in a few batched products instead of one at a time.
+
+Answering 19,544 questions over 400,000 words takes minutes of CPU, so `AnalogyEvaluation`
+answers them a chunk at a time (`advance(seconds)`), and GloVe's evaluations and reports are
+kept once per server process (`glove_analogies`, `glove_word_pairs`), out of any client's reach.
 """
 
+import math
+import threading
+import time
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 from scipy import stats
 
-from playground.embeddings import ANALOGY_METHODS, WordVectors, gensim_test_file
+from playground.embeddings import ANALOGY_METHODS, SCORES_PER_CHUNK, WordVectors, gensim_test_file, load_glove
+from playground.wording import _
 
 ANALOGY_FILE = "questions-words.txt"
 PAIRS_FILE = "wordsim353.tsv"
@@ -71,24 +80,80 @@ def vocabulary_by_upper(vectors: WordVectors, restrict_vocab: int) -> dict[str, 
     return {word.upper(): row for row, word in reversed(list(enumerate(vectors.words[:restrict_vocab])))}
 
 
+class AnalogyEvaluation:
+    """The Google analogy test, answered a chunk of questions at a time so that a page stays live.
+
+    `advance(seconds)` answers chunks for about that long (at least one); `progress` runs from
+    0 to 1, then `report` holds the scores. One evaluation may be shared by many sessions
+    (GloVe's): a lock lets one slice run at a time, and a session that finds it taken returns.
+    """
+
+    def __init__(self, vectors: WordVectors, path: Path | None = None, restrict_vocab: int = 300_000,
+                 method: str = "3CosAdd"):
+        if method not in ANALOGY_METHODS:
+            raise ValueError(_("method must be one of {methods}, not {method}").format(methods=ANALOGY_METHODS,
+                                                                                      method=repr(method)))
+        vocabulary = vocabulary_by_upper(vectors, restrict_vocab)
+        self.vectors, self.restrict_vocab, self.method = vectors, restrict_vocab, method
+        self.sections = read_analogies(path)
+        self.asked = [(name, q) for name, questions in self.sections for q in questions
+                      if all(w in vocabulary for w in q)]
+        if not self.asked:
+            raise ValueError(_("no analogy question has all four words among the first {limit} words").format(
+                limit=f"{restrict_vocab:,}"))
+        self.rows = torch.tensor([[vocabulary[b], vocabulary[a], vocabulary[c]] for _, (a, b, c, _) in self.asked])
+        self.chunk = max(1, SCORES_PER_CHUNK // min(restrict_vocab, len(vectors)))  # (chunk × V) scores at once
+        self.best: list[torch.Tensor] = []  # top-5 candidates of each answered chunk, (chunk, 5)
+        self.answered = 0
+        self.lock = threading.Lock()
+
+    @property
+    def progress(self) -> float:
+        return self.answered / len(self.rows)
+
+    def advance(self, seconds: float) -> None:
+        if not self.lock.acquire(blocking=False):
+            return  # another session is answering a chunk of this evaluation
+        try:
+            start = time.perf_counter()
+            while self.answered < len(self.rows) and (not self.best or time.perf_counter() - start < seconds):
+                rows = self.rows[self.answered : self.answered + self.chunk]  # b − a + c: (chunk, 3)
+                self.best.append(self.vectors.analogy_batch(rows, GENSIM_TOP_N, self.method, self.restrict_vocab)[1])
+                self.answered += len(rows)
+        finally:
+            self.lock.release()
+
+    @cached_property
+    def report(self) -> AnalogyReport:
+        """The scores once every question is answered (ValueError before)."""
+        if self.answered < len(self.rows):
+            raise ValueError(f"only {self.answered:,} of {len(self.rows):,} questions are answered so far")
+        answers = tuple((name, q, _first_new(self.vectors, candidates, q[:3]))
+                        for (name, q), candidates in zip(self.asked, torch.cat(self.best).tolist()))
+        scores = tuple(_score(name, [a for a in answers if a[0] == name]) for name, _ in self.sections)
+        skipped = sum(len(questions) for _, questions in self.sections) - len(self.asked)
+        return AnalogyReport(scores, _score("Total accuracy", answers), skipped, answers)
+
+
 def evaluate_analogies(
     vectors: WordVectors, path: Path | None = None, restrict_vocab: int = 300_000, method: str = "3CosAdd",
 ) -> AnalogyReport:
     """Accuracy per section and overall; with 3CosAdd, the numbers of gensim's `evaluate_word_analogies`."""
-    if method not in ANALOGY_METHODS:
-        raise ValueError(f"method must be one of {ANALOGY_METHODS}, not {method!r}")
-    vocabulary = vocabulary_by_upper(vectors, restrict_vocab)
-    sections = read_analogies(path)
-    asked = [(name, q) for name, questions in sections for q in questions if all(w in vocabulary for w in q)]
-    if not asked:
-        raise ValueError(f"no analogy question has all four words among the first {restrict_vocab:,} words")
-    rows = torch.tensor([[vocabulary[b], vocabulary[a], vocabulary[c]] for _, (a, b, c, _) in asked])  # (Q, 3)
-    _, best = vectors.analogy_batch(rows, GENSIM_TOP_N, method, restrict_vocab)  # b − a + c: (Q, 5)
-    answers = tuple((name, q, _first_new(vectors, candidates, q[:3]))
-                    for (name, q), candidates in zip(asked, best.tolist()))
-    scores = tuple(_score(name, [a for a in answers if a[0] == name]) for name, _ in sections)
-    skipped = sum(len(questions) for _, questions in sections) - len(asked)
-    return AnalogyReport(scores, _score("Total accuracy", answers), skipped, answers)
+    evaluation = AnalogyEvaluation(vectors, path, restrict_vocab, method)
+    evaluation.advance(math.inf)
+    return evaluation.report
+
+
+@lru_cache(maxsize=16)  # the page offers 7 restrictions × 2 methods
+def glove_analogies(restrict_vocab: int, method: str) -> AnalogyEvaluation:
+    """GloVe's evaluation for one setting, one per server process, advanced by whichever session watches it."""
+    return AnalogyEvaluation(load_glove(), restrict_vocab=restrict_vocab, method=method)
+
+
+@lru_cache(maxsize=16)
+def glove_word_pairs(restrict_vocab: int) -> PairsReport:
+    """GloVe's WordSim353 report for one restriction, one per server process."""
+    return evaluate_word_pairs(load_glove(), restrict_vocab=restrict_vocab)
 
 
 def _first_new(vectors: WordVectors, candidates: list[int], inputs: tuple[str, ...]) -> str:
@@ -116,7 +181,8 @@ def evaluate_word_pairs(vectors: WordVectors, path: Path | None = None, restrict
         cosine = float(vectors.unit[vocabulary[a]] @ vectors.unit[vocabulary[b]])
         pairs.append((a.lower(), b.lower(), float(human), cosine))
     if len(pairs) < 3:
-        raise ValueError(f"only {len(pairs)} word pairs are in the vocabulary; a correlation needs at least 3")
+        raise ValueError(_("only {count} word pairs are in the vocabulary; a correlation needs at least 3").format(
+            count=len(pairs)))
     human, model = np.array([p[2] for p in pairs]), np.array([p[3] for p in pairs])
     return PairsReport(float(stats.spearmanr(human, model)[0]), float(stats.pearsonr(human, model)[0]),
                        tuple(pairs), skipped)

@@ -12,8 +12,10 @@ from typing import Protocol
 import numpy as np
 import torch
 
-IMAGE_DATASETS = ("MNIST 28×28", "Digits 8×8")
-DISTRIBUTIONS_2D = ("ring of 8", "grid 5×5", "two moons", "circles", "spiral", "swiss roll")
+from playground.wording import N_
+
+IMAGE_DATASETS = (N_("MNIST 28×28"), N_("Digits 8×8"))  # N_: pages show the names translated
+DISTRIBUTIONS_2D = (N_("ring of 8"), N_("grid 5×5"), N_("two moons"), N_("circles"), N_("spiral"), N_("swiss roll"))
 
 Batch = tuple[torch.Tensor, ...]
 
@@ -65,7 +67,7 @@ def image_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
     return loaders[name]()
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=6)  # keyed by the seed a student picks: each MNIST split is a 16 MB copy
 def split(name: str, seed: int = 0, test_fraction: float = 0.2) -> Split:
     """A deterministic train/test split of an image dataset (same seed, same split)."""
     images, labels = image_dataset(name)

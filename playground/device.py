@@ -6,6 +6,7 @@ shared by a classroom does not let one session take every core.
 """
 
 import os
+from functools import lru_cache
 
 import torch
 
@@ -44,3 +45,10 @@ def describe(device: torch.device) -> str:
         return "Apple MPS"
     threads = torch.get_num_threads()
     return f"CPU · {threads} thread{'' if threads == 1 else 's'}"
+
+
+@lru_cache(maxsize=1)
+def server_device() -> torch.device:
+    """The device a server process trains on, chosen once, after capping its CPU threads."""
+    cap_cpu_threads()
+    return pick_device()

@@ -31,9 +31,10 @@ from playground.inference import device_of, evaluating
 from playground.models.diffusion import Diffusion, DiffusionConfig, alpha_bars, noisy
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
-POINT_DATASETS = ("two moons", "ring of 8", "spiral", "swiss roll")
-DIGITS = "Digits 8×8"
+POINT_DATASETS = (N_("two moons"), N_("ring of 8"), N_("spiral"), N_("swiss roll"))  # English names: shown through _()
+DIGITS = N_("Digits 8×8")
 DATASETS = (*POINT_DATASETS, DIGITS)
 POINT_RANGE = 3.0  # every 2-D distribution lies within [−3, 3]²; digits are scaled to [−1, 1]
 POINT_MODEL = DiffusionConfig()  # 71k parameters: 2 → 128, three residual blocks, T = 50, cosine
@@ -100,7 +101,7 @@ def evaluator(dataset: str, seed: int):
         def evaluate(model: Diffusion) -> dict[str, float]:
             vectors = sample(model, len(labels), torch.Generator().manual_seed(seed), EVALUATION_STEPS, 0.0,
                              labels, clip_range(dataset))
-            return {"agreement": agreement(digit_images(vectors), labels.numpy())}
+            return {N_("agreement"): agreement(digit_images(vectors), labels.numpy())}
         return evaluate
     reference = real_sample(dataset, EVALUATION_POINTS, seed + 1)
 
@@ -321,7 +322,7 @@ def guidance_sweep(model: Diffusion, scales: list[float], per_class: int, seed: 
     buys agreement with it, drawing every "7" closer to one prototype.
     """
     labels = torch.arange(10).repeat(per_class)
-    sweep: dict[str, list[float]] = {"agreement": [], "variety": []}
+    sweep: dict[str, list[float]] = {N_("agreement"): [], N_("variety"): []}
     for scale in scales:
         vectors = sample(model, len(labels), torch.Generator().manual_seed(seed), steps, 0.0, labels,
                          clip_range(DIGITS), scale)

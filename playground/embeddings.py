@@ -26,10 +26,13 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from playground.budgets import EXPRESSION_TERMS, MAX_PAIRS
+from playground.wording import N_, _
+
 ANALOGY_METHODS = ("3CosAdd", "3CosMul")
 COSMUL_EPSILON = 1e-6  # gensim's ε, so that 3CosMul scores match most_similar_cosmul
 SPELLING_POOL = 50_000  # close spellings come from the most frequent words only (fast)
-SCORES_PER_CHUNK = 2**23  # floats of (queries × vocabulary) scores held at once (32 MB)
+SCORES_PER_CHUNK = 2**21  # floats of (queries × vocabulary) scores held at once (8 MB; 3CosMul keeps ~6 such)
 
 ANALOGY_PRESETS = {  # label: (a, b, c, expected) for a − b + c ≈ expected
     "king − man + woman": ("king", "man", "woman", "queen"),
@@ -41,13 +44,13 @@ ANALOGY_PRESETS = {  # label: (a, b, c, expected) for a − b + c ≈ expected
     "bigger − big + small": ("bigger", "big", "small", "smaller"),  # GloVe answers "larger": not every analogy holds
 }
 PROJECTION_PRESETS = {  # name: pairs whose offsets should run parallel
-    "male – female": (("man", "woman"), ("king", "queen"), ("uncle", "aunt"), ("brother", "sister"),
+    N_("male – female"): (("man", "woman"), ("king", "queen"), ("uncle", "aunt"), ("brother", "sister"),
                       ("nephew", "niece"), ("boy", "girl"), ("husband", "wife"), ("father", "mother")),
-    "country – capital": (("france", "paris"), ("germany", "berlin"), ("italy", "rome"), ("spain", "madrid"),
+    N_("country – capital"): (("france", "paris"), ("germany", "berlin"), ("italy", "rome"), ("spain", "madrid"),
                           ("japan", "tokyo"), ("china", "beijing"), ("russia", "moscow"), ("egypt", "cairo")),
-    "verb tenses": (("walk", "walked"), ("swim", "swam"), ("run", "ran"), ("go", "went"),
+    N_("verb tenses"): (("walk", "walked"), ("swim", "swam"), ("run", "ran"), ("go", "went"),
                     ("eat", "ate"), ("see", "saw"), ("take", "took"), ("write", "wrote")),
-    "comparatives": (("good", "better"), ("big", "bigger"), ("small", "smaller"), ("fast", "faster"),
+    N_("comparatives"): (("good", "better"), ("big", "bigger"), ("small", "smaller"), ("fast", "faster"),
                      ("strong", "stronger"), ("tall", "taller"), ("old", "older"), ("cheap", "cheaper")),
 }
 PROJECTION_METHODS = ("PCA", "t-SNE")
@@ -63,8 +66,9 @@ class UnknownWordError(ValueError):
 
     def __init__(self, word: str, suggestions: Sequence[str], vocabulary: str):
         self.word, self.suggestions = word, list(suggestions)
-        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"“{word}” is not in the vocabulary of {vocabulary}.{hint}")
+        hint = _(" Did you mean: {suggestions}?").format(suggestions=", ".join(self.suggestions)) if suggestions else ""
+        super().__init__(_("“{word}” is not in the vocabulary of {vocabulary}.{hint}").format(
+            word=word, vocabulary=_(vocabulary), hint=hint))
 
 
 class WordVectors:
@@ -77,7 +81,8 @@ class WordVectors:
     def __init__(self, words: Sequence[str], vectors: np.ndarray | torch.Tensor, name: str = "word"):
         vectors = torch.as_tensor(vectors, dtype=torch.float32).detach().cpu()
         if vectors.ndim != 2 or len(words) != len(vectors):
-            raise ValueError(f"need one vector per word, not {len(words)} words and {tuple(vectors.shape)} vectors")
+            raise ValueError(_("need one vector per word, not {words} words and {shape} vectors").format(
+                words=len(words), shape=tuple(vectors.shape)))
         self.words, self.name = list(words), name
         self.index: dict[str, int] = {}
         for position, word in enumerate(self.words):
@@ -99,7 +104,7 @@ class WordVectors:
         """The row of `word` (exact, else lower-cased); a clear ValueError when empty or unknown."""
         word = word.strip()
         if not word:
-            raise ValueError("Type a word first: the box is empty.")
+            raise ValueError(_("Type a word first: the box is empty."))
         for spelling in (word, word.lower()):
             if spelling in self.index:
                 return self.index[spelling]
@@ -156,7 +161,8 @@ class WordVectors:
                       restrict: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Top-k (scores, indices), each (B, k), of a − b + c for each row (a, b, c) of `rows` (B, 3)."""
         if method not in ANALOGY_METHODS:
-            raise ValueError(f"method must be one of {ANALOGY_METHODS}, not {method!r}")
+            raise ValueError(_("method must be one of {methods}, not {method}").format(methods=ANALOGY_METHODS,
+                                                                                      method=repr(method)))
         candidates = self.unit[: restrict or len(self)]  # (V, D)
         chunk = max(1, SCORES_PER_CHUNK // len(candidates))  # bounded memory for thousands of questions
         results = [self._analogy_chunk(candidates, rows[i : i + chunk], k, method) for i in range(0, len(rows), chunk)]
@@ -197,7 +203,10 @@ def parse_expression(text: str) -> list[tuple[int, str]]:
         terms.extend((sign if i == 0 else 1, w) for i, w in enumerate(token.split()))
         sign = 1
     if not terms:
-        raise ValueError("Type a word, or an expression such as “king - man + woman”.")
+        raise ValueError(_("Type a word, or an expression such as “king - man + woman”."))
+    if len(terms) > EXPRESSION_TERMS:
+        raise ValueError(_("An expression may combine at most {limit} words, not {count}.").format(
+            limit=EXPRESSION_TERMS, count=len(terms)))
     return terms
 
 
@@ -206,9 +215,16 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     pairs = [tuple(chunk.split()) for chunk in re.split(r"[,;\n]", text) if chunk.strip()]
     bad = [" ".join(p) for p in pairs if len(p) != 2]
     if bad:
-        raise ValueError(f"Each pair needs exactly two words separated by a space; check: {', '.join(bad)}.")
+        if len(bad) > 3:
+            raise ValueError(_("Each pair needs exactly two words separated by a space; check: {pairs} and {count} "
+                               "more.").format(pairs=", ".join(bad[:3]), count=len(bad) - 3))
+        raise ValueError(_("Each pair needs exactly two words separated by a space; check: {pairs}.").format(
+            pairs=", ".join(bad)))
     if not pairs:
-        raise ValueError("Type at least one pair of words, e.g. “man woman, king queen”.")
+        raise ValueError(_("Type at least one pair of words, e.g. “man woman, king queen”."))
+    if len(pairs) > MAX_PAIRS:
+        raise ValueError(_("A projection takes at most {limit} pairs, not {count}.").format(limit=MAX_PAIRS,
+                                                                                       count=len(pairs)))
     return pairs
 
 
@@ -228,9 +244,11 @@ def offset_alignment(vectors: np.ndarray) -> float:
 def project(vectors: np.ndarray, dims: int = 2, method: str = "PCA", seed: int = 0) -> np.ndarray:
     """(N, D) vectors → (N, dims) points by PCA (a linear view: parallel offsets stay parallel) or t-SNE."""
     if method not in PROJECTION_METHODS:
-        raise ValueError(f"method must be one of {PROJECTION_METHODS}, not {method!r}")
+        raise ValueError(_("method must be one of {methods}, not {method}").format(methods=PROJECTION_METHODS,
+                                                                                  method=repr(method)))
     if dims not in (2, 3) or len(vectors) <= dims:
-        raise ValueError(f"project to 2 or 3 dimensions needs more than {dims} words; got {len(vectors)}")
+        raise ValueError(_("project to 2 or 3 dimensions needs more than {dims} words; got {count}").format(
+            dims=dims, count=len(vectors)))
     if method == "PCA":
         from sklearn.decomposition import PCA
 

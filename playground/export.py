@@ -7,9 +7,15 @@ the log at the same steps and trains to the same step: same seed, same data orde
 so it ends at the same weights and the same loss (`python run.py` prints the last metrics).
 """
 
-from dataclasses import dataclass
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 
-from playground.trainer import Trainer
+import torch
+
+from playground.data import split
+from playground.trainer import History, Trainer
 
 EXPORTABLE_STARTS = ("random", "pretrained")  # uploaded weights do not travel inside a script
 
@@ -20,6 +26,79 @@ class Setup:
     build: str  # one expression that builds the trainer, e.g. "make_trainer(VAEConfig(), 'MNIST 28×28', ...)"
     start: str = ""  # statements run after building it, e.g. starting from a pretrained file
     title: str = "a run"  # what the script's docstring calls it
+
+
+@dataclass(frozen=True)
+class Source:
+    """An argument as the page has it (`value`) and as a script writes it (`code`), where its repr would not do:
+    arrays as `split('MNIST 28×28', 3).x_train`, a pretrained model as `load_pretrained('ae_mnist')`."""
+
+    value: object = field(compare=False)
+    code: str
+    imports: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return self.code
+
+    def part(self, name: str) -> "Source":
+        """An attribute of the argument, e.g. the training images of a split: `split(…).x_train`."""
+        return Source(getattr(self.value, name), f"{self.code}.{name}", self.imports)
+
+
+def split_source(dataset: str, seed: int) -> Source:
+    """The split `split(dataset, seed)` of an image dataset, as a recipe argument."""
+    return Source(split(dataset, seed), f"split({dataset!r}, {seed})", ("from playground.data import split",))
+
+
+def pretrained_source(name: str, model: torch.nn.Module) -> Source:
+    """The pretrained model `name` (the page's shared copy), as a recipe argument."""
+    return Source(model, f"load_pretrained({name!r})", ("from playground.pretrain import load_pretrained",))
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A lesson factory and the arguments a page builds its trainer with: it builds the page's trainer
+    (`build`, on the page's device) and writes the same call into the script (`setup`, on the CPU).
+
+    `then` are statements the script runs after building, e.g. starting from a pretrained file.
+    """
+
+    factory: Callable[..., Trainer]
+    args: tuple = ()
+    kwargs: Mapping[str, object] = field(default_factory=dict)
+    title: str = "a run"
+    then: str = ""
+    then_imports: tuple[str, ...] = ()
+
+    def build(self, device: torch.device | str) -> Trainer:
+        kwargs = {name: _value(argument) for name, argument in self.kwargs.items()}
+        return self.factory(*map(_value, self.args), **kwargs, device=device)
+
+    def setup(self) -> Setup:
+        """The call written from the arguments' reprs, with their imports, on the CPU (the script runs anywhere)."""
+        factory = self.factory
+        imports = {f"from {factory.__module__} import {factory.__name__}", *self.then_imports}
+        for value in (*self.args, *self.kwargs.values()):
+            imports |= _imports(value)
+        arguments = [repr(value) for value in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        arguments.append("device='cpu'")
+        return Setup(tuple(sorted(imports)), f"{factory.__name__}({', '.join(arguments)})", self.then, self.title)
+
+
+def _value(argument: object) -> object:
+    return argument.value if isinstance(argument, Source) else argument
+
+
+def _imports(value: object) -> set[str]:
+    """What a script must import for `repr(value)` to run: dataclasses' classes, nested ones too."""
+    if isinstance(value, Source):
+        return set(value.imports)
+    if isinstance(value, (tuple, list)):
+        return set().union(*map(_imports, value))
+    if is_dataclass(value) and not isinstance(value, type):
+        own = {f"from {type(value).__module__} import {type(value).__qualname__}"}
+        return own.union(*(_imports(getattr(value, item.name)) for item in fields(value) if item.repr))
+    return set()
 
 
 def script(setup: Setup, trainer: Trainer) -> str:
@@ -53,3 +132,17 @@ def script(setup: Setup, trainer: Trainer) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def history_csv(history: History) -> str:
+    """The metric history as CSV: one row per step that recorded anything, one column per metric (blank: not
+    recorded at that step, e.g. a test score between evaluations)."""
+    rows: dict[int, dict[str, float]] = {}
+    for name in history.names:
+        for step, value in zip(*history.series(name)):
+            rows.setdefault(step, {})[name] = value
+    text = io.StringIO()
+    writer = csv.DictWriter(text, ["step", *history.names], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({"step": step, **values} for step, values in sorted(rows.items()))
+    return text.getvalue()

@@ -6,7 +6,8 @@ r"""What the GAN page measures and draws, beside the model: the lesson's quantit
   unrolled-GAN and VEEGAN papers);
 - the discriminator over the plane, the generator's mapping of the z-plane and the
   gradient that pushes each fake point;
-- presets: settings that work, one that collapses, and its fix.
+- presets: settings that work, one that collapses, and its fix;
+- what one step of the game costs (`step_cost`), checked against playground.budgets first.
 """
 
 import math
@@ -16,16 +17,20 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from playground.data import MODE_STD, Distribution2DBatches, ShuffledBatches, mode_centres, split
+from playground import budgets
+from playground.data import MODE_STD, BatchSource, Distribution2DBatches, ShuffledBatches, mode_centres, split
 from playground.inference import device_of, evaluating
 from playground.models.dcgan import DCGAN, DCGANConfig
 from playground.models.gan import GAN, PROBABILITY_LOSSES, AdversarialGame, GANConfig, generator_loss
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
+from playground.user_data import PointBatches
+from playground.wording import N_
 
 EXTENT = 3.0  # the plotted plane is [-EXTENT, EXTENT]²
 EVALUATION_SAMPLES = 1000  # fakes drawn from a fixed noise batch to count modes
 MIN_MODE_SHARE = 0.2  # a mode is covered by ≥ 20 % of its fair share of high-quality samples
+LOWER = N_("the widths, the depths, k (D steps per G step) or the batch size")
 
 
 def optimal_discriminator(p_real: np.ndarray, p_fake: np.ndarray) -> np.ndarray:
@@ -52,8 +57,8 @@ def mode_quality(points: np.ndarray, distribution: str) -> dict[str, float]:
     good = closest < 3 * MODE_STD[distribution]
     hits = np.bincount(nearest[good], minlength=len(centres))
     covered = int((hits >= MIN_MODE_SHARE * len(points) / len(centres)).sum())
-    return {"modes covered": float(covered), "mode coverage": covered / len(centres),
-            "high-quality fraction": float(good.mean())}
+    return {N_("modes covered"): float(covered), N_("mode coverage"): covered / len(centres),
+            N_("high-quality fraction"): float(good.mean())}
 
 
 def fixed_noise(model: AdversarialGame, n: int, seed: int = 0) -> torch.Tensor:
@@ -61,9 +66,9 @@ def fixed_noise(model: AdversarialGame, n: int, seed: int = 0) -> torch.Tensor:
     return model.noise(n, torch.Generator().manual_seed(seed))
 
 
-def evaluator(distribution: str, seed: int = 0) -> Callable[[GAN], dict[str, float]] | None:
+def evaluator(distribution: str | np.ndarray, seed: int = 0) -> Callable[[GAN], dict[str, float]] | None:
     """For the trainer: mode quality of fakes from one fixed noise batch (None if no modes)."""
-    if distribution not in MODE_STD:
+    if not isinstance(distribution, str) or distribution not in MODE_STD:
         return None
 
     def evaluate(model: GAN) -> dict[str, float]:
@@ -139,18 +144,41 @@ class GANSettings:
         )
 
 
-def make_trainer(model: GANConfig, train: TrainConfig, distribution: str, seed: int = 0,
+def step_cost(model: GANConfig, train: TrainConfig) -> budgets.Cost:
+    """One step of the game: k D updates (G draws B fakes, D judges B real and B fake points, forward
+    and backward), then one G update through D, then the mode evaluation's EVALUATION_SAMPLES fakes."""
+    g = budgets.dense([model.noise_dim, *[model.generator_width] * model.generator_depth, 2])
+    d = budgets.dense([2, *[model.discriminator_width] * model.discriminator_depth, 1])
+    b, k = train.batch_size, train.updates_of("discriminator")
+    flops = k * b * (g.flops + 6 * d.flops) + 3 * b * (g.flops + d.flops) + EVALUATION_SAMPLES * g.flops
+    return budgets.Cost(g.parameters + d.parameters, 2 * b * (g.activations + d.activations), flops)
+
+
+def target_batches(distribution: str | np.ndarray, device: torch.device | str = "cpu") -> BatchSource:
+    """Batches of the target: fresh samples of a named distribution, or draws from a student's own points."""
+    if isinstance(distribution, str):
+        return Distribution2DBatches(distribution, device=device)
+    return PointBatches(distribution, device=device)
+
+
+def make_trainer(model: GANConfig, train: TrainConfig, distribution: str | np.ndarray, seed: int = 0,
                  device: torch.device | str = "cpu") -> Trainer:
-    """A trainer of a fresh GAN on `distribution`, with the mode evaluation where it applies."""
-    data = Distribution2DBatches(distribution, device=device)
-    return Trainer(seeded(GAN, model), data, train,
-                   evaluate=evaluator(distribution, seed), seed=seed, device=device)
+    """A trainer of a fresh GAN on `distribution` (a name of DISTRIBUTIONS_2D, or points (N, 2) a student drew
+    or uploaded), with the mode evaluation where it applies. Too few or bad points raise ValueError;
+    OverBudget, before anything is allocated, when a step would cost too much (now or after a change)."""
+
+    def budget(train: TrainConfig, live_settings: dict) -> None:
+        budgets.check(step_cost(model, train), LOWER)
+
+    budget(train, {})
+    return Trainer(seeded(GAN, model), target_batches(distribution, device), train,
+                   evaluate=evaluator(distribution, seed), seed=seed, device=device, budget=budget)
 
 
-PRESETS = {
-    "it works": GANSettings(),
-    "mode collapse": GANSettings(generator_lr=2e-3, discriminator_lr=1e-4),
-    "fix: k = 5 D steps": GANSettings(generator_lr=2e-3, discriminator_lr=1e-4, disc_steps_per_gen_step=5),
+PRESETS = {  # N_: the page shows the names translated
+    N_("it works"): GANSettings(),
+    N_("mode collapse"): GANSettings(generator_lr=2e-3, discriminator_lr=1e-4),
+    N_("fix: k = 5 D steps"): GANSettings(generator_lr=2e-3, discriminator_lr=1e-4, disc_steps_per_gen_step=5),
 }
 
 
@@ -175,7 +203,7 @@ def make_image_trainer(dataset: str, conditional: bool, seed: int = 0, device: t
         raise ValueError(f"the starting model's config {start.config} is not this page's {config}")
     return Trainer(seeded(DCGAN, config), data, IMAGE_TRAINING, seed=seed, device=device,
                    initial_weights=None if start is None else start.state_dict(),
-                   start_name="random" if start is None else "pretrained")
+                   start_name="random" if start is None else N_("pretrained"))
 
 
 def draw(model: DCGAN, z: torch.Tensor, labels: torch.Tensor | None = None) -> np.ndarray:

@@ -12,6 +12,7 @@ import pkgutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -55,6 +56,14 @@ def load_pretrained(name: str) -> nn.Module:
     if not path.with_suffix(".safetensors").exists():
         raise FileNotFoundError(f"{path}.safetensors is missing: run `make pretrained`")
     return load_checkpoint(path, recipe.model_class, recipe.config_class)
+
+
+@lru_cache(maxsize=None)  # keys are recipe names: load_pretrained refuses any other
+def shared_pretrained(name: str) -> nn.Module:
+    """The pretrained model `name`, loaded once per server process and shared read-only by every session.
+
+    A process-level cache, not Streamlit's: a client's "clear cache" message cannot evict it."""
+    return load_pretrained(name)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,13 +8,18 @@ r"""What the RNN page shows besides loss curves, each a pure function of a model
   * `hidden_states` — the units × time matrix of one sequence, for a heat-map.
   * `sample_text` — a character model writing: p_i ∝ exp(logit_i / temperature), primed by a text.
   * `perplexity` — exp of the mean negative log-likelihood; a uniform guess over V characters scores V.
+  * `step_cost` — what one training step costs, checked against playground.budgets before a trainer is built.
 """
+
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from playground import budgets
+from playground.export import Recipe, Source
 from playground.inference import device_of
 from playground.models.rnn import CELL_STEPS, RNNConfig, SequenceModel, State
 from playground.seeding import seeded
@@ -22,17 +27,45 @@ from playground.sequences import (
     PATTERNS,
     ForecastTask,
     MemoryTask,
+    CharTask,
     PatternTask,
     Task,
     TaskBatches,
     decode,
     encode,
     evaluation_batch,
+    lee_corpus,
 )
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
 CHAR_EMBEDDING = 32  # width of the character embedding, the char model's input_size
 TEST_SEQUENCES = 128  # sequences in each task's fixed test batch
+TEST_METRICS = {"loss": N_("test loss"), "accuracy": N_("test accuracy"), "perplexity": N_("test perplexity")}
+GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}  # weight blocks per layer: the gates and the candidate
+KEPT_PER_UNIT = {"RNN": 1, "GRU": 4, "LSTM": 4}  # numbers torch's fused layers keep per unit and step (measured)
+LOWER = N_("the hidden units, the layers, the sequence length or the batch size, or train fewer cells side by side")
+
+
+def sequence_length(task: Task) -> int:
+    return task.window if isinstance(task, ForecastTask) else task.length
+
+
+def forward_cost(task: Task, config: RNNConfig) -> budgets.Cost:
+    """One sequence through the embedding (characters), the recurrent layers and the head."""
+    steps, c = sequence_length(task), config
+    cost = budgets.recurrent(GATES[c.cell], KEPT_PER_UNIT[c.cell], c.input_size, c.hidden_size, c.num_layers, steps)
+    head = budgets.dense([c.hidden_size, c.output_size]) + budgets.Cost(activations=c.output_size)  # and its softmax
+    cost += head if c.head == "seq2vec" else budgets.repeated(head, steps)
+    if c.head == "char_lm":
+        cost += budgets.Cost(parameters=c.output_size * c.input_size, activations=steps * c.input_size)
+    return cost
+
+
+def step_cost(task: Task, configs: Sequence[RNNConfig], batch_size: int) -> budgets.Cost:
+    """One refresh of models trained side by side: a step each, and the evaluation that may follow it."""
+    return sum((budgets.training_step(forward_cost(task, config), batch_size, TEST_SEQUENCES) for config in configs),
+               budgets.Cost())
 
 
 def model_config(task: Task, cell: str, hidden_size: int, num_layers: int = 1,
@@ -51,15 +84,29 @@ def model_config(task: Task, cell: str, hidden_size: int, num_layers: int = 1,
 
 def build_trainer(task: Task, config: RNNConfig, train_config: TrainConfig, seed: int = 0,
                   device: torch.device | str = "cpu") -> Trainer:
-    """A trainer on fresh batches of `task`, scored every `eval_every` steps on a fixed test batch."""
+    """A trainer on fresh batches of `task`, scored every `eval_every` steps on a fixed test batch.
+    OverBudget, before anything is allocated, when a step would cost too much (now or after a change)."""
+
+    def budget(train: TrainConfig, live_settings: dict) -> None:
+        budgets.check(step_cost(task, [config], train.batch_size), LOWER)
+
+    budget(train_config, {})
     x, y = (torch.from_numpy(array).to(device) for array in evaluation_batch(task, TEST_SEQUENCES, seed))
 
     def evaluate(model: SequenceModel) -> dict[str, float]:
         _, metrics = model.loss((x, y))
-        return {f"test {name}": float(value) for name, value in metrics.items()}
+        return {TEST_METRICS[name]: float(value) for name, value in metrics.items()}
 
     return Trainer(seeded(SequenceModel, config), TaskBatches(task, device), train_config,
-                   evaluate=evaluate, seed=seed, device=device)
+                   evaluate=evaluate, seed=seed, device=device, budget=budget)
+
+
+def recipe(task: Task, config: RNNConfig, train_config: TrainConfig, seed: int = 0) -> Recipe:
+    """`build_trainer`'s recipe; a character task is written by its corpus, not by its repr (text and vocabulary)."""
+    if isinstance(task, CharTask):
+        text = "lee_corpus()" if task.text == lee_corpus() else repr(task.text)
+        task = Source(task, f"CharTask({text}, {task.length})", ("from playground.sequences import CharTask, lee_corpus",))
+    return Recipe(build_trainer, (task, config, train_config, seed), title=f"{config.cell} on a {config.head} task")
 
 
 @torch.no_grad()

@@ -20,6 +20,7 @@ from playground.seeding import seeded
 from playground.seq2seq_data import (BOS, EOS, PAD, Example, Seq2SeqBatches, Task, as_batch, decode, encode,
                                      held_out_examples)
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_, _
 
 LEARNING_RATE, BATCH_SIZE, HIDDEN_SIZE = 3e-3, 64, 64  # the page's defaults: dates learnt in ~200 steps
 EVAL_EVERY = 25  # steps between scores on the held-out test set while training
@@ -58,7 +59,7 @@ def build_trainer(task: Task, config: Config, train_config: TrainConfig, seed: i
         loss = float(torch.nn.functional.nll_loss(log_probs.flatten(0, 1), target.flatten(), ignore_index=PAD))
         outputs = [decode(row, task.target_characters) for row in model.greedy(source, lengths)[0]]
         exact = np.mean([output == example.target for output, example in zip(outputs, examples)])
-        return {"test loss": loss, "test exact match": float(exact)}
+        return {N_("test loss"): loss, N_("test exact match"): float(exact)}
 
     return Trainer(seeded(MODELS[type(config)], config), Seq2SeqBatches(task, device), train_config, evaluate=evaluate,
                    seed=seed, device=device)
@@ -70,11 +71,12 @@ def check_source(text: str, characters: str) -> tuple[str, str]:
     ValueError, with a sentence a student can act on, when nothing readable is left or it is too long.
     """
     if len(text) > MAX_TYPED_CHARS:
-        raise ValueError(f"that is {len(text):,} characters; the model reads at most {MAX_TYPED_CHARS}")
+        raise ValueError(_("that is {count} characters; the model reads at most {limit}").format(
+            count=f"{len(text):,}", limit=MAX_TYPED_CHARS))
     unseen = "".join(sorted(set(text) - set(characters)))
     kept = "".join(char for char in text if char in characters).strip()
     if not kept:
-        raise ValueError("there is nothing to translate: type some characters the model knows")
+        raise ValueError(_("there is nothing to translate: type some characters the model knows"))
     return kept, unseen
 
 

@@ -21,11 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.budgets import CHARACTER_VOCABULARY
 from playground.data import Batch, numpy_rng
+from playground.wording import N_, _
 
-SERIES = ("noisy sine", "sum of sines", "random-walk price")
+SERIES = (N_("noisy sine"), N_("sum of sines"), N_("random-walk price"))  # names shown through _()
 MOTIFS = np.array([[-1, -1 / 3, 1 / 3, 1], [1, 1 / 3, -1 / 3, -1], [0, 1, 1, 0]], np.float32)  # (patterns, 4)
-PATTERNS = ("rise", "fall", "spike")  # the names of MOTIFS' rows, the classes of PatternTask
+PATTERNS = (N_("rise"), N_("fall"), N_("spike"))  # the names of MOTIFS' rows, the classes of PatternTask
 MAX_PASTED_CHARS = 100_000  # pasted corpora are cut to this many characters (a few seconds per epoch)
 MIN_CORPUS_CHARS = 200  # shorter text cannot fill a few training windows and a test part
 TEST_STREAM = 10_000  # added to the seed for the test stream, so that test draws never repeat training draws
@@ -47,7 +49,7 @@ def series(name: str, n: int, length: int, rng: np.random.Generator) -> np.ndarr
         drift = rng.uniform(-0.02, 0.02, (n, 1))
         values = np.cumsum(drift + 0.1 * rng.standard_normal((n, length)), axis=1) - 1 + 2 * rng.random((n, 1))
     else:
-        raise ValueError(f"unknown series {name!r}; choose one of {SERIES}")
+        raise ValueError(_("unknown series {name}; choose one of {choices}").format(name=repr(name), choices=SERIES))
     return values.astype(np.float32)
 
 
@@ -60,7 +62,7 @@ class ForecastTask:
     def __post_init__(self):
         series(self.series, 1, 2, np.random.default_rng(0))  # unknown names fail here
         if not (2 <= self.window <= 500 and 1 <= self.horizon <= 50):
-            raise ValueError("window must be 2–500 steps and horizon 1–50")
+            raise ValueError(_("window must be 2–500 steps and horizon 1–50"))
 
     def generate(self, n: int, rng: np.random.Generator) -> Arrays:
         """x (n, window, 1); y (n, window, horizon) with y[:, t, k] = value at step t + 1 + k."""
@@ -76,7 +78,7 @@ class PatternTask:
 
     def __post_init__(self):
         if not (8 <= self.length <= 500 and 0 <= self.noise <= 2):
-            raise ValueError("length must be 8–500 steps and noise 0–2")
+            raise ValueError(_("length must be 8–500 steps and noise 0–2"))
 
     def generate(self, n: int, rng: np.random.Generator) -> Arrays:
         """x (n, length, 1): noise with one motif of PATTERNS at a random place; y (n,) the motif's index."""
@@ -107,7 +109,7 @@ class MemoryTask:
 
     def __post_init__(self):
         if not (2 <= self.length <= 1000 and 2 <= self.symbols <= 16):
-            raise ValueError("length must be 2–1000 steps and symbols 2–16")
+            raise ValueError(_("length must be 2–1000 steps and symbols 2–16"))
 
     @property
     def channels(self) -> int:
@@ -134,7 +136,8 @@ def clean_pasted(text: str) -> str:
     """Pasted text as a corpus: whitespace collapsed, cut to MAX_PASTED_CHARS; ValueError if too short."""
     text = " ".join(text.split())[:MAX_PASTED_CHARS]
     if len(text) < MIN_CORPUS_CHARS:
-        raise ValueError(f"paste at least {MIN_CORPUS_CHARS} characters (got {len(text)})")
+        raise ValueError(_("paste at least {minimum} characters (got {count})").format(minimum=MIN_CORPUS_CHARS,
+                                                                                         count=len(text)))
     return text
 
 
@@ -156,9 +159,14 @@ class CharTask:
 
     def __post_init__(self):
         if not 4 <= self.length < len(self.text) // 10:
-            raise ValueError(f"length must be at least 4 and below a tenth of the text ({len(self.text) // 10})")
+            raise ValueError(_("length must be at least 4 and below a tenth of the text ({limit})").format(
+                limit=len(self.text) // 10))
         if not self.vocabulary:
             object.__setattr__(self, "vocabulary", "".join(sorted(set(self.text))))
+        if len(self.vocabulary) > CHARACTER_VOCABULARY:
+            raise ValueError(_("the text has {count} distinct characters; a character model here reads at most "
+                               "{limit} (its softmax's width): paste text in one alphabet").format(
+                                   count=f"{len(self.vocabulary):,}", limit=CHARACTER_VOCABULARY))
 
     def generate(self, n: int, rng: np.random.Generator, part: str = "train") -> Arrays:
         """x (n, length) token ids at random places of one part; y (n, length) the same shifted by one."""

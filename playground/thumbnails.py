@@ -6,6 +6,7 @@ home page shows what each page teaches rather than describing it.
 """
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -86,3 +87,9 @@ THUMBNAILS: dict[str, Callable[[], go.Figure]] = {  # by page file name
     "seq2seq": seq2seq,
     "diffusion": diffusion,
 }
+
+
+@lru_cache(maxsize=None)  # one figure per lesson, drawn once per server process and shared read-only
+def thumbnail(lesson: str) -> go.Figure:
+    """The lesson's card figure (KeyError for a lesson without one); FileNotFoundError if its model is missing."""
+    return THUMBNAILS[lesson]()

@@ -4,7 +4,9 @@ A model takes part by offering `loss(batch, generator) -> (loss, metrics)`; a ga
 a GAN offers `players()`, one `Player` per optimised party, updated in turn. The trainer
 owns the optimisers, the batch stream, the metric history, NaN detection, play/pause and
 every mid-run change (`configure`). It never blocks: `step(n)` and `run_for(seconds)`
-return quickly, so a UI can redraw between slices.
+return quickly, so a UI can redraw between slices; `play(steps=n)` spreads n steps over
+as many slices as they need. A `budget` (playground.budgets) is checked before the model
+is built and before every change, so a request over budget never allocates anything.
 
 It also owns every random number of its run, in three `torch.Generator`s drawn from its
 seed: the initial weights, the order of the batches, and the noise inside the loss
@@ -126,6 +128,8 @@ class Trainer:
     (optional) runs every `eval_every` steps under no_grad; its values join the history (e.g.
     test loss). `initial_weights` (e.g. a pretrained model's state dict) replace the seeded
     weights; `reset()` returns to whichever start the trainer has, named by `start_name`.
+    `budget(config, live_settings)` (optional) raises playground.budgets.OverBudget when a step with
+    these settings would cost too much; it runs before the model is built and before every change.
     """
 
     def __init__(
@@ -139,8 +143,10 @@ class Trainer:
         device: torch.device | str = "cpu",
         initial_weights: dict[str, torch.Tensor] | None = None,
         start_name: str = "random",
+        budget: Callable[[TrainConfig, dict[str, object]], None] = lambda config, live_settings: None,
     ):
-        self.build_model, self.data, self.config = build_model, data, config
+        budget(config, {})
+        self.build_model, self.data, self.config, self.budget = build_model, data, config, budget
         self.evaluate, self.seed, self.device = evaluate, seed, torch.device(device)
         self.live_settings: dict[str, object] = {}  # model settings changed mid-run; they survive a reset
         self.start_from(initial_weights, start_name)
@@ -159,11 +165,13 @@ class Trainer:
         self.history = History()
         self.step_count = 0
         self.playing = False
+        self.steps_left: int | None = None  # while playing: steps until it pauses itself (⏭), None: until paused
         self.diverged: Divergence | None = None
         self.steps_per_second = 0.0
         self.snapshots = Snapshots(self.model)
         self.snapshots.offer(0, self.model)
-        self.started_with = {**vars(self.config), **self.live_settings}  # what `replay` starts from
+        live = {name: getattr(self.model.config, name) for name in getattr(self.model, "live_settings", ())}
+        self.started_with = {**vars(self.config), **live}  # what `replay` starts from, whatever a script builds
         self.replay: list[tuple[int, dict]] = []  # (step, what happened): mid-run changes, one-player steps
         self.forked_at: int | None = None
         self._record_evaluation()
@@ -174,12 +182,13 @@ class Trainer:
         self.start_name = name
         self.reset()
 
-    def play(self) -> None:
+    def play(self, steps: int | None = None) -> None:
+        """Train a slice at every refresh until paused or, with `steps`, until that many more steps are done."""
         if self.diverged is None:
-            self.playing = True
+            self.playing, self.steps_left = True, steps
 
     def pause(self) -> None:
-        self.playing = False
+        self.playing, self.steps_left = False, None
 
     def configure(self, **changes) -> None:
         """Change hyperparameters mid-run; the model's weights and the optimiser state are kept.
@@ -193,12 +202,15 @@ class Trainer:
         fixed = set(model_changes) - set(getattr(self.model, "live_settings", ()))
         if fixed:
             raise ValueError(f"{sorted(fixed)} cannot change mid-run; build a new trainer for them")
-        if model_changes and any(self.live_settings.get(k, getattr(self.model.config, k)) != v
-                                 for k, v in model_changes.items()):
+        new = replace(self.config, **{k: v for k, v in changes.items() if k in train_fields})
+        changed = any(self.live_settings.get(k, getattr(self.model.config, k)) != v for k, v in model_changes.items())
+        if new == self.config and not changed:
+            return
+        self.budget(new, {**self.live_settings, **model_changes})
+        if changed:
             self.live_settings.update(model_changes)
             self._apply_live_settings()
             self.replay.append((self.step_count, {"configure": model_changes}))
-        new = replace(self.config, **{k: v for k, v in changes.items() if k in train_fields})
         if new == self.config:
             return
         self.replay.append((self.step_count, {"configure": {k: v for k, v in vars(new).items()
@@ -228,7 +240,8 @@ class Trainer:
         self.model.load_state_dict(snapshot.weights)
         self.snapshots.forget_after(snapshot.step)
         self.history.truncate(snapshot.step)
-        self.step_count, self.diverged, self.playing = snapshot.step, None, False
+        self.step_count, self.diverged = snapshot.step, None
+        self.pause()
         self.forked_at = snapshot.step  # no replay from the seed reaches this run: its optimiser began anew here
         self._build_optimizers()
 
@@ -252,6 +265,8 @@ class Trainer:
                  clock: Callable[[], float] = time.perf_counter) -> int:
         if self.diverged is not None:
             return 0
+        if self.steps_left is not None:
+            max_steps = self.steps_left if max_steps is None else min(max_steps, self.steps_left)
         start, done, rows = clock(), 0, []
         while self.diverged is None and (max_steps is None or done < max_steps):
             if done and clock() - start >= seconds:
@@ -266,6 +281,10 @@ class Trainer:
                 self._record_evaluation()
         self._flush(rows)
         self._note_speed(done, clock() - start)
+        if self.steps_left is not None:
+            self.steps_left -= done
+            if self.steps_left <= 0:
+                self.pause()
         return done
 
     def _one_step(self, only: str | None) -> dict[str, torch.Tensor]:
@@ -328,7 +347,7 @@ class Trainer:
         """The first non-finite value ends the run (paused) until a reset; later ones add nothing."""
         if self.diverged is None:
             self.diverged = divergence
-            self.playing = False
+            self.pause()
 
     def _note_speed(self, steps: int, seconds: float) -> None:
         if steps and seconds > 0:

@@ -8,8 +8,10 @@ scaled to fit 20×20 with its aspect kept, then placed in a 28×28 frame so that
 mass sits at the centre. For the 8×8 digits the same picture is averaged down to 8×8.
 """
 
+import base64
 import csv
 import io
+import math
 
 import numpy as np
 import torch
@@ -17,6 +19,7 @@ from PIL import Image
 from scipy import ndimage
 
 from playground.data import Batch
+from playground.wording import _
 
 MAX_POINTS = 5_000  # rows of an uploaded CSV of 2-D points
 MIN_POINTS = 8  # fewer cannot make a distribution worth learning
@@ -25,6 +28,7 @@ MAX_UPLOAD_BYTES = 2 * 2**20  # a CSV or TSV larger than this is refused before 
 MAX_VECTORS = 5_000  # rows of uploaded embeddings
 MAX_DIMENSIONS = 1_024
 MIN_INK = 0.02  # of the canvas: less is an empty drawing
+CANVAS_PIXELS = 280  # side of the drawing pad's canvas: ten times MNIST's
 
 
 def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
@@ -37,7 +41,7 @@ def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
     if ink.ndim == 3:  # RGBA from a canvas: the alpha channel is the ink
         ink = ink[..., -1]
     if ink.ndim != 2 or ink.max(initial=0) <= 0 or (ink > 0.1 * ink.max()).mean() < MIN_INK:
-        raise ValueError("The drawing is empty: draw a digit with a few strokes.")
+        raise ValueError(_("The drawing is empty: draw a digit with a few strokes."))
     ink = ink / ink.max()
     rows, columns = np.flatnonzero(ink.max(1) > 0.1), np.flatnonzero(ink.max(0) > 0.1)
     box = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
@@ -50,6 +54,17 @@ def mnist_like(drawing: np.ndarray, size: int = 28) -> np.ndarray:
         frame = bitmap.reshape(size, 4, size, 4).mean((1, 3))
         frame = frame / max(frame.max(), 1e-6)
     return np.clip(frame, 0, 1)[None]
+
+
+def drawing_from_base64(text: str, side: int = CANVAS_PIXELS) -> np.ndarray:
+    """The drawing pad's ink, base64 of side × side bytes (the canvas's alpha) → (side, side) floats in [0, 1]."""
+    if not isinstance(text, str) or len(text) != 4 * math.ceil(side * side / 3):  # checked before decoding
+        raise ValueError(_("A drawing must have {side}×{side} pixels.").format(side=side))
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error
+        raise ValueError(_("A drawing must be {side}×{side} bytes in base64.").format(side=side)) from None
+    return np.frombuffer(raw, np.uint8).reshape(side, side).astype(np.float32) / 255
 
 
 def _fitted(box: np.ndarray, inner: int, outer: int) -> np.ndarray:
@@ -66,25 +81,48 @@ def _fitted(box: np.ndarray, inner: int, outer: int) -> np.ndarray:
 def points_from_csv(data: bytes) -> np.ndarray:
     """Two numeric columns (a header row is allowed) → points (N, 2) float32, checked and bounded."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; keep at most {MAX_POINTS:,} rows.")
+        raise ValueError(_("The file is larger than {megabytes} MB; keep at most {rows} rows.").format(
+            megabytes=MAX_UPLOAD_BYTES // 2**20, rows=f"{MAX_POINTS:,}"))
     rows = [row for row in csv.reader(io.StringIO(_text(data))) if any(cell.strip() for cell in row)]
     if rows and not _numeric(rows[0]):
         rows = rows[1:]  # a header
     if len(rows) > MAX_POINTS:
-        raise ValueError(f"The file has {len(rows):,} rows; the limit is {MAX_POINTS:,}.")
+        raise ValueError(_("The file has {rows} rows; the limit is {limit}.").format(rows=f"{len(rows):,}",
+                                                                                     limit=f"{MAX_POINTS:,}"))
     for number, row in enumerate(rows, start=1):
         if len(row) != 2 or not _numeric(row):
-            raise ValueError(f"Row {number} is not two numbers (x, y).")
+            raise ValueError(_("Row {number} is not two numbers (x, y).").format(number=number))
     return check_points(np.array(rows, dtype=np.float64))
+
+
+def points_from_pad(values: object) -> np.ndarray:
+    """The drawing pad's points, a JSON list of [x, y] → (N, 2) float32 within the plane. Fewer than
+    MIN_POINTS are kept (the student is still drawing); `check_points` asks for enough before training."""
+    if not isinstance(values, list) or len(values) > MAX_POINTS:
+        raise ValueError(_("Give at most {count} points as a list of [x, y].").format(count=f"{MAX_POINTS:,}"))
+    try:
+        if not all(isinstance(point, list) and len(point) == 2 for point in values):
+            raise TypeError
+        points = np.array(values, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise ValueError(_("Every point must be two numbers [x, y].")) from None
+    return _on_the_plane(points)
 
 
 def check_points(points: np.ndarray) -> np.ndarray:
     """Points (N, 2) that are finite, within the plane and numerous enough; float32."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(points) < MIN_POINTS:
-        raise ValueError(f"Give at least {MIN_POINTS} points (there are {len(points)}).")
-    if not np.isfinite(points).all() or np.abs(points).max() > MAX_COORDINATE:
-        raise ValueError(f"Every coordinate must be a finite number between −{MAX_COORDINATE:g} and {MAX_COORDINATE:g}.")
+        raise ValueError(_("Give at least {least} points (there are {count}).").format(least=MIN_POINTS,
+                                                                                        count=len(points)))
+    return _on_the_plane(points)
+
+
+def _on_the_plane(points: np.ndarray) -> np.ndarray:
+    """Points (N, 2) whose coordinates are finite and within ±MAX_COORDINATE, as float32."""
+    if not np.isfinite(points).all() or np.abs(points).max(initial=0) > MAX_COORDINATE:
+        raise ValueError(_("Every coordinate must be a finite number between −{limit} and {limit}.").format(
+            limit=f"{MAX_COORDINATE:g}"))
     return points.astype(np.float32)
 
 
@@ -92,21 +130,25 @@ def vectors_from_tsv(vectors: bytes, labels: bytes) -> tuple[list[str], np.ndarr
     """The Embedding Projector's pair of files: one vector per line (tab-separated), one label per line."""
     for data in (vectors, labels):
         if len(data) > MAX_UPLOAD_BYTES:
-            raise ValueError(f"Each file must be smaller than {MAX_UPLOAD_BYTES // 2**20} MB.")
+            raise ValueError(_("Each file must be smaller than {megabytes} MB.").format(
+                megabytes=MAX_UPLOAD_BYTES // 2**20))
     rows = [line.split("\t") for line in _text(vectors).splitlines() if line.strip()]
     names = [line.strip() for line in _text(labels).splitlines() if line.strip()]
     if not 2 <= len(rows) <= MAX_VECTORS:
-        raise ValueError(f"Give between 2 and {MAX_VECTORS:,} vectors (there are {len(rows):,}).")
+        raise ValueError(_("Give between 2 and {most} vectors (there are {count}).").format(
+            most=f"{MAX_VECTORS:,}", count=f"{len(rows):,}"))
     if len(names) != len(rows):
-        raise ValueError(f"There are {len(rows):,} vectors but {len(names):,} labels: give one label per vector.")
+        raise ValueError(_("There are {vectors} vectors but {labels} labels: give one label per vector.").format(
+            vectors=f"{len(rows):,}", labels=f"{len(names):,}"))
     widths = {len(row) for row in rows}
     if len(widths) != 1 or not 2 <= widths.pop() <= MAX_DIMENSIONS:
-        raise ValueError(f"Every vector needs the same number of values, between 2 and {MAX_DIMENSIONS}.")
+        raise ValueError(_("Every vector needs the same number of values, between 2 and {most}.").format(
+            most=MAX_DIMENSIONS))
     if not all(_numeric(row) for row in rows):
-        raise ValueError("Every value of the vectors file must be a number.")
+        raise ValueError(_("Every value of the vectors file must be a number."))
     array = np.array(rows, dtype=np.float32)
     if not np.isfinite(array).all():
-        raise ValueError("Every value of the vectors file must be finite.")
+        raise ValueError(_("Every value of the vectors file must be finite."))
     return names, array
 
 
@@ -128,7 +170,7 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("The file is not UTF-8 text.") from None
+        raise ValueError(_("The file is not UTF-8 text.")) from None
 
 
 def _numeric(row: list[str]) -> bool:

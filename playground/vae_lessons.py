@@ -2,40 +2,70 @@
 
 Every function takes a model with `encode(x) -> (μ, log σ²)` and `decode(z) -> images`
 (playground.models.vae.VAE) and returns NumPy arrays, so the page only draws them.
+What one training step costs (`step_cost`) is checked against playground.budgets first.
 """
+
+from dataclasses import replace
 
 import numpy as np
 import torch
 from torch import nn
 
-from playground import interpolation
+from playground import budgets, interpolation
 from playground.data import ShuffledBatches, Split
 from playground.inference import device_of, evaluating
-from playground.models.vae import VAE, VAEConfig, kl_divergence, reconstruction_loss
+from playground.models.vae import CONV_CHANNELS, VAE, VAEConfig, kl_divergence, reconstruction_loss
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
+from playground.wording import N_
 
-INTERPOLATIONS = ("linear", "spherical")
+INTERPOLATIONS = (N_("linear"), N_("spherical"))
 TEST_IMAGES = 500  # test images scored at each evaluation: enough for a smooth curve, cheap while playing
+LOWER = N_("the batch size (the convolutional VAE costs most), or the latent size")
+
+
+def forward_cost(config: VAEConfig) -> budgets.Cost:
+    """One image through encoder, μ and log σ², the decoder and the per-pixel loss (playground.budgets' layers)."""
+    pixels, hidden, latent = config.image_size**2, config.hidden, config.latent_dim
+    heads = budgets.dense([hidden, 2 * latent]) + budgets.Cost(activations=2 * pixels)  # μ, log σ²; the loss
+    if config.architecture == "dense":
+        return budgets.dense([pixels, hidden]) + heads + budgets.dense([latent, hidden, pixels])
+    (c1, c2), side = CONV_CHANNELS, config.image_size
+    half, quarter = (side // 2) ** 2, (side // 4) ** 2
+    down = budgets.convolution(1, c1, 4, half, c1 * half) + budgets.convolution(c1, c2, 4, quarter, c2 * quarter)
+    up = budgets.convolution(c2, c1, 4, quarter, c1 * half) + budgets.convolution(c1, 1, 4, half, pixels)
+    middle = budgets.dense([c2 * quarter, hidden]) + budgets.dense([latent, hidden, c2 * quarter])
+    return down + middle + heads + up
+
+
+def step_cost(config: VAEConfig, batch_size: int) -> budgets.Cost:
+    """One training step on `batch_size` images, then the evaluation of TEST_IMAGES that may follow it."""
+    return budgets.training_step(forward_cost(config), batch_size, TEST_IMAGES)
 
 
 def make_trainer(config: VAEConfig, data: Split, train: TrainConfig, seed: int, device: torch.device | str) -> Trainer:
     """A trainer over data.x_train that scores the test images through their mean code μ.
 
     The test scores use z = μ (no sampling), so the curves do not jitter with ε.
+    OverBudget, before anything is allocated, when a step would cost too much (now or after a change).
     """
+
+    def budget(train: TrainConfig, live_settings: dict) -> None:
+        budgets.check(step_cost(replace(config, **live_settings), train.batch_size), LOWER)
+
+    budget(train, {})
     test = torch.from_numpy(data.x_test[:TEST_IMAGES]).to(device)
 
     def evaluate(model: VAE) -> dict[str, float]:
         mu, logvar = model.encode(test)
         reconstruction = reconstruction_loss(model.decoder(mu), test, model.config.reconstruction)  # (B,)
-        scores = {"test reconstruction": reconstruction.mean().item()}
+        scores = {N_("test reconstruction"): reconstruction.mean().item()}
         if model.config.variational:
-            scores["test kl"] = kl_divergence(mu, logvar).mean().item()
+            scores[N_("test kl")] = kl_divergence(mu, logvar).mean().item()
         return scores
 
     batches = ShuffledBatches(torch.from_numpy(data.x_train), device=device)
-    return Trainer(seeded(VAE, config), batches, train, evaluate=evaluate, seed=seed, device=device)
+    return Trainer(seeded(VAE, config), batches, train, evaluate=evaluate, seed=seed, device=device, budget=budget)
 
 
 def decode(model: nn.Module, z: np.ndarray) -> np.ndarray:

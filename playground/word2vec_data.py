@@ -19,12 +19,14 @@ stories, ~60,000 words); pasted text works too, up to MAX_TEXT_CHARACTERS.
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
 
 from playground.data import Batch
 from playground.embeddings import gensim_test_file
+from playground.wording import _
 
 LEE_FILE = "lee_background.cor"
 MAX_TEXT_CHARACTERS = 500_000  # keeps vocabulary building and training interactive
@@ -44,13 +46,14 @@ class Word2VecDataConfig:
 
     def __post_init__(self):
         if not 1 <= self.window <= 10:
-            raise ValueError(f"window must be between 1 and 10 words, not {self.window}")
+            raise ValueError(_("window must be between 1 and 10 words, not {window}").format(window=self.window))
         if not 1 <= self.negatives <= 50:
-            raise ValueError(f"negatives must be between 1 and 50, not {self.negatives}")
+            raise ValueError(_("negatives must be between 1 and 50, not {negatives}").format(negatives=self.negatives))
         if self.min_count < 1 or self.subsample < 0 or not 0 <= self.noise_power <= 1:
-            raise ValueError("min_count must be ≥ 1, subsample ≥ 0 and noise_power within [0, 1]")
+            raise ValueError(_("min_count must be ≥ 1, subsample ≥ 0 and noise_power within [0, 1]"))
 
 
+@lru_cache(maxsize=1)
 def lee_text() -> str:
     return gensim_test_file(LEE_FILE).read_text(encoding="utf8")
 
@@ -58,11 +61,12 @@ def lee_text() -> str:
 def tokenize(text: str) -> list[list[str]]:
     """Lower-case words of each non-empty line (a line is a document: windows never cross it)."""
     if len(text) > MAX_TEXT_CHARACTERS:
-        raise ValueError(f"The text has {len(text):,} characters; the limit is {MAX_TEXT_CHARACTERS:,} "
-                         "so that training stays interactive. Paste a shorter text.")
+        raise ValueError(_("The text has {characters} characters; the limit is {limit} so that training stays "
+                           "interactive. Paste a shorter text.").format(characters=f"{len(text):,}",
+                                                                        limit=f"{MAX_TEXT_CHARACTERS:,}"))
     documents = [words for line in text.splitlines() if (words := WORD.findall(line.lower()))]
     if not documents:
-        raise ValueError("The text has no words: paste a few paragraphs first.")
+        raise ValueError(_("The text has no words: paste a few paragraphs first."))
     return documents
 
 
@@ -80,8 +84,9 @@ def build_vocabulary(documents: list[list[str]], min_count: int) -> Vocabulary:
     counted = Counter(word for words in documents for word in words).most_common(MAX_VOCABULARY)
     kept = [(word, n) for word, n in counted if n >= min_count]
     if len(kept) < MIN_VOCABULARY:
-        raise ValueError(f"Only {len(kept)} words occur at least {min_count} times; word2vec needs "
-                         f"{MIN_VOCABULARY} or more. Paste a longer text or lower the minimum count.")
+        raise ValueError(_("Only {count} words occur at least {min_count} times; word2vec needs {minimum} or more. "
+                           "Paste a longer text or lower the minimum count.").format(
+                               count=len(kept), min_count=min_count, minimum=MIN_VOCABULARY))
     return Vocabulary(tuple(w for w, _ in kept), np.array([n for _, n in kept], dtype=np.int64))
 
 
@@ -126,7 +131,7 @@ class Word2VecBatches:
         self.offsets = torch.tensor([o for o in range(-config.window, config.window + 1) if o != 0])  # (2W,)
         self.centres = torch.nonzero(self._window(torch.arange(len(self.tokens)))[1].any(1)).squeeze(1)
         if len(self.centres) == 0:
-            raise ValueError("No word has a neighbour left after subsampling: paste a longer text.")
+            raise ValueError(_("No word has a neighbour left after subsampling: paste a longer text."))
         self.noise_table = noise_table(noise_distribution(self.vocabulary.counts, config.noise_power))
 
     def _stream(self, documents: list[list[str]], rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:

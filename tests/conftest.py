@@ -1,6 +1,9 @@
 """Shared test set-up: one CPU thread per test process, and AppTest through the entry file."""
 
+import json
 import os
+import re
+import string
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,10 @@ torch.set_num_threads(1)  # tests run side by side (pytest -n 2) on 2 cores
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE_TIMEOUT_SECONDS = 120  # a page's first run loads data and pretrained models
+SPANISH_TEXT = "\n".join(8 * [  # pasted by students of the Spanish course: accents, ñ, ¿ and ¡ are characters too
+    "¿Dónde está el niño? ¡Aquí, junto al árbol del jardín! El señor Muñoz enseña español cada mañana.",
+    "¿Qué aprendió hoy el niño? Que la pingüina come camarones, que el año tiene doce meses y aún más.",
+])
 
 
 def open_page(name: str) -> AppTest:
@@ -24,6 +31,39 @@ def open_page(name: str) -> AppTest:
     app.switch_page(f"pages/{name}.py")
     app.run()
     return app
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a message's Markdown source: user text arrives with its punctuation
+    backslash-escaped and bare links broken by invisible word joiners (ui.text.plain)."""
+    return re.sub(r"\\([" + re.escape(string.punctuation) + "])", r"\1", markdown).replace("\u2060", "")
+
+
+def until_done(app: AppTest, runs: int = 100) -> AppTest:
+    """Rerun, as the browser's refresh timer would, while work goes on in slices: a progress bar that is not
+    paused (greedy pre-training, a benchmark) or a training panel still playing ⏭'s steps. AppTest runs a
+    fragment once per run."""
+    for _ in range(runs):
+        playing = any(metric.label == "State" and metric.value == "playing" for metric in app.metric)
+        working = any(not bar.proto.text.endswith("(paused)") for bar in app.get("progress"))
+        if not (playing or working):
+            return app
+        app.run()
+    raise AssertionError(f"the work was not done after {runs} refreshes")
+
+
+def component_data(app: AppTest, key: str) -> dict:
+    """The data a custom component (st.components.v2) was last drawn with: AppTest reads one, it cannot drive it."""
+    return next(json.loads(element.proto.json) for element in app.get("bidi_component") if element.key == key)
+
+
+def draw_on(app: AppTest, key: str, drawing) -> None:
+    """A student's strokes on the drawing pad `key`, stored as the pad stores them; the page must show the digit
+    beside its reconstruction."""
+    app.session_state[f"{key}_ink"] = drawing
+    app.run()
+    assert not app.exception
+    assert any(image.captions == ["your digit", "reconstruction"] for image in app.image)
 
 
 @pytest.fixture

@@ -132,6 +132,21 @@ def test_latent_map_is_two_dimensional_for_any_code_size(latent_dim, method):
         np.testing.assert_array_equal(points[:, 0], codes[:, 0])
 
 
+@pytest.mark.parametrize("latent_dim", [1, 2, 5])
+def test_the_latent_pad_walks_the_plane_the_pca_map_draws(latent_dim):
+    codes = np.random.default_rng(0).standard_normal((60, latent_dim)).astype(np.float32) + 3
+    origin, axes = lessons.latent_plane(codes)
+    assert origin.shape == (latent_dim,) and axes.shape == (2, latent_dim)
+    mapped = lessons.on_plane(codes, origin, axes)
+    np.testing.assert_allclose(mapped[:, 0], lessons.latent_map(codes, "PCA")[:, 0], atol=1e-4)  # x: always
+    if latent_dim > 1:
+        np.testing.assert_allclose(mapped, lessons.latent_map(codes, "PCA"), atol=1e-4)
+    pad = np.array([[0.5, -1.0], [2.0, 0.0]])  # points of the pad decode z = origin + x·axes[0] + y·axes[1]
+    on_pad = lessons.on_plane(origin + pad @ axes, origin, axes)
+    np.testing.assert_allclose(on_pad if latent_dim > 1 else on_pad[:, 0], pad if latent_dim > 1 else pad[:, 0],
+                               atol=1e-5)
+
+
 def test_pretrained_ae_reconstructs_and_its_codes_carry_the_digit():
     model = load_pretrained("ae_mnist")
     mnist = split("MNIST 28×28", 0)

@@ -4,8 +4,12 @@ import base64
 import json
 
 import numpy as np
+import torch
 
-from tests.conftest import open_page
+from playground.data import split
+from playground.user_data import mnist_like
+from tests.conftest import component_data, draw_on, open_page, until_done
+from tests.test_user_data import drawn
 
 
 def charts(app) -> dict[str, dict]:
@@ -35,12 +39,15 @@ def test_page_renders_the_pretrained_model_in_every_section():
     assert not app.exception
     assert "Autoencoder" in app.title[0].value
     assert app.toggle(key="ae_pretrained").value
-    assert "codes of the test set" in charts(app)
+    assert any(text.value == "**codes of the test set**" for text in app.markdown)
+    pad = component_data(app, "ae_pad")  # the latent map, decoded in the browser under the pointer
+    assert pad["mode"] == "plane" and pad["plane"]["axes"] == [[1, 0], [0, 1]] and pad["model"]["program"]
+    assert len(decoded({"dtype": "<f4", "bdata": pad["points"]["xy"]})) == 2 * len(split("MNIST 28×28", 0).x_test)
     assert "reconstruction error per test image" in charts(show(app, "Anomalies"))
     assert "angle to PCA's plane (°)" in charts(show(app, "Linear AE = PCA"))
     assert any(m.label.startswith("On the AE codes") for m in show(app, "Few labels").metric)
     assert not app.exception
-    assert "codes of the test set" not in charts(app)  # only the section shown is drawn
+    assert not any(text.value == "**codes of the test set**" for text in app.markdown)  # only the section shown
 
 
 def test_a_section_keeps_its_controls_while_another_is_shown():
@@ -58,7 +65,9 @@ def test_changing_latent_size_and_stepping_updates_the_charts():
     app.button(key="ae_step").click().run()
     assert not app.exception
     after = charts(app)
-    assert "codes of the test set (PCA of the 8-D codes)" in after
+    assert any(text.value == "**codes of the test set (PCA of the 8-D codes)**" for text in app.markdown)
+    plane = component_data(app, "ae_pad")["plane"]  # the pad walks the plane of the PCA map: 8-D codes
+    assert np.array(plane["axes"]).shape == (2, 8) and len(plane["origin"]) == 8
     grid = "test originals over their reconstructions"
     assert after[grid]["data"] != before[grid]["data"]
     train_steps = decoded(after["Reconstruction error"]["data"][0]["x"])
@@ -83,7 +92,7 @@ def test_conv_on_digits_with_tsne_and_greedy_pretraining_of_the_dense_stack():
     app.selectbox(key="ae_dataset").set_value("Digits 8×8").run()
     app.slider(key="ae_latent_dim").set_value(4).run()
     app.select_slider(key="ae_greedy_steps").set_value(50).run()
-    app.button(key="ae_greedy").click().run()
+    until_done(app.button(key="ae_greedy").click().run())
     assert not app.exception
     assert any("Final loss of each layer pair" in caption.value for caption in app.caption)
     app.radio(key="ae_architecture").set_value("conv").run()
@@ -97,7 +106,7 @@ def test_linear_ae_angle_to_pca_falls_when_stepping():
     app = show(open_page("autoencoder"), "Linear AE = PCA")
     start = float(metric(app, "Principal angle between the two planes").rstrip("°"))
     app.select_slider(key="ae_pca_steps_per_click").set_value(1000).run()
-    app.button(key="ae_pca_step").click().run()
+    until_done(app.button(key="ae_pca_step").click().run())
     assert not app.exception
     assert float(metric(app, "Principal angle between the two planes").rstrip("°")) < min(start, 5.0)
 
@@ -149,3 +158,12 @@ def test_pretrained_start_is_offered_only_on_the_split_it_was_trained_on():
     app.sidebar.number_input(key="seed").set_value(1).run()
     assert not app.exception
     assert not [toggle for toggle in app.toggle if toggle.key == "ae_pretrained"]
+
+
+def test_a_drawn_digit_is_marked_on_the_map_and_reconstructed():
+    app = open_page("autoencoder")
+    draw_on(app, "ae_drawing", drawn(7))
+    marker = component_data(app, "ae_pad")["markers"][0]
+    with torch.no_grad():
+        code = app.session_state["ae_trainer"].model.encode(torch.from_numpy(mnist_like(drawn(7))[None]))[0].numpy()
+    assert marker["label"] == "your digit" and np.allclose(marker["xy"], code, atol=1e-4)

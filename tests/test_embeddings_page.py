@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page
+from tests.conftest import SPANISH_TEXT, open_page, shown
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_an_analogy_typed_in_returns_answers_with_both_methods(page):
 def test_unknown_and_empty_words_show_a_message_not_a_traceback(page):
     type_analogy(page, "qeen", "man", "woman")
     assert not page.exception
-    assert any("Did you mean: queen" in warning.value for warning in page.warning)
+    assert any("Did you mean: queen" in shown(warning.value) for warning in page.warning)
     type_analogy(page, "king", "", "woman")
     assert not page.exception and any("empty" in warning.value for warning in page.warning)
     show(page, "Neighbours & similarity").text_input(key="emb_query").set_value("zzqxj").run()
@@ -88,3 +88,13 @@ def test_benchmarks_run_on_demand(page):
     page.button(key="emb_bench_run").click().run()
     assert not page.exception
     assert any(metric.label == "GloVe: overall accuracy" for metric in page.metric)
+
+
+def test_word2vec_trains_on_a_pasted_spanish_text(page):
+    show(page, "Train your own").radio(key="emb_w2v_corpus").set_value("Paste a text").run()
+    page.text_area(key="emb_w2v_text").set_value(SPANISH_TEXT).run()
+    page.button(key="emb_w2v_step").click().run()
+    assert not page.exception and not page.error
+    assert any(metric.label == "Step" and metric.value == "10" for metric in page.metric)
+    vocabulary = page.session_state["emb_w2v_trainer"].data.vocabulary.words
+    assert {"dónde", "niño", "señor", "muñoz", "pingüina", "año"} <= set(vocabulary)

@@ -1,8 +1,11 @@
 """Shared figure builders, tested without Streamlit."""
 
+import base64
 import io
+import itertools
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from playground import figures
@@ -26,6 +29,11 @@ def test_tile_places_images_row_major_with_gaps():
     assert canvas.shape == (5, 5)
     assert canvas[0, 0] == np.float32(0.1) and canvas[0, 3] == np.float32(0.2) and canvas[3, 0] == np.float32(0.3)
     assert np.isnan(canvas[2, 2]) and np.isnan(canvas[4, 4])
+
+
+def shown_pixels(source: str) -> np.ndarray:
+    """The grey levels of an image trace's data: URI, as a (H, W) uint8 array."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("L"))
 
 
 def test_image_grid_and_png_show_the_same_pixels():
@@ -77,3 +85,83 @@ def test_side_by_side_cell_curves_are_smoothed_exactly_and_thinned_after_a_long_
     figure = compare_cells({"RNN": history, "LSTM": history}, "loss", "loss")
     assert all(len(trace.x) <= MAX_CURVE_POINTS + 1 for trace in figure.data)
     assert figure.data[0].x[-1] == 50_000
+
+
+# ---- the palette: ten digit colours that stay apart for every kind of colour vision ------------------
+
+WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])  # D65
+SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+                        [0.0193339, 0.1191920, 0.9503041]])
+DICHROMACY = {  # Machado, Oliveira & Fernandes (2009), severity 1, applied to linear RGB
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+MIN_DELTA_E, MIN_DELTA_E_DICHROMAT, MIN_FROM_WHITE = 20.0, 12.0, 25.0
+
+
+def linear_rgb(colour: str) -> np.ndarray:
+    srgb = np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
+def lab(linear: np.ndarray) -> np.ndarray:
+    """CIE L*a*b* of linear sRGB (D65)."""
+    xyz = np.clip(linear, 0, 1) @ SRGB_TO_XYZ.T / WHITE_XYZ
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def delta_e_2000(first: np.ndarray, second: np.ndarray) -> float:
+    """CIEDE2000 colour difference of two L*a*b* colours (Sharma, Wu & Dalal 2005)."""
+    (l1, a1, b1), (l2, a2, b2) = first, second
+    mean_chroma = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(mean_chroma**7 / (mean_chroma**7 + 25**7)))
+    a1, a2 = (1 + g) * a1, (1 + g) * a2
+    c1, c2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    h1, h2 = np.degrees(np.arctan2(b1, a1)) % 360, np.degrees(np.arctan2(b2, a2)) % 360
+    dh = 0.0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    big_dh = 2 * np.sqrt(c1 * c2) * np.sin(np.radians(dh / 2))
+    mean_l, mean_c = (l1 + l2) / 2, (c1 + c2) / 2
+    mean_h = h1 + h2 if c1 * c2 == 0 else (h1 + h2) / 2 + (180 if abs(h1 - h2) > 180 else 0)
+    t = (1 - 0.17 * np.cos(np.radians(mean_h - 30)) + 0.24 * np.cos(np.radians(2 * mean_h))
+         + 0.32 * np.cos(np.radians(3 * mean_h + 6)) - 0.20 * np.cos(np.radians(4 * mean_h - 63)))
+    s_l = 1 + 0.015 * (mean_l - 50) ** 2 / np.sqrt(20 + (mean_l - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * mean_c, 1 + 0.015 * mean_c * t
+    turn = 60 * np.exp(-(((mean_h - 275) / 25) ** 2))  # degrees: the blue region's hue rotation
+    rotation = -2 * np.sqrt(mean_c**7 / (mean_c**7 + 25**7)) * np.sin(np.radians(turn))
+    dl, dc, dh_term = (l2 - l1) / s_l, (c2 - c1) / s_c, big_dh / s_h
+    return float(np.sqrt(dl**2 + dc**2 + dh_term**2 + rotation * dc * dh_term))
+
+
+def test_delta_e_2000_matches_sharmas_published_pairs():
+    pairs = [((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425), ((50, 0, 0), (50, -1, 2), 2.3669),
+             ((50, 2.49, -0.001), (50, -2.49, 0.0009), 7.1792), ((50, 2.5, 0), (73, 25, -18), 27.1492),
+             ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644)]
+    for first, second, expected in pairs:
+        assert delta_e_2000(np.array(first), np.array(second)) == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize("vision", ["normal", *DICHROMACY])
+def test_every_pair_of_the_ten_digit_colours_stays_apart(vision):
+    simulate = DICHROMACY.get(vision, np.eye(3))
+    seen = {colour: lab(simulate @ linear_rgb(colour)) for colour in figures.COLOURS}
+    closest = min((delta_e_2000(seen[a], seen[b]), a, b) for a, b in itertools.combinations(figures.COLOURS, 2))
+    assert len(set(figures.COLOURS)) == 10
+    assert closest[0] >= (MIN_DELTA_E if vision == "normal" else MIN_DELTA_E_DICHROMAT), closest
+    paper = lab(simulate @ np.ones(3))
+    assert min(delta_e_2000(colour, paper) for colour in seen.values()) >= MIN_FROM_WHITE  # markers show on white
+
+
+def test_the_manifold_runs_upwards_like_the_latent_map():
+    from playground.figures.vae import manifold_grid
+
+    top_left, rest = np.ones((1, 4, 4)), np.zeros((3, 4, 4))  # decoded grids come top row first
+    figure = manifold_grid(np.concatenate([top_left, rest]), n=2, extent=1.0)
+    image = figure.data[0]
+    assert image.dy > 0  # heat-map rows go up from y0
+    levels = np.asarray(image.z)
+    assert levels[-1, 0] > 0 and levels[0, 0] == 0  # the top-left code's ink is in the last (highest) rows

@@ -2,10 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page
+from playground.data import sample_2d
+from tests.conftest import component_data, open_page
 
 
 def game(app: AppTest):
@@ -90,7 +92,8 @@ def test_an_edited_preset_says_custom_and_picking_it_again_fills_the_controls_ag
     assert any("Your own settings" in caption.value for caption in app.caption)
     app.button(key="gan_step").click().run()
     app.selectbox(key="gan_preset").set_value("mode collapse").run()
-    assert app.slider(key="gan_disc_steps_per_gen_step").value == 1 and app.select_slider(key="gan_generator_lr").value == 2e-3
+    assert app.slider(key="gan_disc_steps_per_gen_step").value == 1
+    assert app.select_slider(key="gan_generator_lr").value == 2e-3
     assert game(app).step_count == 0 and game(app).config.updates_of("discriminator") == 1  # a fresh game
     app.select_slider(key="gan_generator_lr").set_value(1e-3).run()
     app.select_slider(key="gan_discriminator_lr").set_value(1e-3).run()
@@ -112,6 +115,26 @@ def test_image_game_steps_and_conditional_row_follows_the_digit():
     three = digit_row(app)
     assert not app.exception and "y = 3" in three["layout"]["title"]["text"]
     assert three["data"][0]["z"] != seven["data"][0]["z"]  # the pretrained cGAN draws another digit
-    app.slider(key="gan_interp_t").set_value(0.5).run()
+    walk = component_data(app, "gan_walk")  # the noise walk runs the generator of digit 3 in the browser
+    assert walk["mode"] == "path" and walk["path"]["method"] == "spherical" and len(walk["path"]["a"]) == 32
+    assert walk["model"]["id"].endswith("digit3") and walk["model"]["program"]["latent_dim"] == 32
     app.toggle(key="gan_conditional").set_value(False).run()
     assert not app.exception and image_game(app).model.config.num_classes == 0
+    assert not component_data(app, "gan_walk")["model"]["id"].endswith("digit3")
+
+
+def test_a_drawn_distribution_trains_once_it_has_enough_points():
+    app = open_page("gan")
+    app.selectbox(key="gan_distribution").set_value("drawn by you").run()
+    assert not app.exception and any("at least 8 points" in info.value for info in app.info)
+    ring = sample_2d("ring of 8", 200, np.random.default_rng(0))[0]
+    app.session_state["gan_points_points"] = ring  # what the drawing pad stores at the end of a stroke
+    app.run()
+    assert not app.exception and component_data(app, "gan_points")["points"][0] == np.round(ring[0], 3).tolist()
+    app.button(key="gan_step").click().run()
+    assert not app.exception and game(app).step_count == 10
+    assert np.array_equal(game(app).data.points.numpy(), ring)
+    assert "drawn by you" in next(chart.proto.spec for chart in app.get("plotly_chart") if chart.key == "gan_plane")
+    csv = "x,y\n" + "\n".join(f"{x},{y}" for x, y in ring[:50])
+    app.file_uploader(key="gan_points_csv").set_value(("mine.csv", csv.encode(), "text/csv")).run()
+    assert not app.exception and len(game(app).data.points) == 50 and game(app).step_count == 0

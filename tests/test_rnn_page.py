@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page
+from tests.conftest import SPANISH_TEXT, open_page
 
 
 def trainer(app: AppTest, task: str, cell: str):
@@ -90,3 +90,18 @@ def test_pasted_text_that_is_too_short_gets_a_warning_not_a_traceback():
     app.radio(key="rnn_corpus").set_value("Text pasted below").run()
     app.text_area(key="rnn_paste").set_value("too short").run()
     assert not app.exception and any("at least 200" in warning.value for warning in app.warning)
+
+
+def test_a_pasted_spanish_text_trains_the_character_model_and_writes_it():
+    app = open_task("char")
+    app.radio(key="rnn_corpus").set_value("Text pasted below").run()
+    app.text_area(key="rnn_paste").set_value(SPANISH_TEXT).run()
+    app.button(key="rnn_step").click().run()
+    model = trainer(app, "char", "LSTM").model
+    assert not app.exception and trainer(app, "char", "LSTM").step_count == 1
+    assert set("¿¡ñáéíóúü") <= set(model.config.vocabulary)
+    app = show(app, "Generate text")
+    app.radio(key="rnn_char_source").set_value("here").run()
+    app.text_input(key="rnn_prime").set_value("¿Dónde está el niño? ").run()
+    assert not app.exception and not app.warning  # every character of the prime is in the vocabulary
+    assert len(generated(app, "¿Dónde está el niño? ")) == len("¿Dónde está el niño? ") + 300

@@ -29,6 +29,11 @@ def candidates(app: AppTest):
     return next(frame for frame in app.dataframe if "log p" in frame.value.columns).value
 
 
+def show(app, section: str):
+    app.segmented_control(key="s2s_section").set_value(section)
+    return app.run()
+
+
 def test_page_races_both_models_translates_typed_dates_and_searches_beams():
     app = open_page("seq2seq")
     assert not app.exception and not app.error
@@ -43,12 +48,13 @@ def test_page_races_both_models_translates_typed_dates_and_searches_beams():
 
     app.text_input(key="s2s_source_dates").set_value("24-FEB-75").run()
     assert not app.exception and not app.warning
+    live = chart(app, "s2s_live_attention")["layout"]  # the racing attention model, as it is now
+    assert live["xaxis"]["ticktext"] == list("24-FEB-75")
+    show(app, "Greedy vs beam search")
     assert any(md.value.startswith("Greedy: `1975-02-24`") for md in app.markdown)  # the pretrained default
     beam = chart(app, "s2s_beam_attention")["layout"]
     assert beam["xaxis"]["ticktext"] == list("24-FEB-75")
     assert beam["yaxis"]["ticktext"] == [*"1975-02-24", "⟨end⟩"]
-    live = chart(app, "s2s_live_attention")["layout"]  # the racing attention model, as it is now
-    assert live["xaxis"]["ticktext"] == list("24-FEB-75")
 
     app.slider(key="s2s_beam_width").set_value(1).run()
     assert len(candidates(app)) == 1 and candidates(app)["output"].iloc[0] == "1975-02-24"
@@ -61,14 +67,14 @@ def test_page_races_both_models_translates_typed_dates_and_searches_beams():
     assert chart(app, "s2s_beam_attention")["layout"]["yaxis"]["ticktext"][: len(last)] == list(last)
 
     app.toggle(key="s2s_transformer").set_value(True).run()  # a third contender joins the race at step 0
-    app.button(key="s2s_step").click().run()
+    show(app, "Train").button(key="s2s_step").click().run()
     joined = app.session_state["s2s_dates_transformer_trainer"]
     assert not app.exception and [t.step_count for t in trainers(app)] + [joined.step_count] == [2, 2, 1]
     assert "transformer · exact match" in {trace["name"] for trace in chart(app, "s2s_race")["data"]}
 
 
 def test_displayed_bleu_and_chrf_are_sacrebleus_on_the_pages_own_corpus():
-    app = open_page("seq2seq")
+    app = show(open_page("seq2seq"), "Scores: exact match, BLEU, chrF")
     app.radio(key="s2s_scores_model").set_value("pretrained · no attention").run()
     examples = held_out_examples(DateTask(), TEST_EXAMPLES, seed=0)
     outputs, references = translate_all(load_pretrained(NAMES["none"]), examples), [e.target for e in examples]
@@ -85,7 +91,7 @@ def test_displayed_bleu_and_chrf_are_sacrebleus_on_the_pages_own_corpus():
 
 
 def test_bad_input_gets_a_message_and_the_page_keeps_working():
-    app = open_page("seq2seq")
+    app = show(open_page("seq2seq"), "Greedy vs beam search")
     for text, message in [("", "nothing to translate"), ("4" * 10_000, "at most 40 characters"),
                           ("日本語 ✨", "nothing to translate"), ("😀 4 de agosto de 1972", "left out: 😀")]:
         app.text_input(key="s2s_source_dates").set_value(text).run()
@@ -94,7 +100,7 @@ def test_bad_input_gets_a_message_and_the_page_keeps_working():
         assert len(app.text_input(key="s2s_source_dates").value) <= 60  # the box keeps at most 60 characters
     assert any(md.value.startswith("Greedy: `1972-08-04`") for md in app.markdown)  # the emoji was left out
 
-    app.segmented_control(key="s2s_task").set_value("addition").run()
+    show(app, "Train").segmented_control(key="s2s_task").set_value("addition").run()
     app.slider(key="s2s_teacher_forcing").set_value(0.5).run()
     app.slider(key="s2s_addition_digits").set_value(8).run()
     app.text_input(key="s2s_source_addition").set_value("12+x").run()

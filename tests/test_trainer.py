@@ -215,3 +215,34 @@ def test_start_from_weights_makes_reset_return_to_them():
     trainer.reset()
     assert trainer.start_name == "uploaded" and trainer.step_count == 0
     assert_same(weights(trainer), start)
+
+
+def test_play_with_steps_spreads_them_over_slices_then_pauses_itself():
+    trainer = make_trainer()
+    trainer.play(steps=25)
+    assert trainer.run_for(10.0, max_steps=10) == 10 and trainer.playing  # a slice, and more to come
+    assert trainer.run_for(10.0) == 15 and not trainer.playing and trainer.step_count == 25
+    trainer.play(steps=5)
+    trainer.pause()
+    assert trainer.run_for(10.0, max_steps=3) == 3 and trainer.steps_left is None  # paused: a plain slice again
+
+
+def test_a_budget_refuses_before_the_model_is_built_and_before_any_change():
+    from playground.budgets import OverBudget
+
+    def budget(config: TrainConfig, live_settings: dict) -> None:
+        if config.batch_size > 64 or live_settings.get("jitter", 0) > 1:
+            raise OverBudget("too much: lower the batch size")
+
+    built = []
+    with pytest.raises(OverBudget):
+        Trainer(lambda generator: built.append(1), line_data(), TrainConfig(batch_size=128), budget=budget)
+    assert not built, "the model was built before the budget was checked"
+    trainer = Trainer(seeded(Line, LineConfig()), line_data(), TrainConfig(batch_size=32), budget=budget)
+    with pytest.raises(OverBudget):
+        trainer.configure(batch_size=128, learning_rate=0.1)
+    with pytest.raises(OverBudget):
+        trainer.configure(jitter=2.0)
+    assert trainer.config.batch_size == 32 and trainer.config.learning_rate == 1e-3 and trainer.model.config.jitter == 0
+    trainer.configure(batch_size=64, jitter=0.5)
+    assert trainer.config.batch_size == 64 and trainer.model.config.jitter == 0.5

@@ -1,11 +1,15 @@
 """Students' own data: drawn digits land among their class, bad files get a message, points train."""
 
+import base64
+
 import numpy as np
 import pytest
+import torch
 from PIL import Image, ImageDraw
 
-from playground import user_data
+from playground import gan_lessons, user_data
 from playground.data import split
+from playground.models.gan import GANConfig
 from playground.pretrain import load_pretrained
 from playground.vae_lessons import encode
 
@@ -65,3 +69,42 @@ def test_vectors_and_labels_are_read_as_the_embedding_projector_writes_them():
         user_data.vectors_from_tsv(b"1\t0\n0\t1\n", b"a\n")
     with pytest.raises(ValueError, match="same number of values"):
         user_data.vectors_from_tsv(b"1\t0\n0\t1\t1\n", b"a\nb\n")
+
+
+def test_the_drawing_pads_strokes_are_read_within_their_limits():
+    ink = (np.arange(280 * 280) % 256).astype(np.uint8)
+    text = base64.b64encode(ink.tobytes()).decode()
+    drawing = user_data.drawing_from_base64(text)
+    assert drawing.shape == (280, 280) and drawing[0, 1] == np.float32(1 / 255) and drawing.max() == 1
+    for bad in ("", text[:-4], text + "AAAA", "!" * len(text), None):
+        with pytest.raises(ValueError, match="280×280"):
+            user_data.drawing_from_base64(bad)
+    points = user_data.points_from_pad([[0.5, -1], [2, 2.5], [3, 0]])
+    assert points.dtype == np.float32 and points.shape == (3, 2)  # fewer than a distribution needs: kept
+    bad = [("x", "a list"), ([[1, 2, 3]], "two numbers"), ([[1, "a"]], "two numbers"), ([[1, None]], "finite"),
+           ([[1e9, 0]], "between"), ([[float("nan"), 0]], "finite"), ([[0, 0]] * 5001, "at most")]
+    for values, message in bad:
+        with pytest.raises(ValueError, match=message):
+            user_data.points_from_pad(values)
+
+
+def mean_distance_to(points: np.ndarray, fakes: np.ndarray) -> float:
+    """How far the generated points (M, 2) lie, on average, from the nearest of the target points (N, 2)."""
+    return float(np.linalg.norm(fakes[:, None] - points[None], axis=2).min(1).mean())
+
+
+def test_a_gan_trained_on_drawn_points_moves_its_samples_to_them():
+    angle = np.linspace(0.2, np.pi - 0.2, 60)  # an arc a student drew across the top of the plane
+    points = np.stack([2 * np.cos(angle), 2 * np.sin(angle) - 0.5], 1).astype(np.float32)
+    trainer = gan_lessons.make_trainer(GANConfig(), gan_lessons.PRESETS["it works"].train_config(), points, seed=0)
+    z = gan_lessons.fixed_noise(trainer.model, 500, seed=1)
+
+    def distance() -> float:
+        with torch.no_grad():
+            return mean_distance_to(points, trainer.model.generate(z).numpy())
+
+    before = distance()
+    trainer.step(400)
+    assert trainer.evaluate is None and distance() < 0.35 * before, (before, distance())
+    with pytest.raises(ValueError, match="at least 8 points"):
+        gan_lessons.make_trainer(GANConfig(), gan_lessons.PRESETS["it works"].train_config(), points[:3])

@@ -1,9 +1,14 @@
 """The VAE page (pages/vae.py) through the entry file, widgets found by key."""
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page
+from playground.pretrain import load_pretrained
+from playground.user_data import mnist_like
+from playground.vae_lessons import encode
+from tests.conftest import component_data, draw_on, open_page, until_done
+from tests.test_user_data import drawn
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +31,12 @@ def test_page_opens_on_the_explorer_with_the_pretrained_model_without_training(p
     assert not page.exception and not page.error
     assert decoded_image(page) and page.slider(key="vae_z1").value == 0.0
     assert "vae_trainer" not in page.session_state  # nothing is built for a section nobody opened
+    pad = component_data(page, "vae_pad")  # the explorer's latent pad: the map, the position, the decoder
+    assert pad["mode"] == "plane" and pad["position"] == [0.0, 0.0] and pad["plane"]["sliders"] == []
+    assert pad["model"]["version"] == "fixed" and pad["model"]["program"]["image"] == [28, 28]
     show(page, "Interpolation")
     assert not page.exception and any(image.captions[:1] == ["t = 0.00"] for image in page.image)
+    assert component_data(page, "vae_interp_pad")["path"]["method"] == "linear"
     assert not any(image.captions == ["decoder(z)"] for image in page.image)  # only the section shown is drawn
     show(page, "Train")
     assert not page.exception and page.session_state["vae_trainer"].step_count == 0
@@ -40,6 +49,23 @@ def test_moving_a_latent_slider_changes_the_decoded_image():
     assert not app.exception and decoded_image(app) != before
     app.slider(key="vae_z0").set_value(0.0).run()
     assert decoded_image(app) == before  # decoding is deterministic: the same z, the same image
+
+
+def test_the_decoder_goes_to_the_browser_once_per_model_version():
+    app = open_page("vae")
+    app.slider(key="vae_z0").set_value(1.0).run()  # a rerun of the explorer: the browser has the weights
+    pad = component_data(app, "vae_pad")
+    assert "program" not in pad["model"] and pad["position"] == [1.0, 0.0]
+    show(app, "Train").selectbox(key="vae_dataset").set_value("Digits 8×8").run()
+    app.slider(key="vae_latent_dim").set_value(4).run()
+    show(app, "Explorer").selectbox(key="vae_source").set_value("Trained on this page").run()
+    pad = component_data(app, "vae_pad")
+    first = pad["model"]
+    assert first["version"] == "0" and first["program"]["image"] == [8, 8] and first["program"]["latent_dim"] == 4
+    assert [slider["label"] for slider in pad["plane"]["sliders"]] == ["z3", "z4"]  # z₁, z₂ are the pad's plane
+    show(app, "Train").button(key="vae_step").click().run()
+    stepped = component_data(show(app, "Explorer"), "vae_pad")["model"]
+    assert stepped["version"] == "10" and stepped["program"]["weights"] != first["program"]["weights"]
 
 
 def test_the_sliders_keep_their_place_while_another_section_is_shown():
@@ -62,7 +88,7 @@ def test_training_steps_on_digits_and_the_explorer_shows_the_trained_model():
     app = show(open_page("vae"), "Train")
     app.selectbox(key="vae_dataset").set_value("Digits 8×8").run()
     app.select_slider(key="vae_steps_per_click").set_value(100).run()
-    app.button(key="vae_step").click().run()
+    until_done(app.button(key="vae_step").click().run())
     trainer = app.session_state["vae_trainer"]
     assert not app.exception and trainer.step_count == 100
     assert trainer.history.last("total") < trainer.history.series("total")[1][0]
@@ -80,6 +106,7 @@ def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path
     from playground import pretrain
 
     monkeypatch.setattr(pretrain, "PRETRAINED_DIR", tmp_path)  # no pretrained file at all
+    pretrain.shared_pretrained.cache_clear()  # the process-level cache a client cannot clear
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
@@ -94,5 +121,16 @@ def test_a_missing_pretrained_file_falls_back_to_the_model_trained_here(tmp_path
         show(app, "Explorer")
         assert not app.exception and decoded_image(app)
     finally:
+        pretrain.shared_pretrained.cache_clear()
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_a_drawn_digit_is_encoded_marked_with_its_sigma_and_reconstructed():
+    app = open_page("vae")
+    draw_on(app, "vae_drawing", drawn(0))
+    mu, sigma = encode(load_pretrained("vae_mnist_2d"), mnist_like(drawn(0))[None])
+    marker = component_data(app, "vae_pad")["markers"][0]
+    assert np.allclose(marker["xy"], mu[0], atol=1e-5) and np.allclose(marker["sigma"], sigma[0], atol=1e-5)
+    app.button(key="vae_drawing_start").click().run()  # explore from its code: the sliders go there
+    assert app.slider(key="vae_z0").value == pytest.approx(round(float(mu[0, 0]) / 0.05) * 0.05)

@@ -2,6 +2,8 @@
 
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import until_done
+
 
 def panel_page():
     """A one-model page: learning controls, the training panel and a loss chart."""
@@ -31,6 +33,7 @@ def panel_page():
     rate, size = widgets.learning_controls("test", learning_rate=0.01, batch_size=16)
     trainer.configure(learning_rate=rate, batch_size=size)
     widgets.training_panel("test", trainer, lambda: st.plotly_chart(loss_curves(trainer.history, ["loss"])))
+    st.button("Train 250 steps", key="test_lesson_run", on_click=widgets.train_steps, args=("test", 250))
 
 
 def step_count(app: AppTest) -> int:
@@ -41,7 +44,7 @@ def test_step_advances_by_the_chosen_number_of_steps():
     app = AppTest.from_function(panel_page, default_timeout=60).run()
     assert not app.exception and step_count(app) == 0
     app.select_slider(key="test_steps_per_click").set_value(100).run()
-    app.button(key="test_step").click().run()
+    until_done(app.button(key="test_step").click().run())
     assert step_count(app) == 100
     assert app.session_state["test_trainer"].history.last("loss") < 0.5
 
@@ -80,3 +83,16 @@ def test_changing_the_seed_rebuilds_the_trainer_and_says_so():
     app.session_state["seed"] = 6
     app.run()
     assert not app.toast  # nothing was trained since: nothing to say
+
+
+def test_a_requested_run_plays_in_slices_to_its_step_and_stops_there():
+    app = AppTest.from_function(panel_page, default_timeout=60).run()
+    app.button(key="test_lesson_run").click().run()
+    for _ in range(100):
+        if app.metric[2].value == "paused":
+            break
+        assert app.metric[2].value == "playing" and step_count(app) < 250
+        app.run()
+    assert step_count(app) == 250 and app.session_state["test_trainer"].step_count == 250
+    app.run()
+    assert step_count(app) == 250  # stopped there

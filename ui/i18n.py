@@ -18,8 +18,10 @@ so `_` looks it up on every call: two students of one server can read different 
 
 import gettext
 import io
+from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 from babel.messages.mofile import write_mo
@@ -74,9 +76,33 @@ def N_(message: str) -> str:
     return message
 
 
+def option_labels(options: Iterable[Hashable], label: Callable[[Any], str] = _) -> Callable[[Any], str]:
+    """A widget's format_func: each option's label (its translation by default) in this session's language.
+
+    The options themselves stay English: session state, URLs and the code that compares them keep working.
+    The labels are looked up now, not at every call, because Streamlit's AppTest calls a format_func
+    again outside the script run, where the session (and so its language) is unknown.
+    """
+    return {option: label(option) for option in options}.__getitem__
+
+
 wording.use(_)  # the library's legends and messages follow each session's language too
 
 
 def number(value: float, digits: int = 3) -> str:
     """A number for prose in this session's language: 1,234.5 in English, 1.234,5 in Spanish."""
     return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=language())
+
+
+def percent(fraction: float, digits: int = 1) -> str:
+    """A fraction as a percentage for prose and metrics: 0.453 → 45.3% in English, 45,3% in Spanish."""
+    return f"{number(100 * fraction, digits)}%"
+
+
+def latex_text(sentence: str, **formulas: str) -> str:
+    r"""A translated sentence inside a formula: its words in \text{…}, each {placeholder} filled with LaTeX.
+
+    latex_text(_("mode {m} covered"), m="m") gives \text{mode } m \text{ covered}, so a translator
+    sees the whole sentence and may move the formula within it.
+    """
+    return r"\text{" + sentence.format(**{name: rf"}} {formula} \text{{" for name, formula in formulas.items()}) + "}"

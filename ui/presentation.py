@@ -15,8 +15,11 @@ from ui.i18n import _
 
 PARAMETER = "present"  # ?present=1
 ALWAYS = """
-/* A formula wider than its column scrolls inside it instead of being cut off. */
+/* The page uses the width of a laptop screen: a narrower margin than the wide layout's 5rem. */
+[data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; }
+/* A formula wider than its column scrolls inside it instead of being cut off; beside the controls, a size smaller. */
 .katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }
+[class*="-section_controls"] .katex-display { font-size: 0.9em; }
 /* The toolbar's Running… / Stop flickers at every live refresh, and Stop cannot pause a trainer (⏸ Pause does):
    hidden while a script runs. The same corner still shows when the connection is lost. */
 [data-testid="stStatusWidget"]:has([data-testid="stStatusWidgetRunningIcon"]) { visibility: hidden; }

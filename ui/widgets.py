@@ -1,4 +1,4 @@
-"""Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads.
+"""Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads, uploads.
 
 Every page trains through the same panel, so ▶ play / ⏸ pause / ⏭ step / ↺ reset behave
 the same everywhere. While playing, a fragment re-runs at the refresh interval: it waits for
@@ -9,15 +9,23 @@ drawing never crowds out training (playground/scheduler.py has the formula). An 
 fragment re-reads the class size every RETUNE_SECONDS and re-sets the refresh interval.
 The rest of the page (and every other widget) stays responsive: a click waits at most for
 the running refresh, a turn and a redraw.
+⏭ plays its n steps through the same fragment, and any other long job (greedy pre-training, a
+benchmark) runs the same way in `run_in_slices`: no click ever waits for more than a slice.
+
+Shared read-only things (the device, pretrained models) live in process-level caches in
+playground/, where no client's "clear cache" message reaches them.
 
 A page shows one section at a time (`section_picker`): only its widgets and charts run and
-reach the browser. Its widgets are drawn with `persist_state=PERSIST`, so their values wait
-for the student while another section is shown (Streamlit forgets a widget that is not drawn).
+reach the browser. Its controls are drawn with `**kept(key)`: their values wait for the student
+while another section is shown (Streamlit forgets a widget that is not drawn), and live in the
+address too, so a link restores them (ui/links.py). A guided lesson asks the panel for a number
+of steps (`train_steps`); the panel plays them in its slices and stops there.
 """
 
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -25,29 +33,43 @@ import torch
 from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
+from playground.budgets import UPLOAD_MEGABYTES
 from playground.checkpoints import from_bytes, to_bytes
 from playground.data import IMAGE_DATASETS
-from playground.device import cap_cpu_threads, describe, pick_device
-from playground.pretrain import load_pretrained
+from playground.device import describe, server_device
+from playground.export import EXPORTABLE_STARTS, Setup, history_csv, script
+from playground.pretrain import shared_pretrained
 from playground.scheduler import FairScheduler, Pace, ShareConfig
 from playground.trainer import Trainer
+from ui import links
+from ui.i18n import N_, _, ngettext, number, percent
+from ui.text import plain
 
 REFRESH_SECONDS = 0.5  # a lone student's charts redraw twice a second; with more students playing, less often
 RETUNE_SECONDS = 3.0  # a playing panel re-reads how many students share its server this often
+JOB_SLICE_SECONDS = 0.4  # a long job (greedy pre-training, a benchmark) advances this much per refresh
 HEAVY_EVERY = 3  # while training plays, a heavy live figure is rebuilt on every third refresh
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
-MAX_UPLOAD_MEGABYTES = 20
 CONTROLS_HEIGHT = 400  # px: a section's controls scroll inside a box this high, so its result stays in view
 PERSIST = "session"  # every page widget keeps its value while hidden, and when the student comes back to the page
-CUSTOM = "custom"  # what a preset picker shows once a control it fills has been edited
+CUSTOM = N_("custom")  # what a preset picker shows once a control it fills has been edited
+
+
+def kept(key: str, disabled: bool = False) -> dict[str, object]:
+    """The keyword arguments of every control that shapes an experiment: `**widgets.kept(key)`.
+
+    Its value is kept in the address (?key=value, so a reload or a pasted link restores it) and
+    while the control is not drawn; a teacher's link may lock it (ui/links.py).
+    """
+    links.register(key)
+    return {"key": key, "bind": "query-params", "persist_state": PERSIST, "disabled": disabled or links.locked(key)}
 
 
 @st.cache_resource
 def device() -> torch.device:
     """The device every page trains on, chosen once per server process."""
-    cap_cpu_threads()
-    return pick_device()
+    return server_device()
 
 
 @st.cache_resource
@@ -57,12 +79,12 @@ def scheduler() -> FairScheduler:
 
 
 def device_label() -> str:
-    return describe(device())
-
-
-@st.cache_resource(show_spinner=False)
-def _shared_pretrained(name: str) -> nn.Module:
-    return load_pretrained(name)
+    """The device in words, e.g. 'CUDA · NVIDIA H100'; a CPU's thread count in this session's language."""
+    chosen = device()
+    if chosen.type != "cpu":
+        return describe(chosen)
+    threads = torch.get_num_threads()
+    return ngettext("CPU · {threads} thread", "CPU · {threads} threads", threads).format(threads=threads)
 
 
 def pretrained(name: str) -> nn.Module | None:
@@ -71,9 +93,10 @@ def pretrained(name: str) -> nn.Module | None:
     None, with a note on the page, when its file is missing (`make pretrained` remakes it).
     """
     try:
-        return _shared_pretrained(name)
+        return shared_pretrained(name)
     except FileNotFoundError:
-        st.info(f"The pretrained model `{name}` is missing (run `make pretrained`); starting from random weights.")
+        st.info(_("The pretrained model `{name}` is missing (run `make pretrained`); starting from random weights.")
+                .format(name=name))
         return None
 
 
@@ -87,9 +110,15 @@ def section_picker(key: str, sections: Sequence[str]) -> str:
 
     Not st.tabs: tabs run and send every section at once, and the browser puts a student back on
     the first tab whenever an element above the tabs appears or disappears (streamlit#13341).
+    A teacher's link may hide some sections (ui/links.py): they are not offered.
+    `sections` are N_-marked English names: the buttons show them translated, the page compares the English.
     """
-    return st.segmented_control("Section", sections, default=sections[0], required=True, key=key,
-                                label_visibility="collapsed", persist_state=PERSIST)
+    links.register_sections(key, sections)
+    shown = links.visible_sections(key, sections)
+    if st.session_state.get(key, shown[0]) not in shown:
+        st.session_state[key] = shown[0]
+    return st.segmented_control(_("Section"), shown, default=shown[0], required=True, format_func=_,
+                                label_visibility="collapsed", **kept(key))
 
 
 def open_section(key: str, section: str) -> None:
@@ -97,13 +126,16 @@ def open_section(key: str, section: str) -> None:
     st.session_state[key] = section
 
 
-def controls_and_result(ratio: Sequence[float] = (2, 3)) -> tuple[DeltaGenerator, DeltaGenerator]:
+def controls_and_result(ratio: Sequence[float] = (1, 2), part: str = "") -> tuple[DeltaGenerator, DeltaGenerator]:
     """A section's two halves side by side: its controls, scrolling inside a box of CONTROLS_HEIGHT, and its result.
 
     The result column starts at the top of the section, so at 1280×720 it is in view beside the controls.
+    A page shows one section at a time; a section in several parts names each `part`, so that every box's key
+    (a CSS class containing `section_controls`, see ui/presentation.py) stays unique.
     """
     controls, result = st.columns(ratio, gap="medium")
-    return controls.container(height=CONTROLS_HEIGHT, border=False), result
+    key = f"section_controls_{part}" if part else "section_controls"
+    return controls.container(height=CONTROLS_HEIGHT, border=False, key=key), result
 
 
 def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, object]],
@@ -112,20 +144,37 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
 
     Once one of the widgets is edited away from the chosen preset, the box says CUSTOM, so picking
     that preset again fills the widgets again. The first preset's values are the widgets' defaults.
+    A preset chosen by a link or a guided lesson, not in the box, fills the widgets too (a link's own
+    values for some of them still win, and the box then says CUSTOM).
+    Preset names are N_-marked English, shown translated (unless `options` has a format_func of its own);
+    a link holds the name as shown, in the link's language.
     """
-    for widget, value in next(iter(presets.values())).items():
+    applied = f"{key}_applied"  # the preset the widgets were last filled with
+    first = next(iter(presets))
+    for widget, value in presets[first].items():
         st.session_state.setdefault(widget, value)
-    chosen = st.session_state.get(key)
-    if chosen in presets and any(st.session_state.get(widget) != value for widget, value in presets[chosen].items()):
-        st.session_state[key] = CUSTOM  # the box is drawn below: until then its value may change
+    st.session_state.setdefault(applied, first)
 
     def fill() -> None:
-        if st.session_state[key] in presets:
-            st.session_state.update(presets[st.session_state[key]])
+        chosen = st.session_state.get(key, linked(key, presets))  # a link's choice, before the box reads it
+        if chosen in presets:
+            st.session_state.update(presets[chosen])
+            st.session_state[applied] = chosen
             if on_pick is not None:
                 on_pick()
 
-    return st.selectbox(label, (*presets, CUSTOM), key=key, on_change=fill, persist_state=PERSIST, **options)
+    chosen = st.session_state.get(key, linked(key, presets))
+    if chosen in presets and chosen != st.session_state[applied]:
+        fill()
+    elif chosen in presets and any(st.session_state.get(widget) != value for widget, value in presets[chosen].items()):
+        st.session_state[key] = CUSTOM  # the box is drawn below: until then its value may change
+    return st.selectbox(label, (*presets, CUSTOM), on_change=fill, **kept(key), **{"format_func": _, **options})
+
+
+def linked(key: str, options: Iterable[str]) -> str | None:
+    """The option the address names for the bound control `key`: it holds the option as shown (translated)."""
+    given = st.query_params.get(key)
+    return next((option for option in options if _(option) == given), given)
 
 
 def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> Trainer:
@@ -146,10 +195,16 @@ def session_trainer(key: str, spec: Hashable, build: Callable[[], Trainer]) -> T
 
 
 def _rebuilt_note(old: Trainer, old_seed: int | None) -> str:
-    lost = f"{old.step_count:,} steps of training were discarded"
+    steps = old.step_count
     if old_seed is not None and old_seed != seed():
-        return f"Seed changed ({old_seed} → {seed()}): the model was rebuilt at step 0; {lost}."
-    return f"A setting that shapes the model or its data changed: the model was rebuilt at step 0; {lost}."
+        note = ngettext("Seed changed ({old} → {new}): the model was rebuilt at step 0; {steps} step of training "
+                        "was discarded.", "Seed changed ({old} → {new}): the model was rebuilt at step 0; {steps} "
+                        "steps of training were discarded.", steps)
+        return note.format(old=old_seed, new=seed(), steps=number(steps, 0))
+    note = ngettext("A setting that shapes the model or its data changed: the model was rebuilt at step 0; {steps} "
+                    "step of training was discarded.", "A setting that shapes the model or its data changed: the "
+                    "model was rebuilt at step 0; {steps} steps of training were discarded.", steps)
+    return note.format(steps=number(steps, 0))
 
 
 def built_trainer(key: str) -> tuple[Trainer, Hashable] | None:
@@ -183,16 +238,16 @@ def learning_controls(key: str, learning_rate: float = 1e-3, batch_size: int = 1
     A page whose steps cost more per example offers fewer `batch_sizes`, to keep one step in its budget.
     """
     left, right = st.columns(2)
-    rate = left.select_slider("Learning rate η", LEARNING_RATES, value=learning_rate, key=f"{key}_learning_rate",
-                              format_func=lambda v: f"{v:g}", persist_state=PERSIST)
-    size = right.select_slider("Batch size", batch_sizes, value=batch_size, key=f"{key}_batch_size",
-                               persist_state=PERSIST)
+    rate = left.select_slider(_("Learning rate η"), LEARNING_RATES, value=learning_rate,
+                              format_func=lambda v: f"{v:g}", **kept(f"{key}_learning_rate"))
+    size = right.select_slider(_("Batch size"), batch_sizes, value=batch_size, **kept(f"{key}_batch_size"))
     return rate, size
 
 
-def image_dataset_picker(key: str, label: str = "Dataset", default: str = IMAGE_DATASETS[0]) -> str:
-    return st.selectbox(label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default), key=f"{key}_dataset",
-                        persist_state=PERSIST)
+def image_dataset_picker(key: str, label: str | None = None, default: str = IMAGE_DATASETS[0]) -> str:
+    """One of IMAGE_DATASETS (its English name), shown translated; `label` comes translated (default: Dataset)."""
+    return st.selectbox(_("Dataset") if label is None else label, IMAGE_DATASETS, index=IMAGE_DATASETS.index(default),
+                        format_func=_, **kept(f"{key}_dataset"))
 
 
 def _as_list(trainers: Trainer | Sequence[Trainer]) -> list[Trainer]:
@@ -212,10 +267,10 @@ def _pause(trainers: list[Trainer]) -> None:
 
 
 def _step(key: str, trainers: list[Trainer]) -> None:
-    """⏭: the chosen number of steps in one turn (at most the slider's largest, a few seconds of CPU)."""
-    with scheduler().turn():
-        for trainer in trainers:
-            trainer.step(int(st.session_state[f"{key}_steps_per_click"]))
+    """⏭: play exactly n steps, a slice per refresh, then pause (a click never waits for more than a slice)."""
+    for trainer in trainers:
+        trainer.play(steps=int(st.session_state[f"{key}_steps_per_click"]))
+    st.session_state.pop(f"{key}_speed", None)  # the speed is measured afresh from the first refresh
 
 
 def _reset(trainers: list[Trainer]) -> None:
@@ -224,19 +279,38 @@ def _reset(trainers: list[Trainer]) -> None:
     scheduler().leave(id(trainers[0]))
 
 
+def train_steps(key: str, steps: int) -> None:
+    """Ask the training panel `key` to play `steps` steps and stop there (a guided lesson's run; callback-safe).
+
+    The panel trains them in its usual slices, so the charts move and the page stays responsive.
+    """
+    st.session_state[f"{key}_steps_requested"] = steps
+
+
+def training(key: str) -> bool:
+    """Whether the panel `key` still has steps to train that `train_steps` asked for."""
+    return f"{key}_steps_requested" in st.session_state or st.session_state.get(f"{key}_steps_to_play", False)
+
+
 def training_panel(
     key: str, trainers: Trainer | Sequence[Trainer], render: Callable[[], None],
     steps_per_click: Sequence[int] = (1, 10, 100, 1000), default_steps: int = 10,
 ) -> None:
     """The play / pause / step / reset row, then the live part: counters and `render()`."""
     trainers = _as_list(trainers)
+    requested = st.session_state.pop(f"{key}_steps_requested", None)
+    if requested is not None:
+        for trainer in trainers:
+            trainer.play(steps=requested)
     playing = any(t.playing for t in trainers)
-    play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 2.5], vertical_alignment="bottom")
-    play.button("▶ Play", key=f"{key}_play", on_click=_play, args=(key, trainers), disabled=playing, type="primary")
-    pause.button("⏸ Pause", key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
-    step.button("⏭ Step", key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
-    reset.button("↺ Reset", key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
-    per_click.select_slider("steps per ⏭", steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
+    st.session_state[f"{key}_steps_to_play"] = any(t.playing and t.steps_left for t in trainers)
+    play, pause, step, reset, per_click = st.columns([1, 1, 1, 1, 1.6], vertical_alignment="bottom")
+    play.button(_("▶ Play"), key=f"{key}_play", on_click=_play, args=(key, trainers), disabled=playing,
+                type="primary")
+    pause.button(_("⏸ Pause"), key=f"{key}_pause", on_click=_pause, args=(trainers,), disabled=not playing)
+    step.button(_("⏭ Step"), key=f"{key}_step", on_click=_step, args=(key, trainers), disabled=playing)
+    reset.button(_("↺ Reset"), key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
+    per_click.select_slider(_("steps per ⏭"), steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
                             persist_state=PERSIST)
     player = id(trainers[0])  # this panel's place at the scheduler
 
@@ -249,9 +323,9 @@ def training_panel(
             pace = None
             if any(t.playing for t in trainers):
                 pace = _train_slice(player, trainers)
-                if any(t.diverged for t in trainers):
+                if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
                     _pause(trainers)
-                    st.rerun(scope="app")  # stops the refresh timer and shows the message below
+                    st.rerun(scope="app")  # stops the refresh timer, enables the buttons, shows any message
             drawing = time.thread_time()
             _status(key, trainers, pace)
             render()
@@ -296,34 +370,59 @@ def heavy_figure(key: str, trainer: Trainer, build: Callable[[], go.Figure]) -> 
 
 def _reset_help(trainer: Trainer) -> str:
     if trainer.start_name == "random":
-        return f"Back to step 0: the random weights of seed {trainer.seed}, the same batches and noise as the first run."
-    return f"Back to step 0 from the {trainer.start_name} weights, with the same batches and noise as the first run."
+        note = _("Back to step 0: the random weights of seed {seed}, the same batches and noise as the first run.")
+        return note.format(seed=trainer.seed)
+    note = _("Back to step 0 from the {start} weights, with the same batches and noise as the first run.")
+    return note.format(start=_(trainer.start_name))
 
 
 def _status(key: str, trainers: list[Trainer], pace: Pace | None) -> None:
     lead = trainers[0]
     counter, speed, state = st.columns(3)
-    counter.metric("Step", f"{lead.step_count:,}")
-    speed.metric("Steps/s", f"{_speed(key, trainers, pace is not None):,.0f}")
-    state.metric("State", "diverged" if lead.diverged else "playing" if lead.playing else "paused")
+    counter.metric(_("Step"), number(lead.step_count, 0))
+    speed.metric(_("Steps/s"), number(_speed(key, trainers, pace is not None), 0))
+    state.metric(_("State"), _("diverged") if lead.diverged else _("playing") if lead.playing else _("paused"))
     if pace is not None and pace.players > 1:
-        st.caption(f"{pace.players} trainers share this server process, a fair turn each: the charts refresh every "
-                   f"{pace.refresh_seconds:.1f} s.")
+        st.caption(_("{players} trainers share this server process, a fair turn each: the charts refresh every "
+                     "{seconds} s.").format(players=pace.players, seconds=number(pace.refresh_seconds, 1)))
     for trainer in trainers:
         if trainer.diverged:
             d = trainer.diverged
-            st.error(f"Training diverged: {d.metric} became {d.value} at step {d.step:,}. The learning rate is "
-                     "probably too large: lower it and press ↺ Reset.", icon="⚠️")
+            st.error(_("Training diverged: {metric} became {value} at step {step}. The learning rate is probably too "
+                       "large: lower it and press ↺ Reset.").format(metric=_(d.metric), value=d.value,
+                                                                    step=number(d.step, 0)), icon="⚠️")
 
 
 def download_model(model: nn.Module, filename: str, key: str) -> None:
     """Weights and config as one .safetensors file (no pickle inside)."""
-    st.download_button("⬇ Weights (.safetensors)", data=lambda: to_bytes(model), file_name=filename,
+    st.download_button(_("⬇ Weights (.safetensors)"), data=lambda: to_bytes(model), file_name=filename,
                        mime="application/octet-stream", key=key, on_click="ignore")
 
 
-def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str = "⬇ Image (PNG)") -> None:
-    st.download_button(label, data=png, file_name=filename, mime="image/png", key=key, on_click="ignore")
+def download_run(key: str, trainer: Trainer, setup: Setup) -> None:
+    """Take the run home: a Python script that replays it to the same loss, and its metric history as CSV.
+
+    Charts as PNG would need a browser on the server (kaleido); the history is their data.
+    """
+    run, history = st.columns(2)
+    if trainer.start_name in EXPORTABLE_STARTS and trainer.forked_at is None:
+        run.download_button(_("⬇ Run as Python script"), data=lambda: script(setup, trainer),
+                            file_name=f"{key}_run.py", mime="text/x-python", key=f"{key}_download_script",
+                            on_click="ignore", help=_("Replays this run without the app: same seed, same steps, "
+                                                      "same loss. Run it with `python {key}_run.py` in this "
+                                                      "project's folder.").format(key=key))
+    else:
+        run.caption(_("This run starts from weights a script cannot rebuild (uploaded, or pre-trained here layer "
+                      "by layer), so it has no script."))
+    history.download_button(_("⬇ Metric history (CSV)"), data=lambda: history_csv(trainer.history),
+                            file_name=f"{key}_history.csv", mime="text/csv", key=f"{key}_download_history",
+                            on_click="ignore")
+
+
+def download_png(png: Callable[[], bytes] | bytes, filename: str, key: str, label: str | None = None) -> None:
+    """A PNG download button; `label` comes translated (default: ⬇ Image (PNG))."""
+    st.download_button(_("⬇ Image (PNG)") if label is None else label, data=png, file_name=filename, mime="image/png",
+                       key=key, on_click="ignore")
 
 
 def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config_class: type) -> None:
@@ -333,23 +432,72 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
         return
     live = getattr(trainer.model, "live_settings", ())
     if replace(uploaded.config, **{name: getattr(trainer.model.config, name) for name in live}) != trainer.model.config:
-        st.warning(f"These weights belong to another model ({uploaded.config}). "
-                   "Set the controls above to match it, then load them.")
+        st.warning(_("These weights belong to another model ({config}). Set the controls above to match it, then "
+                     "load them.").format(config=plain(uploaded.config)))
         return
-    st.button("Continue training from the uploaded weights", key=f"{key}_load_upload",
-              on_click=trainer.start_from, args=(uploaded.state_dict(), "uploaded"))
+    st.button(_("Continue training from the uploaded weights"), key=f"{key}_load_upload",
+              on_click=trainer.start_from, args=(uploaded.state_dict(), N_("uploaded")))
 
 
 def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:
-    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling."""
-    upload = st.file_uploader("Load weights (.safetensors)", type=["safetensors"], key=key)
+    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling.
+
+    The file is checked and parsed once (playground.checkpoints says how, within playground.budgets);
+    the result, a model or the message, is kept in this session under the file's id, so reruns
+    while the file stays in the uploader cost nothing.
+    """
+    upload = st.file_uploader(_("Load weights (.safetensors)"), type=["safetensors"], key=key)
     if upload is None:
+        st.session_state.pop(f"{key}_parsed", None)
         return None
-    if upload.size > MAX_UPLOAD_MEGABYTES * 2**20:
-        st.error(f"That file is larger than {MAX_UPLOAD_MEGABYTES} MB; playground checkpoints are much smaller.")
+    file_id, parsed = st.session_state.get(f"{key}_parsed", (None, None))
+    if file_id != upload.file_id:
+        parsed = _parse_upload(upload, model_class, config_class)
+        st.session_state[f"{key}_parsed"] = (upload.file_id, parsed)
+    if isinstance(parsed, str):
+        st.error(parsed)
         return None
+    return parsed
+
+
+def _parse_upload(upload, model_class: type[nn.Module], config_class: type) -> nn.Module | str:
+    """The uploaded model, or the message that says why it cannot be one."""
+    if upload.size > UPLOAD_MEGABYTES * 2**20:  # before reading a byte of it
+        return _("That file is larger than {megabytes} MB; playground checkpoints are much smaller.").format(
+            megabytes=UPLOAD_MEGABYTES)
     try:
         return from_bytes(upload.getvalue(), model_class, config_class)
     except ValueError as error:
-        st.error(f"Could not load {upload.name}: {error}.")
-        return None
+        return _("Could not load {filename}: {error}.").format(filename=plain(upload.name, 80), error=plain(error))
+
+
+class Job(Protocol):
+    """Long work done a slice at a time: `advance(seconds)` works for about that long, `progress` runs 0 → 1."""
+
+    progress: float
+
+    def advance(self, seconds: float) -> None: ...
+
+
+def run_in_slices(key: str, jobs: Sequence[Job], label: str, on_done: Callable[[], None] = lambda: None) -> None:
+    """Advance unfinished `jobs` a slice per refresh while this session watches, with a progress bar and a
+    ⏸ / ▶ button; `on_done()` runs once, in the refresh that finishes the last of them."""
+    paused = st.session_state.get(f"{key}_paused", False)
+    st.button(_("▶ Continue") if paused else _("⏸ Pause"), key=f"{key}_pause_job",
+              on_click=lambda: st.session_state.update({f"{key}_paused": not paused}))
+
+    @st.fragment(run_every=None if paused else REFRESH_SECONDS)
+    def live() -> None:
+        if not paused:
+            pending = [job for job in jobs if job.progress < 1]
+            with scheduler().turn():  # a long job takes its turn at the CPU like a playing trainer
+                for job in pending:
+                    job.advance(JOB_SLICE_SECONDS / len(pending))
+            if all(job.progress >= 1 for job in jobs):  # done here, or by another session sharing a job
+                on_done()
+                st.rerun(scope="app")  # stops the refresh timer and shows the results
+        progress = sum(job.progress for job in jobs) / len(jobs)
+        text = _("{task}: {percent} (paused)") if paused else _("{task}: {percent}")
+        st.progress(progress, text=text.format(task=label, percent=percent(progress, 0)))
+
+    live()

@@ -4,6 +4,7 @@ One palette and one layout everywhere, so a loss curve or a digit colour means t
 thing on each page. Topic-specific builders live beside this file (figures/gan.py, ...).
 """
 
+import base64
 import io
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from playground.trainer import History
+from playground.wording import N_, _
 
 COLOURS = (  # ten digit classes, told apart with any colour vision (tests/test_figures.py checks every pair)
     "#0072B2", "#FFB000", "#009E73", "#D55E00", "#CC79A7",  # Okabe–Ito blue, IBM gold, O–I green, vermillion, pink
@@ -80,11 +82,11 @@ def line(x, y, name: str, colour: str, **settings) -> dict:
 
 
 def loss_curves(
-    history: History, names: Sequence[str], log_y: bool = False, title: str = "Loss",
+    history: History, names: Sequence[str], log_y: bool = False, title: str = N_("Loss"),
     reference_lines: dict[str, float] | None = None,
 ) -> go.Figure:
     """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2)."""
-    traces = [line(*thinned(*history.series(name)), name, COLOURS[index % len(COLOURS)])
+    traces = [line(*thinned(*history.series(name)), _(name), COLOURS[index % len(COLOURS)])
               for index, name in enumerate(names)]
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
     traces += [{"type": "scatter", "x": [0, last_step], "y": [value, value], "mode": "lines", "name": label,
@@ -92,9 +94,9 @@ def loss_curves(
                for label, value in (reference_lines or {}).items()]  # on log axes
     empty = not any(history.series(name)[0] for name in names)
     hidden = {"visible": False} if empty else {}
-    return go.Figure(traces, layout(title, xaxis={"title": "step", **hidden},
+    return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden},
                                     yaxis={**(log_axis({}) if log_y else {}), **hidden},
-                                    **(waiting("No steps yet: press ▶ Play or ⏭ Step") if empty else {})))
+                                    **(waiting(_("No steps yet: press ▶ Play or ⏭ Step")) if empty else {})))
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
@@ -126,33 +128,44 @@ def image_grid(images: np.ndarray, columns: int = 10, title: str = "", height: i
                                        yaxis={"visible": False, "scaleanchor": "x"}))
 
 
-def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
-    """The same grid as `image_grid`, as PNG bytes for a download button."""
-    canvas = np.nan_to_num(tile(images, columns), nan=0.0)  # gaps: no ink
-    pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)  # ink dark on white, as on paper
+def png_bytes(canvas: np.ndarray, scale: int = 1) -> bytes:
+    """A canvas in [0, 1] as PNG bytes: ink dark on white paper; NaN (the gaps between images) is paper."""
+    canvas = np.nan_to_num(canvas, nan=0.0)
+    pixels = (255 * (1 - np.clip(canvas, 0, 1))).astype(np.uint8)
     image = Image.fromarray(pixels).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
+def png_uri(canvas: np.ndarray) -> str:
+    """The canvas as a data: URI, what go.Image and layout images take as their source."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(canvas)).decode("ascii")
+
+
+def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
+    """The same grid as `image_grid`, as PNG bytes for a download button."""
+    return png_bytes(tile(images, columns), scale)
+
+
 def scatter_2d(
-    points: np.ndarray, labels: np.ndarray | None = None, title: str = "", label_name: str = "label",
+    points: np.ndarray, labels: np.ndarray | None = None, title: str = "", label_name: str | None = None,
     axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 6,
 ) -> go.Figure:
-    """2-D points, one coloured trace per label (legend doubles as a filter)."""
+    """2-D points, one coloured trace per label (legend doubles as a filter); `label_name` comes translated."""
     return go.Figure(scatter_traces(points, labels, label_name, marker_size),
                      layout(title, xaxis={"title": axis_titles[0]}, yaxis={"title": axis_titles[1]}))
 
 
-def scatter_traces(points: np.ndarray, labels: np.ndarray | None, label_name: str = "label",
+def scatter_traces(points: np.ndarray, labels: np.ndarray | None, label_name: str | None = None,
                    marker_size: int = 6) -> list[dict]:
-    """The traces of `scatter_2d`: one per label, its rows in `customdata`."""
+    """The traces of `scatter_2d`: one per label, its rows in `customdata`; `label_name` (default: label) translated."""
+    label_name = _("label") if label_name is None else label_name
     points = np.asarray(points)
     groups = [(None, np.arange(len(points)))] if labels is None else [
         (value, np.flatnonzero(labels == value)) for value in np.unique(labels)]
     return [{"type": points_type(len(points) > WEBGL_POINTS), "x": points[rows, 0], "y": points[rows, 1],
-             "mode": "markers", "name": str(value) if value is not None else "points", "customdata": rows,
+             "mode": "markers", "name": str(value) if value is not None else _("points"), "customdata": rows,
              "marker": {"size": marker_size, "color": COLOURS[index % len(COLOURS)], "opacity": 0.8},
              "hovertemplate": f"{label_name} {value}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"}
             for index, (value, rows) in enumerate(groups)]

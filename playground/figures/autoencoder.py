@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import COLOURS, layout
+from playground.wording import _
 
 PLANE_GRID = 12  # points per side of a drawn plane
 
@@ -22,7 +23,7 @@ def _plane_surface(points: np.ndarray, origin: np.ndarray, basis: np.ndarray, na
 def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray]], title: str = "") -> go.Figure:
     """A 3-D point cloud and named planes (origin (3,), basis (3, 2)) that reconstruct it."""
     cloud = {"type": "scatter3d", "x": points[:, 0], "y": points[:, 1], "z": points[:, 2], "mode": "markers",
-             "name": "data", "marker": {"size": 2, "color": COLOURS[8], "opacity": 0.7}}
+             "name": _("data"), "marker": {"size": 2, "color": COLOURS[8], "opacity": 0.7}}
     surfaces = [_plane_surface(points, origin, basis, name, COLOURS[index + 1])
                 for index, (name, (origin, basis)) in enumerate(planes.items())]
     scene = {"aspectmode": "data", "xaxis": {"title": {"text": "x₁"}}, "yaxis": {"title": {"text": "x₂"}},
@@ -32,11 +33,12 @@ def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray
 
 def error_histogram(errors: np.ndarray, threshold: float | None = None, title: str = "") -> go.Figure:
     """Per-sample reconstruction errors; the dashed line marks where the anomalies start."""
-    histogram = {"type": "histogram", "x": errors, "nbinsx": 60, "marker": {"color": COLOURS[0]}, "name": "test images"}
+    histogram = {"type": "histogram", "x": errors, "nbinsx": 60, "marker": {"color": COLOURS[0]},
+                 "name": _("test images")}
     marks = {} if threshold is None else {
         "shapes": [{"type": "line", "x0": threshold, "x1": threshold, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
                     "line": {"dash": "dash", "color": COLOURS[3]}}],
-        "annotations": [{"x": threshold, "xref": "x", "y": 1, "yref": "y domain", "text": "worst shown",
+        "annotations": [{"x": threshold, "xref": "x", "y": 1, "yref": "y domain", "text": _("worst shown"),
                          "showarrow": False, "xanchor": "left", "yanchor": "top"}]}
-    return go.Figure([histogram], layout(title, xaxis={"title": "reconstruction error ‖x − x̂‖² / D"},
-                                         yaxis={"title": "images"}, **marks))
+    return go.Figure([histogram], layout(title, xaxis={"title": _("reconstruction error ‖x − x̂‖² / D")},
+                                         yaxis={"title": _("images")}, **marks))

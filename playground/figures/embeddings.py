@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import COLOURS, layout
+from playground.wording import N_, _
 
 FIRST_COLOUR, SECOND_COLOUR, ARROW_COLOUR = COLOURS[0], COLOURS[3], COLOURS[8]
 
@@ -19,8 +20,8 @@ def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = 
     points = np.asarray(points, dtype=np.float64)
     firsts, seconds = points[0::2], points[1::2]  # (P, 2 or 3) each
     traces = [_labelled_points(spots, words, name, colour) for name, words, spots, colour in (
-        ("first word", [p[0] for p in pairs], firsts, FIRST_COLOUR),
-        ("second word", [p[1] for p in pairs], seconds, SECOND_COLOUR))]
+        (_("first word"), [p[0] for p in pairs], firsts, FIRST_COLOUR),
+        (_("second word"), [p[1] for p in pairs], seconds, SECOND_COLOUR))]
     if points.shape[1] == 2:
         arrows = [{"x": end[0], "y": end[1], "ax": start[0], "ay": start[1], "xref": "x", "yref": "y", "axref": "x",
                    "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowwidth": 1.5, "arrowcolor": ARROW_COLOUR,
@@ -46,11 +47,12 @@ def _arrows_3d(starts: np.ndarray, ends: np.ndarray) -> list[dict]:
     direction = ends - starts
     direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-9)
     return [{"type": "scatter3d", "x": shafts[:, 0], "y": shafts[:, 1], "z": shafts[:, 2], "mode": "lines",
-             "name": "offset", "line": {"color": ARROW_COLOUR, "width": 4}, "hoverinfo": "skip", "connectgaps": False},
+             "name": _("offset"), "line": {"color": ARROW_COLOUR, "width": 4}, "hoverinfo": "skip",
+             "connectgaps": False},
             {"type": "cone", "x": ends[:, 0], "y": ends[:, 1], "z": ends[:, 2], "u": direction[:, 0],
              "v": direction[:, 1], "w": direction[:, 2], "anchor": "tip", "sizemode": "absolute",
              "sizeref": 0.15 * _span(starts, ends), "colorscale": [[0, ARROW_COLOUR], [1, ARROW_COLOUR]],
-             "showscale": False, "hoverinfo": "skip", "name": "direction"}]
+             "showscale": False, "hoverinfo": "skip", "name": _("direction")}]
 
 
 def _span(starts: np.ndarray, ends: np.ndarray) -> float:
@@ -59,12 +61,12 @@ def _span(starts: np.ndarray, ends: np.ndarray) -> float:
 
 
 def answer_scores(words: Sequence[str], scores: Sequence[float], expected: str | None = None,
-                  score_name: str = "score", title: str = "") -> go.Figure:
+                  score_name: str = N_("score"), title: str = "") -> go.Figure:
     """Top-k answers as horizontal bars, best at the top; the expected answer stands out."""
     colours = [SECOND_COLOUR if w == expected else FIRST_COLOUR for w in words]
     bars = {"type": "bar", "x": list(scores)[::-1], "y": list(words)[::-1], "orientation": "h",
             "marker": {"color": colours[::-1]}, "hovertemplate": "%{y}: %{x:.3f}<extra></extra>"}
-    return go.Figure([bars], layout(title, height=max(200, 32 * len(words) + 60), xaxis={"title": score_name}))
+    return go.Figure([bars], layout(title, height=max(200, 32 * len(words) + 60), xaxis={"title": _(score_name)}))
 
 
 def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[float]], title: str = "") -> go.Figure:
@@ -75,8 +77,8 @@ def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[flo
             for i, (name, values) in enumerate(accuracies.items())]
     # the legend above the bars: the labels below them slant
     above = {"orientation": "h", "yref": "paper", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
-    return go.Figure(bars, layout(title, height=420, yaxis={"title": "accuracy", "tickformat": ".0%", "range": [0, 1]},
-                                  barmode="group", legend=above))
+    return go.Figure(bars, layout(title, height=420, barmode="group", legend=above,
+                                  yaxis={"title": _("accuracy"), "tickformat": ".0%", "range": [0, 1]}))
 
 
 def similarity_scatter(human: Sequence[float], cosine: Sequence[float], labels: Sequence[str],
@@ -84,6 +86,6 @@ def similarity_scatter(human: Sequence[float], cosine: Sequence[float], labels: 
     """Each word pair: the people's score against the cosine; Spearman ρ asks whether both rank alike."""
     points = {"type": "scatter", "x": list(human), "y": list(cosine), "mode": "markers", "text": list(labels),
               "marker": {"color": FIRST_COLOUR, "size": 6, "opacity": 0.7},
-              "hovertemplate": "%{text}<br>human %{x:.2f} · cosine %{y:.3f}<extra></extra>"}
-    return go.Figure([points], layout(title, xaxis={"title": "human similarity (0–10)"},
-                                      yaxis={"title": "cosine similarity"}))
+              "hovertemplate": _("%{text}<br>human %{x:.2f} · cosine %{y:.3f}<extra></extra>")}
+    return go.Figure([points], layout(title, xaxis={"title": _("human similarity (0–10)")},
+                                      yaxis={"title": _("cosine similarity")}))

@@ -4,10 +4,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_type
+from playground.wording import _
 
 ARROW_LENGTH = 0.35  # the mean arrow's length on the plane; lengths stay proportional to the gradients
 MAPPING_COLOUR = COLOURS[7]
-PLANE_HEIGHT = 380
+PLANE_HEIGHT = 300  # beside the losses, under the training panel
 
 
 def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -24,7 +25,8 @@ def _arrows(points: np.ndarray, push: np.ndarray) -> dict:
     tips = points + push * (ARROW_LENGTH / mean if mean > 0 else 0.0)
     x, y = _polylines(np.stack([points, tips], axis=1))
     sizes = np.tile([0, 9, 0], len(points))
-    return {"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": f"G's push (mean ‖∇‖ = {mean:.2g})",
+    name = _("G's push (mean ‖∇‖ = {mean})").format(mean=f"{mean:.2g}")
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": name,
             "line": {"color": FAKE_COLOUR, "width": 1}, "hoverinfo": "skip",
             "marker": {"symbol": "arrow", "angleref": "previous", "size": sizes, "color": FAKE_COLOUR}}
 
@@ -42,15 +44,15 @@ def game_plane(
     centre, scale = (0.5, {"zmin": 0, "zmax": 1}) if probability else (0.0, {})
     traces = [{"type": "heatmap", "x": ticks, "y": ticks, "z": verdict, "colorscale": "RdBu", "zmid": centre,
                "opacity": 0.55, "name": "D(x)", **scale, "hovertemplate": "D = %{z:.2f}<extra></extra>",
-               "colorbar": {"title": {"text": "D(x)" if probability else "critic"}, "thickness": 12}}]
+               "colorbar": {"title": {"text": "D(x)" if probability else _("critic")}, "thickness": 12}}]
     if mapping is not None:
         x, y = _polylines(mapping)
-        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "name": "G(z-grid)", "hoverinfo": "skip",
+        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "name": _("G(z-grid)"), "hoverinfo": "skip",
                        "line": {"color": MAPPING_COLOUR, "width": 1}, "opacity": 0.6})
     kind = points_type(len(real) + len(fake) > WEBGL_POINTS)
     traces += [{"type": kind, "x": points[:, 0], "y": points[:, 1], "mode": "markers", "name": name,
                 "marker": {"size": 4, "color": colour, "opacity": 0.7}, "hoverinfo": "skip"}
-               for points, name, colour in ((real, "real x", REAL_COLOUR), (fake, "fake G(z)", FAKE_COLOUR))]
+               for points, name, colour in ((real, _("real x"), REAL_COLOUR), (fake, _("fake G(z)"), FAKE_COLOUR))]
     if arrows is not None:
         traces.append(_arrows(*arrows))
     bounds = [float(ticks[0]), float(ticks[-1])]

@@ -1,14 +1,14 @@
-"""Figures of the VAE page: the latent map (μ, σ ellipses, a clickable plane) and the manifold grid."""
+"""Figures of the VAE page: the latent map (μ, σ ellipses) and the manifold grid."""
 
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, grey_levels, layout, scatter_traces, tile
+from playground.figures import grey_levels, layout, scatter_traces, tile
+from playground.wording import _
 
 MAX_ELLIPSES = 300  # σ ellipses drawn at most: more hides the points and slows the browser
 ELLIPSE_VERTICES = 24
 MAP_HEIGHT = 440  # a latent map and the section picker above it fit a 1280×800 screen
-CLICK_GRID = 41  # invisible points per side that make every spot of the map clickable
 
 
 def ink(images: np.ndarray, scale: int = 8) -> np.ndarray:
@@ -37,7 +37,7 @@ def latent_map(mu: np.ndarray, labels: np.ndarray, sigma: np.ndarray | None = No
     the space between codes decodes to something sensible.
     """
     codes = [trace | {"legendgroup": trace["name"], "unselected": {"marker": {"opacity": 0.75}}}  # a click elsewhere
-             for trace in scatter_traces(mu, labels, label_name="digit")]  # does not fade the codes
+             for trace in scatter_traces(mu, labels, label_name=_("digit"))]  # does not fade the codes
     shown = np.arange(min(len(mu), MAX_ELLIPSES))  # the test set is shuffled, so the first ones are a fair sample
     ellipses = [] if sigma is None else [_ellipse_trace(trace, mu, sigma, shown) for trace in codes]
     # one unit is one unit both ways: circles stay round
@@ -79,13 +79,3 @@ def overlay_manifold(figure: go.Figure, images: np.ndarray, n: int, extent: floa
             trace["marker"] = {**trace.get("marker", {}), "size": 4, "opacity": 0.6}
     return go.Figure([_manifold_heatmap(images, n, extent), *points], figure.layout)
 
-
-def add_click_grid(figure: go.Figure, extent: float) -> go.Figure:
-    """Near-invisible points over [−extent, extent]² so that a click anywhere selects a code to decode."""
-    ticks = np.linspace(-extent, extent, CLICK_GRID)
-    x, y = np.meshgrid(ticks, ticks)
-    return figure.add_trace({
-        "type": "scatter", "x": x.ravel(), "y": y.ravel(), "mode": "markers", "name": "click to decode",
-        "showlegend": False, "marker": {"size": 9, "color": COLOURS[8], "opacity": 0.02},
-        "selected": {"marker": {"opacity": 1, "color": COLOURS[3], "size": 14}},  # the clicked z
-        "hovertemplate": "decode (%{x:.2f}, %{y:.2f})<extra></extra>"})

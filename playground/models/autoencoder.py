@@ -22,10 +22,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.budgets import MAX_HIDDEN_LAYERS
+from playground.wording import N_, _
+
 ARCHITECTURES = ("dense", "conv", "linear")
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 OUTPUTS = {"sigmoid": nn.Sigmoid, "identity": nn.Identity}
-NOISES = ("none", "gaussian", "masking")
+NOISES = (N_("none"), N_("gaussian"), N_("masking"))
 MAX_LATENT_DIM = 64
 
 
@@ -45,25 +48,33 @@ class AutoencoderConfig:
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {self.architecture!r}")
+            raise ValueError(_("architecture must be one of {choices}, not {architecture}").format(
+                choices=ARCHITECTURES, architecture=repr(self.architecture)))
         if not 1 <= self.latent_dim <= MAX_LATENT_DIM:
-            raise ValueError(f"latent_dim must be between 1 and {MAX_LATENT_DIM}, not {self.latent_dim}")
+            raise ValueError(_("latent_dim must be between 1 and {maximum}, not {latent_dim}").format(
+                maximum=MAX_LATENT_DIM, latent_dim=self.latent_dim))
         if len(self.input_shape) not in (1, 3) or min(self.input_shape) < 1:
-            raise ValueError(f"input_shape must be (C, H, W) or (D,) with positive sizes, not {self.input_shape}")
+            raise ValueError(_("input_shape must be (C, H, W) or (D,) with positive sizes, not {shape}").format(
+                shape=self.input_shape))
         if min(self.hidden_sizes, default=1) < 1 or min(self.channels, default=1) < 1:
-            raise ValueError("hidden_sizes and channels must be positive")
+            raise ValueError(_("hidden_sizes and channels must be positive"))
+        if max(len(self.hidden_sizes), len(self.channels)) > MAX_HIDDEN_LAYERS:
+            raise ValueError(_("hidden_sizes and channels may list at most {count} layers").format(
+                count=MAX_HIDDEN_LAYERS))
         if self.activation not in ACTIVATIONS or self.output not in OUTPUTS:
-            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)} and output one of {tuple(OUTPUTS)}")
+            raise ValueError(_("activation must be one of {activations} and output one of {outputs}").format(
+                activations=tuple(ACTIVATIONS), outputs=tuple(OUTPUTS)))
         if self.architecture == "linear" and self.output != "identity":
-            raise ValueError("a linear autoencoder has no activation anywhere: set output='identity'")
+            raise ValueError(_("a linear autoencoder has no activation anywhere: set output='identity'"))
         if self.architecture == "conv":
             scale = 2 ** len(self.channels)
             if len(self.input_shape) != 3 or not self.channels or any(s % scale for s in self.input_shape[1:]):
-                raise ValueError(f"the conv autoencoder needs (C, H, W) images with H and W divisible by {scale}")
+                message = _("the conv autoencoder needs (C, H, W) images with H and W divisible by {scale}")
+                raise ValueError(message.format(scale=scale))
         if self.noise not in NOISES or not 0 <= self.noise_level <= 1:
-            raise ValueError(f"noise must be one of {NOISES} with noise_level in [0, 1]")
+            raise ValueError(_("noise must be one of {noises} with noise_level in [0, 1]").format(noises=NOISES))
         if self.sparsity_weight < 0 or self.contractive_weight < 0:
-            raise ValueError("sparsity_weight and contractive_weight must be ≥ 0")
+            raise ValueError(_("sparsity_weight and contractive_weight must be ≥ 0"))
 
 
 def block(layer: nn.Module, activation: type[nn.Module]) -> nn.Sequential:
@@ -155,13 +166,13 @@ class Autoencoder(nn.Module):
         noisy = self.corrupt(x, generator).detach().requires_grad_(self.config.contractive_weight > 0)
         code = self.encode(noisy)  # (B, k)
         reconstruction = F.mse_loss(self.decode(code), x)
-        total, metrics = reconstruction, {"train loss": reconstruction}
+        total, metrics = reconstruction, {N_("train loss"): reconstruction}
         if self.config.sparsity_weight > 0:
             sparsity = code.abs().sum(1).mean()
             total = total + self.config.sparsity_weight * sparsity
-            metrics["sparsity penalty"] = sparsity
+            metrics[N_("sparsity penalty")] = sparsity
         if self.config.contractive_weight > 0:
             contraction = contractive_penalty(code, noisy, generator)
             total = total + self.config.contractive_weight * contraction
-            metrics["contractive penalty"] = contraction
+            metrics[N_("contractive penalty")] = contraction
         return total, metrics

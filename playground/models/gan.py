@@ -24,10 +24,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.budgets import MAX_HIDDEN_LAYERS
 from playground.data import Batch
 from playground.trainer import Player
+from playground.wording import N_
 
-LOSSES = ("saturating", "non-saturating", "hinge")
+LOSSES = (N_("saturating"), N_("non-saturating"), N_("hinge"))
 PROBABILITY_LOSSES = ("saturating", "non-saturating")  # D(x) is a probability only for these
 
 
@@ -45,8 +47,8 @@ class GANConfig:
             raise ValueError(f"loss must be one of {LOSSES}, not {self.loss!r}")
         if min(self.noise_dim, self.generator_width, self.discriminator_width) < 1:
             raise ValueError("noise_dim and the widths must be at least 1")
-        if min(self.generator_depth, self.discriminator_depth) < 1:
-            raise ValueError("generator_depth and discriminator_depth must be at least 1")
+        if not all(1 <= depth <= MAX_HIDDEN_LAYERS for depth in (self.generator_depth, self.discriminator_depth)):
+            raise ValueError(f"generator_depth and discriminator_depth must be between 1 and {MAX_HIDDEN_LAYERS}")
 
 
 def mlp(inputs: int, width: int, depth: int, outputs: int) -> nn.Sequential:
@@ -114,7 +116,8 @@ class AdversarialGame(nn.Module):
         fake = self.generate(self.noise(len(real), generator), labels).detach()  # (B, ...)
         real_score, fake_score = self.score(real, labels), self.score(fake, labels)  # (B,) each
         loss = discriminator_loss(self.config.loss, real_score, fake_score)
-        metrics = {"D loss": loss, "D(x)": self._shown(real_score).mean(), "D(G(z))": self._shown(fake_score).mean()}
+        metrics = {N_("D loss"): loss, N_("D(x)"): self._shown(real_score).mean(),
+                   N_("D(G(z))"): self._shown(fake_score).mean()}
         return loss, metrics
 
     def generator_step(self, batch: Batch, generator: torch.Generator) -> tuple[torch.Tensor, dict]:
@@ -122,7 +125,7 @@ class AdversarialGame(nn.Module):
         labels = self.condition(batch)
         fake = self.generate(self.noise(len(batch[0]), generator), labels)
         loss = generator_loss(self.config.loss, self.score(fake, labels))
-        return loss, {"G loss": loss}
+        return loss, {N_("G loss"): loss}
 
     def _shown(self, score: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(score) if self.config.loss in PROBABILITY_LOSSES else score

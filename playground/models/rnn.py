@@ -20,6 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from playground.budgets import CHARACTER_VOCABULARY, MAX_HIDDEN_LAYERS
+from playground.wording import N_
+
 CELLS = ("RNN", "LSTM", "GRU")
 HEADS = ("seq2seq", "seq2vec", "char_lm")
 State = tuple[Tensor, ...]  # (h,) for RNN and GRU, (h, c) for LSTM; each (B, H)
@@ -72,6 +75,8 @@ class RNNConfig:
             raise ValueError(f"head must be one of {HEADS}, not {self.head!r}")
         if min(self.input_size, self.hidden_size, self.num_layers, self.output_size) < 1:
             raise ValueError("input_size, hidden_size, num_layers and output_size must be at least 1")
+        if self.num_layers > MAX_HIDDEN_LAYERS or len(self.vocabulary) > CHARACTER_VOCABULARY:
+            raise ValueError(f"at most {MAX_HIDDEN_LAYERS} layers and {CHARACTER_VOCABULARY} characters")
         distinct = len(set(self.vocabulary)) == len(self.vocabulary) >= 2
         if self.head == "char_lm" and not (distinct and self.output_size == len(self.vocabulary)):
             raise ValueError("char_lm needs 2 or more distinct characters in vocabulary, and output_size = its length")
@@ -131,14 +136,14 @@ class SequenceModel(nn.Module):
         """The head's loss from the top layer's states h_1..h_T, so gradients w.r.t. each h_t can be read."""
         if self.config.head == "seq2seq":  # targets (B, T, O): mean squared error at every step
             loss = F.mse_loss(self.head(hidden), targets)
-            return loss, {"loss": loss}
+            return loss, {N_("loss"): loss}
         if self.config.head == "seq2vec":  # targets (B,): the class, read from the last state only
             logits = self.head(hidden[:, -1])  # (B, classes)
             loss = F.cross_entropy(logits, targets)
-            return loss, {"loss": loss, "accuracy": (logits.argmax(1) == targets).float().mean()}
+            return loss, {N_("loss"): loss, N_("accuracy"): (logits.argmax(1) == targets).float().mean()}
         logits = self.head(hidden)  # char_lm, targets (B, T): the next character at every step
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())  # mean −log p(next char)
-        return loss, {"loss": loss, "perplexity": loss.exp()}
+        return loss, {N_("loss"): loss, N_("perplexity"): loss.exp()}
 
     def layer_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """W_ih (gates·H, I), W_hh (gates·H, H), b_ih, b_hh of one recurrent layer, as torch stores them."""

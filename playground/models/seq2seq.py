@@ -31,6 +31,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from playground.seq2seq_data import BOS, EOS, PAD, SPECIALS
+from playground.wording import N_
 
 CELLS = ("GRU", "LSTM")
 ATTENTIONS = ("none", "additive", "dot")
@@ -103,8 +104,8 @@ class Decoding(nn.Module):
         log_probs, _ = self(source, lengths, target, self.config.teacher_forcing, generator)
         loss = F.nll_loss(log_probs.flatten(0, 1), target.flatten(), ignore_index=PAD)
         real, hits = target != PAD, log_probs.argmax(2) == target  # (B, T) each
-        return loss, {"loss": loss, "token accuracy": (hits & real).sum() / real.sum(),
-                      "exact match": (hits | ~real).all(1).float().mean()}
+        return loss, {N_("loss"): loss, N_("token accuracy"): (hits & real).sum() / real.sum(),
+                      N_("exact match"): (hits | ~real).all(1).float().mean()}
 
     @torch.no_grad()
     def greedy(self, source: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | None]:

@@ -20,7 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ARCHITECTURES = ("dense", "conv")
+from playground.wording import N_
+
+ARCHITECTURES = (N_("dense"), N_("conv"))
 RECONSTRUCTIONS = ("bce", "mse")
 CONV_CHANNELS = (32, 64)  # channels after the first and second stride-2 convolution
 
@@ -147,4 +149,4 @@ class VAE(nn.Module):
             z, kl = mu, torch.zeros((), device=x.device)
         reconstruction = reconstruction_loss(self.decoder(z), x, self.config.reconstruction).mean()
         total = reconstruction + self.config.kl_weight * kl
-        return total, {"reconstruction": reconstruction, "kl": kl, "total": total}
+        return total, {N_("reconstruction"): reconstruction, N_("kl"): kl, N_("total"): total}

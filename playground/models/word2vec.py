@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.wording import N_, _
+
 ARCHITECTURES = ("skip-gram", "CBOW")
 
 
@@ -34,11 +36,12 @@ class Word2VecConfig:
 
     def __post_init__(self):
         if self.vocab_size < 2:
-            raise ValueError(f"vocab_size must be at least 2, not {self.vocab_size}")
+            raise ValueError(_("vocab_size must be at least 2, not {size}").format(size=self.vocab_size))
         if not 2 <= self.embedding_dim <= 300:
-            raise ValueError(f"embedding_dim must be between 2 and 300, not {self.embedding_dim}")
+            raise ValueError(_("embedding_dim must be between 2 and 300, not {dim}").format(dim=self.embedding_dim))
         if self.architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {ARCHITECTURES}, not {self.architecture!r}")
+            raise ValueError(_("architecture must be one of {choices}, not {architecture}").format(
+                choices=ARCHITECTURES, architecture=repr(self.architecture)))
 
 
 def negative_sampling_loss(
@@ -93,8 +96,8 @@ class Word2Vec(nn.Module):
         outputs = self.output_vectors(torch.cat([centre.unsqueeze(1), negatives], dim=1))  # (B, 1 + K, D)
         loss, real, noise = negative_sampling_loss(hidden, outputs, weights)
         pairs = weights.sum().clamp_min(1)
-        return loss, {"loss": loss, "σ(real pair)": (real * weights).sum() / pairs,
-                      "σ(noise pair)": (noise.mean(2) * weights).sum() / pairs}
+        return loss, {N_("loss"): loss, N_("σ(real pair)"): (real * weights).sum() / pairs,
+                      N_("σ(noise pair)"): (noise.mean(2) * weights).sum() / pairs}
 
     def embeddings(self) -> torch.Tensor:
         """The learned word vectors v, (V, D), detached."""

@@ -51,9 +51,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(name: str) -> Iterator[Server]:
-    """`streamlit run app.py` as deployed (.streamlit/config.toml applies), its output in artifacts/<name>.log."""
-    server = start_replica(free_port(), ARTIFACTS / f"streamlit-{name}.log")
+def running_server(name: str, script: str = "app.py", env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`streamlit run <script>` (app.py: as deployed; .streamlit/config.toml applies), its output in
+    artifacts/<name>.log; `env` adds to its environment."""
+    server = start_replica(free_port(), ARTIFACTS / f"streamlit-{name}.log", script=script, env=env)
     try:
         wait_until_healthy(server)
         yield server

@@ -64,24 +64,6 @@ def keyed(page: Page, key: str) -> Locator:
     return page.locator(f".st-key-{key}")
 
 
-def show_tab(page: Page, key: str) -> Locator:
-    """Click the tab that holds the widget `key` (if it is in one) and return that tab's panel.
-
-    Streamlit keeps every tab's panel in the page beside its tab bar, but only the open one is an ARIA
-    tabpanel (the others are inert and have no tab pointing at them); a panel's place among its
-    siblings is its tab's place in the bar.
-    """
-    panels = page.get_by_test_id("stTabPanel").filter(has=keyed(page, key))
-    if panels.count() == 0:
-        return page.get_by_test_id("stMain")
-    panel = panels.last  # the innermost tab panel that holds the widget
-    place = panel.evaluate("panel => [...panel.parentElement.children].filter(c => c.dataset.testid === 'stTabPanel')"
-                           ".indexOf(panel)")
-    panel.locator("xpath=../*[@role='tablist']//*[@role='tab']").nth(place).click()
-    expect(keyed(page, key)).to_be_visible()
-    return panel
-
-
 def metric_value(scope: Locator, label: str) -> str:
     """The value shown by the training panel's metric `label` (the newest, while a rerun redraws it)."""
     metric = scope.get_by_test_id("stMetric").filter(
@@ -118,8 +100,11 @@ def loss_chart(scope: Locator) -> str:
 # ---- the main interaction of each page -------------------------------------------------------
 
 def train_and_watch(page: Page, prefix: str) -> None:
-    """⏭ step then ▶ play: the step counter and the loss chart must move, then ⏸ pause stops them."""
-    scope = show_tab(page, f"{prefix}_play")
+    """⏭ step then ▶ play: the step counter and the loss chart must move, then ⏸ pause stops them.
+
+    Every page opens on the section that holds its training panel (the only section drawn)."""
+    scope = page.get_by_test_id("stMain")
+    expect(keyed(page, f"{prefix}_play")).to_be_visible()
     steps, chart = step_counter(scope), loss_chart(scope)
     keyed(page, f"{prefix}_step").get_by_role("button").click()
     wait_until(page, lambda: step_counter(scope) > steps, "⏭ step did not advance the step counter")
@@ -200,7 +185,7 @@ def test_home_page_in_browser(server, page):
     open_page(page, server.url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Deep-learning playground")
     expect(keyed(page, "seed")).to_be_visible()
-    expect(page.get_by_test_id("stPageLink")).to_have_count(len(existing_lessons()))
+    expect(page.get_by_test_id("stPageLink").filter(has_text="Open ")).to_have_count(len(existing_lessons()))
     screenshot(page, "home")
 
 
@@ -213,3 +198,25 @@ def test_page_works_in_browser(server, page, name):
     INTERACTIONS[name](page)
     assert_no_exception(page)
     screenshot(page, name)
+
+
+SPANISH_TITLES = {"gan": "⚔️ Entrenador de GAN"}  # lessons checked in Spanish, by their Spanish title
+
+
+@pytest.fixture
+def spanish_page(browser):
+    """A fresh browser context that asks for Spanish (es-ES), as a student's Spanish browser does."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-ES")
+    context.set_default_timeout(60_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("name", SPANISH_TITLES)
+def test_page_in_spanish_in_browser(server, spanish_page, name):
+    """A Spanish browser gets the lesson in Spanish, sidebar and all, without an exception."""
+    open_page(spanish_page, f"{server.url}/{name}")
+    expect(spanish_page.get_by_role("heading", level=1)).to_have_text(SPANISH_TITLES[name])
+    expect(keyed(spanish_page, "seed")).to_contain_text("Semilla aleatoria")
+    assert_no_exception(spanish_page)
+    screenshot(spanish_page, f"{name}-es")
