@@ -3,6 +3,8 @@
 Each student is a websocket session (bench/student_client.py): it opens pages/gan.py, everybody
 presses ▶ together, and each re-runs the live fragments on their timers as a browser does for
 PLAY_SECONDS, then pauses. Meanwhile the health endpoint is probed and the servers' memory sampled.
+Steps, throughput and CPU time are counted while every student plays (after the last ▶ and before
+the first ⏸): a click reruns the whole page, which a short lesson would count against training.
 Two set-ups, each started afresh for every class size: one `streamlit run` server (`make run`), and
 one replica per core behind HAProxy (deploy/, as `make class` starts them).
 
@@ -129,27 +131,28 @@ def measure_class(setup: str, count: int, bare: float) -> list[Row]:
         with classroom(servers.url, PAGE, count) as students:
             together(students[:1], Student.open)  # the first fills each cache; the others open together
             together(students[1:], Student.open)
-            used = servers.cpu_seconds()
-            lesson = play_together(students, PREFIX, PLAY_SECONDS, servers.url, servers.rss_megabytes)
-            used = servers.cpu_seconds() - used
+            lesson = play_together(students, PREFIX, PLAY_SECONDS, servers.url, servers.rss_megabytes,
+                                   servers.cpu_seconds)
     gaps = lesson.gaps or [float("nan")]
     usable = min(count, processes)  # a student trains on one core at most
-    total = sum(lesson.steps) / PLAY_SECONDS
+    seconds, steps, used = lesson.together_seconds, lesson.together_steps, lesson.together_cpu_seconds
+    total = sum(steps) / seconds
     name = f"classroom: {count} × GAN, {'one server' if setup == 'one server' else f'{processes} replicas'}"
     goals = GOALS.get((setup, count), {})
     return [
         Row(f"{name}: refresh median", statistics.median(gaps), "s", goal=goals.get("refresh median"),
-            note=(f"{len(lesson.gaps)} refreshes; per student {statistics.median(lesson.steps) / PLAY_SECONDS:.1f} "
-                  f"steps/s (median, min {min(lesson.steps) / PLAY_SECONDS:.1f}); ⏸ answered in "
+            note=(f"{len(lesson.gaps)} refreshes; per student {statistics.median(steps) / seconds:.1f} "
+                  f"steps/s (median, min {min(steps) / seconds:.1f}); ⏸ answered in "
                   f"{statistics.median(lesson.pause_seconds):.2f} s (median, max {max(lesson.pause_seconds):.2f} s) "
                   f"after the student's last refresh; load average {load:.1f}")),
         Row(f"{name}: refresh p95", float(np.percentile(gaps, 95)), "s", goal=goals.get("refresh p95")),
         Row(f"{name}: class steps/s", total, "steps/s", bare * usable, f"bare loop × {usable}",
             goal=goals.get("class steps/s"), note=(
                 f"{usable} bare loop(s) run in parallel processes just before gave {machine:.0f} steps/s of wall "
-                f"time on this machine: ours is {total / machine:.2f}× that")),
-        Row(f"{name}: steps per server CPU·s", sum(lesson.steps) / used, "steps/CPU·s", bare, "bare loop", note=(
-            f"the servers used {used / lesson.seconds:.2f} cores while the class played (other programs had the rest): "
+                f"time on this machine: ours is {total / machine:.2f}× that. Steps and CPU here are counted over the "
+                f"{seconds:.0f} s during which every student had pressed ▶ and nobody ⏸")),
+        Row(f"{name}: steps per server CPU·s", sum(steps) / used, "steps/CPU·s", bare, "bare loop", note=(
+            f"the servers used {used / seconds:.2f} cores while the class played (other programs had the rest): "
             "this ratio is what the class would get of the cores it can use, were they its own")),
         Row(f"{name}: health p95", float(np.percentile(lesson.health, 95)), "s", goal=goals.get("health p95")),
         Row(f"{name}: servers' peak RSS", max(lesson.memory), "MB", goal=goals.get("servers' peak RSS")),

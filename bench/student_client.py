@@ -71,6 +71,7 @@ class Student:
         self.timers: dict[str, Timer] = {}  # fragment id -> its auto-rerun timer, while the server asks for one
         self.run_seconds: list[float] = []  # each run, from request to script_finished
         self.refreshed_at: list[float] = []  # when each fragment rerun finished: what the student sees move
+        self.playing = False  # between its ▶ and its ⏸ (set by `play_for`)
         self.exceptions: list[str] = []
 
     def open(self) -> None:
@@ -92,7 +93,8 @@ class Student:
     def step(self, prefix: str) -> int:
         """The "Step" metric of the training panel `prefix`: the first one drawn after its ▶ play button."""
         play = self.paths[f"{prefix}_play"]
-        after = sorted((path, element.metric.body) for path, element in self.elements.items()
+        drawn = list(self.elements.items())  # a copy: the student's own thread may be adding to it
+        after = sorted((path, element.metric.body) for path, element in drawn
                        if element.WhichOneof("type") == "metric" and element.metric.label == "Step" and path > play)
         assert after, f"no Step metric after {prefix}_play"
         return int(after[0][1].replace(",", ""))
@@ -198,9 +200,10 @@ def play_for(prefix: str, seconds: float) -> Callable[[Student], None]:
 
     def lesson(student: Student) -> None:
         student.click(f"{prefix}_play")
-        stop = time.monotonic() + seconds
+        student.playing, stop = True, time.monotonic() + seconds
         while time.monotonic() < stop:
             student.tick()
+        student.playing = False
         student.click(f"{prefix}_pause")
 
     return lesson
@@ -217,24 +220,30 @@ class Lesson:
     memory: list[float]  # megabytes, sampled while they played
     lost: int  # students whose session was replaced, raised an exception, or never trained
     pause_seconds: list[float]  # each student's ⏸ click, from request to the end of the page's run
+    together_seconds: float  # the steady part: every student had pressed ▶ and nobody ⏸ (0 if it never was)
+    together_steps: list[int]  # trained by each student in it
+    together_cpu_seconds: float  # the servers' CPU time in it
 
     @property
     def gaps(self) -> list[float]:
         return [gap for gaps in self.refresh_gaps for gap in gaps]
 
 
-def play_together(students: list[Student], prefix: str, seconds: float, url: str,
-                  memory: Callable[[], float], settle: int = 2) -> Lesson:
-    """Every student presses ▶ on panel `prefix` at once and plays `seconds`, while the health endpoint at `url`
-    and `memory()` are probed; `settle` refreshes per student (the class's pace settling) are not counted."""
+def play_together(students: list[Student], prefix: str, seconds: float, url: str, memory: Callable[[], float],
+                  cpu_seconds: Callable[[], float] = lambda: 0.0, settle: int = 2) -> Lesson:
+    """Every student presses ▶ on panel `prefix` at once and plays `seconds`, while the health endpoint at `url`,
+    `memory()` and the servers' `cpu_seconds()` are probed; `settle` refreshes per student (the class's pace
+    settling) are not counted among the refresh gaps."""
     before, sessions, seen = [s.step(prefix) for s in students], [s.session_id for s in students], \
         [len(s.refreshed_at) for s in students]
-    health, megabytes, done = [], [], []
+    health, megabytes, done, steady = [], [], [], []  # steady: (time, each student's step, CPU) while all play
     lesson = threading.Thread(target=lambda: done.append(together(students, play_for(prefix, seconds))))
     lesson.start()
     while lesson.is_alive():
         health.append(health_seconds(url, timeout=REPLY_SECONDS))
         megabytes.append(memory())
+        if all(s.playing for s in students):
+            steady.append((time.monotonic(), [s.step(prefix) for s in students], cpu_seconds()))
         time.sleep(0.25)
     lesson.join()
     assert done, "a student's lesson failed (see the thread's error above)"
@@ -243,7 +252,9 @@ def play_together(students: list[Student], prefix: str, seconds: float, url: str
     steps = [s.step(prefix) - b for s, b in zip(students, before)]
     lost = sum(s.session_id != session or bool(s.exceptions) or trained <= 0
                for s, session, trained in zip(students, sessions, steps))
-    return Lesson(done[0], steps, gaps, health, megabytes, lost, [s.run_seconds[-1] for s in students])
+    (start, first, cpu), (end, last, cpu_end) = (steady[0], steady[-1]) if steady else ((0, steps, 0),) * 2
+    return Lesson(done[0], steps, gaps, health, megabytes, lost, [s.run_seconds[-1] for s in students],
+                  end - start, [b - a for a, b in zip(first, last)], cpu_end - cpu)
 
 
 def upload(url: str, session_id: str, size: int, token: str | None, cookies: dict[str, str] | None = None,
