@@ -59,8 +59,6 @@ def checked(page: Page, key: str) -> bool:
 
 # ---- links ---------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="known defect after the final merge: the sidebar seed of a link "
-                   "(?seed=3) is not restored on a fresh session; issue 17 stays open for it")
 def test_a_link_restores_its_controls_and_a_reload_keeps_them(server, page):
     open_page(page, f"{server.url}/gan?gan_preset=mode+collapse&seed=3&gan_show_mapping=true"
                     "&gan_distribution=grid+5%C3%975")
