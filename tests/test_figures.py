@@ -22,6 +22,19 @@ def test_loss_curves_have_one_trace_per_series_and_a_log_option():
     assert list(figure.data[2].y) == [1.386, 1.386] and list(figure.data[2].x) == [0, 4]
 
 
+def test_a_marker_is_a_vertical_line_at_its_step_on_loss_and_cell_curves():
+    from playground.figures.rnn import compare_cells
+
+    history = History()
+    for step in range(1, 6):
+        history.add(step, {"loss": 1 / step})
+    for figure in (figures.loss_curves(history, ["loss"], log_y=True, marker=3),
+                   compare_cells({"GRU": history}, "loss", "loss", log_y=True, marker=3)):
+        (line,) = figure.layout.shapes
+        assert (line.x0, line.x1, line.yref) == (3, 3, "y domain")  # the whole height, on a log axis too
+    assert not figures.loss_curves(history, ["loss"]).layout.shapes
+
+
 def test_tile_places_images_row_major_with_gaps():
     images = np.stack([np.full((2, 2), value, np.float32) for value in (0.1, 0.2, 0.3)])
     canvas = figures.tile(images, columns=2)

@@ -1,5 +1,7 @@
 """The shared training panel (ui/widgets.py) on a tiny model, through AppTest."""
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import until_done
@@ -15,7 +17,7 @@ def panel_page():
     from playground.figures import loss_curves
     from playground.seeding import seeded
     from playground.trainer import TrainConfig, Trainer
-    from ui import widgets
+    from ui import rewind, widgets
 
     class Line(nn.Module):
         def __init__(self, config=None):
@@ -32,7 +34,12 @@ def panel_page():
         "test", widgets.seed(), lambda: Trainer(seeded(Line, None), ShuffledBatches(x, 2 * x), TrainConfig(optimizer="sgd")))
     rate, size = widgets.learning_controls("test", learning_rate=0.01, batch_size=16)
     trainer.configure(learning_rate=rate, batch_size=size)
-    widgets.training_panel("test", trainer, lambda: st.plotly_chart(loss_curves(trainer.history, ["loss"])))
+
+    def render() -> None:
+        step = rewind.moment("test", [trainer]).step
+        st.plotly_chart(loss_curves(trainer.history, ["loss"], marker=step), key="test_curve")
+
+    widgets.training_panel("test", trainer, render, history=True)
     st.button("Train 250 steps", key="test_lesson_run", on_click=widgets.train_steps, args=("test", 250))
 
 
@@ -96,3 +103,56 @@ def test_a_requested_run_plays_in_slices_to_its_step_and_stops_there():
     assert step_count(app) == 250 and app.session_state["test_trainer"].step_count == 250
     app.run()
     assert step_count(app) == 250  # stopped there
+
+
+def marker(app: AppTest) -> list[int]:
+    """The steps the loss curve marks: the one the history slider points at, if it is not now."""
+    figure = json.loads(next(chart.proto.spec for chart in app.get("plotly_chart") if chart.key == "test_curve"))
+    return [shape["x0"] for shape in figure["layout"].get("shapes", [])]
+
+
+def history_shown(app: AppTest) -> bool:
+    return any(slider.key == "test_history" for slider in app.select_slider)
+
+
+def test_the_history_slider_offers_the_snapshots_and_a_stale_choice_falls_back_to_now():
+    app = AppTest.from_function(panel_page, default_timeout=60).run()
+    assert not history_shown(app)  # nothing to rewind at step 0
+    app.select_slider(key="test_steps_per_click").set_value(100).run()
+    until_done(app.button(key="test_step").click().run())
+    history = app.select_slider(key="test_history")
+    steps = app.session_state["test_trainer"].snapshots.steps
+    assert history.value == 100 and history.options == [str(step) for step in steps if step < 100] + ["100"]
+    assert "24 MB per trainer" in history.help and marker(app) == []
+    history.set_value(5).run()
+    assert marker(app) == [5] and any("step 5 of 100" in caption.value for caption in app.caption)
+    app.button(key="test_reset").click().run()
+    assert not app.exception and not history_shown(app) and marker(app) == []
+    app.select_slider(key="test_steps_per_click").set_value(10).run()
+    until_done(app.button(key="test_step").click().run())
+    assert app.select_slider(key="test_history").value == 10  # not the 5 chosen before the reset
+    app.select_slider(key="test_history").set_value(3).run()
+    app.button(key="test_play").click().run()
+    assert not app.exception and not history_shown(app) and marker(app) == []  # playing follows now
+    app.button(key="test_pause").click().run()
+    assert app.select_slider(key="test_history").value == step_count(app)
+    app.select_slider(key="test_history").set_value(3).run()
+    app.session_state["seed"] = 5  # a rebuilt trainer: step 0, no history
+    app.run()
+    assert not app.exception and not history_shown(app) and marker(app) == []
+
+
+def test_continuing_from_a_step_before_a_divergence_recovers_the_run():
+    app = AppTest.from_function(panel_page, default_timeout=60).run()
+    app.select_slider(key="test_learning_rate").set_value(10.0).run()
+    app.select_slider(key="test_steps_per_click").set_value(100).run()
+    app.button(key="test_step").click().run()
+    diverged_at = app.session_state["test_trainer"].diverged.step
+    app.select_slider(key="test_history").set_value(1).run()
+    app.select_slider(key="test_learning_rate").set_value(0.01).run()
+    app.button(key="test_fork").click().run()
+    trainer = app.session_state["test_trainer"]
+    assert not app.exception and diverged_at > 1 and trainer.step_count == 1 and trainer.diverged is None
+    assert app.metric[2].value == "paused" and not app.error
+    until_done(app.button(key="test_step").click().run())  # the fork trains on, at the lower rate
+    assert trainer.step_count == 101 and trainer.diverged is None

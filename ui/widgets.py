@@ -41,7 +41,7 @@ from playground.export import EXPORTABLE_STARTS, Setup, history_csv, script
 from playground.pretrain import shared_pretrained
 from playground.scheduler import FairScheduler, Pace, ShareConfig
 from playground.trainer import Trainer
-from ui import links
+from ui import links, rewind
 from ui.i18n import N_, _, ngettext, number, percent
 from ui.text import plain
 
@@ -294,9 +294,13 @@ def training(key: str) -> bool:
 
 def training_panel(
     key: str, trainers: Trainer | Sequence[Trainer], render: Callable[[], None],
-    steps_per_click: Sequence[int] = (1, 10, 100, 1000), default_steps: int = 10,
+    steps_per_click: Sequence[int] = (1, 10, 100, 1000), default_steps: int = 10, history: bool = False,
 ) -> None:
-    """The play / pause / step / reset row, then the live part: counters and `render()`."""
+    """The play / pause / step / reset row, then the live part: counters and `render()`.
+
+    With `history`, a paused panel offers a history slider between the two (ui/rewind.py), and `render`
+    draws the models `rewind.moment(key, trainers)` gives: the run as it was at the chosen step.
+    """
     trainers = _as_list(trainers)
     requested = st.session_state.pop(f"{key}_steps_requested", None)
     if requested is not None:
@@ -312,6 +316,8 @@ def training_panel(
     reset.button(_("↺ Reset"), key=f"{key}_reset", on_click=_reset, args=(trainers,), help=_reset_help(trainers[0]))
     per_click.select_slider(_("steps per ⏭"), steps_per_click, value=default_steps, key=f"{key}_steps_per_click",
                             persist_state=PERSIST)
+    if history:
+        rewind.slider(key, trainers)
     player = id(trainers[0])  # this panel's place at the scheduler
 
     @st.fragment(run_every=RETUNE_SECONDS if playing else None)

@@ -62,6 +62,16 @@ def waiting(message: str) -> dict:
                              "showarrow": False, "font": {"size": 14, "color": "grey"}}]}
 
 
+def marked(step: int | None) -> dict:
+    """Layout settings for a dashed vertical line at `step` (None: none): where a history slider points."""
+    if step is None:
+        return {}
+    return {"shapes": [{"type": "line", "x0": step, "x1": step, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                        "line": {"dash": "dash", "color": "grey"}}],
+            "annotations": [{"x": step, "xref": "x", "y": 1, "yref": "y domain", "showarrow": False,
+                             "text": _("step {step}").format(step=step), "xanchor": "left", "yanchor": "top"}]}
+
+
 def thinned(steps: Sequence[int], values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """At most about MAX_CURVE_POINTS evenly spaced points of a curve (the last one always kept).
 
@@ -82,9 +92,10 @@ def line(x, y, name: str, colour: str, **settings) -> dict:
 
 def loss_curves(
     history: History, names: Sequence[str], log_y: bool = False, title: str = N_("Loss"),
-    reference_lines: dict[str, float] | None = None,
+    reference_lines: dict[str, float] | None = None, marker: int | None = None,
 ) -> go.Figure:
-    """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2)."""
+    """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2) and a
+    vertical `marker` at a step (the one a history slider shows)."""
     traces = [line(*thinned(*history.series(name)), _(name), COLOURS[index % len(COLOURS)])
               for index, name in enumerate(names)]
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
@@ -95,7 +106,8 @@ def loss_curves(
     hidden = {"visible": False} if empty else {}
     return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden},
                                     yaxis={**(log_axis({}) if log_y else {}), **hidden},
-                                    **(waiting(_("No steps yet: press ▶ Play or ⏭ Step")) if empty else {})))
+                                    **(waiting(_("No steps yet: press ▶ Play or ⏭ Step")) if empty else
+                                       marked(marker))))
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from scipy.signal import lfilter
 
-from playground.figures import COLOURS, heatmap, layout, log_axis, thinned
+from playground.figures import COLOURS, heatmap, layout, log_axis, marked, thinned
 from playground.trainer import History
 from playground.wording import N_, _
 
@@ -45,8 +45,9 @@ def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
 
 
 def compare_cells(histories: Mapping[str, History], metric: str, title: str, log_y: bool = False,
-                  reference: tuple[str, float] | None = None) -> go.Figure:
-    """One metric of several cells: the training batches faint (smoothed), the fixed test batch bold."""
+                  reference: tuple[str, float] | None = None, marker: int | None = None) -> go.Figure:
+    """One metric of several cells: the training batches faint (smoothed), the fixed test batch bold; a
+    vertical `marker` at a step (the one a history slider shows)."""
     traces = []
     for cell, history in histories.items():
         colour = cell_colour(cell)
@@ -63,7 +64,8 @@ def compare_cells(histories: Mapping[str, History], metric: str, title: str, log
         traces.append({"type": "scatter", "x": [0, last], "y": [reference[1]] * 2, "mode": "lines",
                        "name": reference[0], "line": {"color": "grey", "dash": "dash"}})
     return go.Figure(traces, layout(_(title), xaxis={"title": _("step")},
-                                    yaxis=log_axis({"title": _(metric)}) if log_y else {"title": _(metric)}))
+                                    yaxis=log_axis({"title": _(metric)}) if log_y else {"title": _(metric)},
+                                    **marked(marker)))
 
 
 def cell_colour(label: str) -> str:
