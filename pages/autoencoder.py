@@ -24,7 +24,7 @@ from playground.models.autoencoder import (
 )
 from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
-from ui import routing, widgets
+from ui import rewind, routing, widgets
 from ui.text import plain
 from ui.components import draw_pad, latent_pad
 from ui.i18n import N_, _, latex_text, number, percent
@@ -143,7 +143,8 @@ def latent_figure(points: np.ndarray, labels: np.ndarray, axes: tuple[str, str],
 
 
 def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> None:
-    model, history = trainer.model, trainer.history
+    moment = rewind.moment("ae", [trainer])  # the model now, or at the step the history slider points at
+    model, history = moment.model(trainer), trainer.history
     rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
     noisy = model.config.noise != "none"
     grid, curves, latent = st.columns(3)
@@ -152,7 +153,7 @@ def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> 
     penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
     curves.plotly_chart(loss_curves(history, ["train loss", "test loss", *penalties], log_y=True,
                                     title=_("Reconstruction error · penalties (before λ)") if penalties
-                                    else _("Reconstruction error")),
+                                    else _("Reconstruction error"), marker=moment.step),
                         key="ae_live_curves")
     k = model.config.latent_dim
     title = _("codes of the test set") if k <= 2 else _("codes of the test set (PCA of the {k}-D codes)").format(k=k)
@@ -175,7 +176,7 @@ def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> 
                       "of the last couple of seconds."))
         where = latent_pad.Plane(origin, plane_axes, latent_pad.square_around(points))
         if not latent_pad.plane("ae_pad", model, where, latent_pad.Points(points, data.y_test, markers=markers),
-                                trainer=trainer):
+                                trainer=moment.pad_trainer(trainer)):
             st.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
 
 
@@ -218,7 +219,7 @@ def training_section() -> None:
         panel = st.container()  # filled after the drawing pad below, whose digit the live map marks
         drawn = your_digit(data)
         with panel:
-            widgets.training_panel("ae", trainer, lambda: render_training(trainer, data, drawn))
+            widgets.training_panel("ae", trainer, lambda: render_training(trainer, data, drawn), history=True)
         weights, picture = st.columns(2)
         with weights:
             widgets.download_model(trainer.model, "autoencoder.safetensors", key="ae_download_weights")

@@ -32,7 +32,7 @@ from playground.figures.embeddings import answer_scores, section_accuracy, simil
 from playground.models.word2vec import ARCHITECTURES
 from playground.trainer import TrainConfig
 from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecDataConfig, lee_text
-from ui import routing, widgets
+from ui import rewind, routing, widgets
 from ui.i18n import N_, _, number, option_labels
 from ui.text import chart_text, plain
 
@@ -375,15 +375,17 @@ def training_section(vectors: WordVectors) -> None:
 
         def render() -> None:
             st.plotly_chart(loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
-                                        title=_("SGNS loss, and how sure the classifier is")), key="emb_w2v_loss")
+                                        title=_("SGNS loss, and how sure the classifier is"),
+                                        marker=rewind.moment("emb_w2v", [trainer]).step), key="emb_w2v_loss")
 
-        widgets.training_panel("emb_w2v", trainer, render)
+        widgets.training_panel("emb_w2v", trainer, render, history=True)
         widgets.download_run("emb_w2v", trainer, recipe.setup())
         st.caption(_("{words} words in the vocabulary, {tokens} tokens after subsampling. A batch is that many "
                      "centre words, each with its window; the K noise words are drawn once per centre and shared by "
                      "its context words.").format(words=number(len(trainer.data.vocabulary), 0),
                                                   tokens=number(len(trainer.data.tokens), 0)))
-        compare_with_glove(vectors, w2v.learned_vectors(trainer))
+        past = rewind.moment("emb_w2v", [trainer])  # the vectors now, or at the step the history slider points at
+        compare_with_glove(vectors, w2v.learned_vectors(trainer, past.model(trainer)))
 
 
 def learned_here() -> WordVectors | None:

@@ -16,7 +16,7 @@ from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
 from playground.export import Recipe, Source, pretrained_source
 from playground.trainer import OPTIMIZERS, Trainer
-from ui import routing, widgets
+from ui import rewind, routing, widgets
 from ui.components import draw_pad, latent_pad
 from ui.i18n import N_, _, latex_text, number, percent
 
@@ -224,7 +224,8 @@ def game_section() -> None:
     lines = lessons.equilibrium_lines(settings.model.loss)
 
     def render() -> None:
-        model = trainer.model
+        moment = rewind.moment("gan", [trainer])  # the game now, or at the step the history slider points at
+        model = moment.model(trainer)
         z = lessons.fixed_noise(model, PLOT_POINTS, widgets.seed())
         with torch.no_grad():
             fake = model.generate(z).cpu().numpy()
@@ -239,10 +240,10 @@ def game_section() -> None:
         plane, losses = st.columns([3, 2])
         plane.plotly_chart(figure, key="gan_plane")
         losses.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title=_("Losses"),
-                                        reference_lines=lines["losses"]), key="gan_losses")
+                                        reference_lines=lines["losses"], marker=moment.step), key="gan_losses")
         outputs, quality = st.columns(2)
         outputs.plotly_chart(loss_curves(trainer.history, ["D(x)", "D(G(z))"], title=_("Mean D(x) and D(G(z))"),
-                                         reference_lines=lines["D outputs"]), key="gan_outputs")
+                                         reference_lines=lines["D outputs"], marker=moment.step), key="gan_outputs")
         if name in MODE_STD:
             covered, fraction = quality.columns(2)
             covered.metric(_("Modes covered"), f"{number(trainer.history.last('modes covered'), 0)} / "
@@ -250,13 +251,13 @@ def game_section() -> None:
             fraction.metric(_("High-quality samples"), percent(trainer.history.last("high-quality fraction"), 0))
             quality.plotly_chart(widgets.heavy_figure("gan_quality", trainer, lambda: loss_curves(
                 trainer.history, ["mode coverage", "high-quality fraction"],
-                title=_("Mode coverage · high-quality fraction"))), key="gan_quality")
+                title=_("Mode coverage · high-quality fraction"), marker=moment.step)), key="gan_quality")
             quality.latex(in_words(QUALITY))
         else:
             quality.info(_("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5)."))
 
     with result:
-        widgets.training_panel("gan", trainer, render)
+        widgets.training_panel("gan", trainer, render, history=True)
         widgets.download_run("gan", trainer, game_recipe(distribution, settings).setup())
 
 
@@ -316,17 +317,18 @@ def image_section() -> None:
     labels = torch.arange(10).repeat(SAMPLE_ROWS) if conditional else None  # (40,): columns are digits 0–9
 
     def render() -> None:
+        moment = rewind.moment("gan_image", [trainer])  # G now, or at the step the history slider points at
         z = lessons.fixed_noise(trainer.model, 10 * SAMPLE_ROWS, widgets.seed())  # (40, noise_dim)
         grid, curves = st.columns([3, 2])
         title = _("Fixed noise, columns = digits 0–9") if conditional else _("Samples from a fixed noise batch")
         grid.plotly_chart(widgets.heavy_figure("gan_image_samples", trainer, lambda: image_grid(
-            lessons.draw(trainer.model, z, labels), columns=10, title=title)), key="gan_image_samples")
+            lessons.draw(moment.model(trainer), z, labels), columns=10, title=title)), key="gan_image_samples")
         curves.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title=_("Losses"),
-                                        reference_lines=lessons.equilibrium_lines("non-saturating")["losses"]),
-                            key="gan_image_losses")
+                                        reference_lines=lessons.equilibrium_lines("non-saturating")["losses"],
+                                        marker=moment.step), key="gan_image_losses")
 
     with result:
-        widgets.training_panel("gan_image", trainer, render)
+        widgets.training_panel("gan_image", trainer, render, history=True)
         if conditional:
             digit = st.select_slider(_("Digit y to draw"), range(10), value=7,
                                      **widgets.kept("gan_digit"))

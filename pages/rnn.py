@@ -27,7 +27,7 @@ from playground.sequences import (
     series,
 )
 from playground.trainer import TrainConfig, Trainer
-from ui import routing, widgets
+from ui import rewind, routing, widgets
 from ui.i18n import N_, _, number, option_labels
 from ui.text import plain
 
@@ -209,34 +209,37 @@ def histories(trainers: dict[str, Trainer]) -> dict:
     return {cell: trainer.history for cell, trainer in trainers.items()}
 
 
-def forecast_live(task: ForecastTask, future_steps: int, trainers: dict[str, Trainer], cell: str) -> None:
+def forecast_live(task: ForecastTask, future_steps: int, trainers: dict[str, Trainer], cell: str,
+                  moment: rewind.Moment) -> None:
     rng = np.random.default_rng(widgets.seed() + TEST_STREAM)  # a series the model never trained on
     example = series(task.series, 1, task.window + future_steps, rng)[0]
-    values, model = example[: task.window], trainers[cell].model
+    values, model = example[: task.window], moment.model(trainers[cell])
     left, right = st.columns(2)
     left.plotly_chart(forecast(values, lessons.one_step_predictions(model, values), example[task.window:],
                                lessons.rollout(model, values, future_steps),
                                title=_("{cell} on a test series").format(cell=cell)),
                       key="rnn_forecast_chart")
-    right.plotly_chart(compare_cells(histories(trainers), "loss", _("Mean squared error"), log_y=True),
-                       key="rnn_forecast_loss")
+    right.plotly_chart(compare_cells(histories(trainers), "loss", _("Mean squared error"), log_y=True,
+                                     marker=moment.step), key="rnn_forecast_loss")
 
 
-def accuracy_live(trainers: dict[str, Trainer], chance: float, name: str) -> None:
+def accuracy_live(trainers: dict[str, Trainer], chance: float, name: str, moment: rewind.Moment) -> None:
     left, right = st.columns(2)
-    left.plotly_chart(compare_cells(histories(trainers), "accuracy", _("Accuracy"), reference=(_("chance"), chance)),
-                      key=f"rnn_{name}_accuracy")
+    left.plotly_chart(compare_cells(histories(trainers), "accuracy", _("Accuracy"), reference=(_("chance"), chance),
+                                    marker=moment.step), key=f"rnn_{name}_accuracy")
     right.plotly_chart(compare_cells(histories(trainers), "loss", _("Cross-entropy"),
-                                     reference=(_("chance"), -np.log(chance))), key=f"rnn_{name}_loss")
+                                     reference=(_("chance"), -np.log(chance)), marker=moment.step),
+                       key=f"rnn_{name}_loss")
 
 
-def char_live(task: CharTask, trainers: dict[str, Trainer], cell: str) -> None:
+def char_live(task: CharTask, trainers: dict[str, Trainer], cell: str, moment: rewind.Moment) -> None:
     left, right = st.columns(2)
     uniform = _("uniform guess = V = {size}").format(size=len(task.vocabulary))
     left.plotly_chart(compare_cells(histories(trainers), "perplexity", _("Perplexity"), log_y=True,
-                                    reference=(uniform, len(task.vocabulary))),
+                                    reference=(uniform, len(task.vocabulary)), marker=moment.step),
                       key="rnn_char_perplexity")
-    sample = lessons.sample_text(trainers[cell].model, "The ", LIVE_SAMPLE, temperature=0.8, seed=widgets.seed())
+    sample = lessons.sample_text(moment.model(trainers[cell]), "The ", LIVE_SAMPLE, temperature=0.8,
+                                 seed=widgets.seed())
     right.caption(_("{cell} trained here writes (τ = 0.8, after “The ”):").format(cell=cell))
     right.code("The " + sample, language=None, wrap_lines=True)
 
@@ -265,7 +268,10 @@ def gradient_view(task: Task, trainers: dict[str, Trainer], hidden: int, layers:
                  "The LSTM's memory travels in c_t, so its curve is ‖∂ℓ_T/∂(h_t, c_t)‖."))
 
 
-def hidden_state_view(task: Task, model: SequenceModel, cell: str) -> None:
+def hidden_state_view(task: Task, trainers: dict[str, Trainer], cell: str) -> None:
+    panel = list(trainers.values())
+    rewind.slider("rnn", panel)  # the Train panel's history, offered here too: the heat-map at a past step
+    model = rewind.moment("rnn", panel).model(trainers[cell])
     x, _targets = evaluation_batch(task, VIEW_SEQUENCES, widgets.seed())
     index = st.slider(_("Test sequence #"), 0, VIEW_SEQUENCES - 1, 0,
                       **widgets.kept("rnn_heatmap_sequence"))
@@ -343,14 +349,15 @@ def data_view(task: Task) -> None:
 
 def live_view(task_id: str, task: Task, future_steps: int, trainers: dict[str, Trainer], cell: str) -> None:
     def render() -> None:
+        moment = rewind.moment("rnn", list(trainers.values()))  # now, or the step the history slider points at
         if task_id == "forecast":
-            forecast_live(task, future_steps, trainers, cell)
+            forecast_live(task, future_steps, trainers, cell, moment)
         elif task_id == "char":
-            char_live(task, trainers, cell)
+            char_live(task, trainers, cell, moment)
         else:
-            accuracy_live(trainers, 1 / (len(PATTERNS) if task_id == "classify" else task.symbols), task_id)
+            accuracy_live(trainers, 1 / (len(PATTERNS) if task_id == "classify" else task.symbols), task_id, moment)
 
-    widgets.training_panel("rnn", list(trainers.values()), render)
+    widgets.training_panel("rnn", list(trainers.values()), render, history=True)
     lead = trainers[cell]
     widgets.download_model(lead.model, f"rnn_{task_id}_{cell.lower()}.safetensors", key="rnn_download")
     widgets.download_run("rnn", lead, lessons.recipe(task, lead.model.config, lead.config, lead.seed).setup())
@@ -368,7 +375,7 @@ def section_view(section: str, task_id: str, task: Task, future_steps: int, trai
     elif section == "Vanishing gradient":
         gradient_view(task, trainers, *architecture[1:])
     elif section == "Hidden state":
-        hidden_state_view(task, trainers[cell].model, cell)
+        hidden_state_view(task, trainers, cell)
     else:
         data_view(task)
 

@@ -15,7 +15,7 @@ from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.vae import ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
-from ui import routing, widgets
+from ui import rewind, routing, widgets
 from ui.components import draw_pad, latent_pad
 from ui.i18n import N_, _, language, latex_text, ngettext, number
 
@@ -121,16 +121,17 @@ def training_section() -> None:
         trainer = session_trainer(*settings)
 
     def render() -> None:
+        moment = rewind.moment("vae", [trainer])  # the model now, or at the step the history slider points at
         curves, grid = st.columns(2)
         names = [name for name in LOSS_NAMES if name in trainer.history.names]
-        curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title=_("Loss per image")),
-                            key="vae_curves")
+        curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title=_("Loss per image"),
+                                        marker=moment.step), key="vae_curves")
         grid.plotly_chart(widgets.heavy_figure("vae_live_grid", trainer, lambda: image_grid(
-            lessons.latent_grid(trainer.model, 10, 3.0), 10, title=_("decoder(z), z₁, z₂ ∈ [−3, 3]"))),
+            lessons.latent_grid(moment.model(trainer), 10, 3.0), 10, title=_("decoder(z), z₁, z₂ ∈ [−3, 3]"))),
             key="vae_live_grid")
 
     with result:
-        widgets.training_panel("vae", trainer, render)
+        widgets.training_panel("vae", trainer, render, history=True)
         widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
         widgets.download_run("vae", trainer, recipe(*settings).setup())
         widgets.upload_into("vae", trainer, VAE, VAEConfig)

@@ -51,6 +51,8 @@ def recipe(text: str, data: Word2VecDataConfig, architecture: str, embedding_dim
     return Recipe(make_trainer, (corpus, data, architecture, embedding_dim, train, seed),
                   title=f"word2vec ({architecture})")
 
-def learned_vectors(trainer: Trainer, name: str = N_("your word2vec")) -> WordVectors:
-    """The trainer's current input vectors v, searchable like GloVe's."""
-    return WordVectors(trainer.data.vocabulary.words, trainer.model.embeddings(), name=name)
+def learned_vectors(trainer: Trainer, model: Word2Vec | None = None,
+                    name: str = N_("your word2vec")) -> WordVectors:
+    """The trainer's current input vectors v, searchable like GloVe's; or those of `model`, the trainer's
+    model at an earlier step (`Trainer.model_at`)."""
+    return WordVectors(trainer.data.vocabulary.words, (trainer.model if model is None else model).embeddings(), name=name)

@@ -167,3 +167,24 @@ def test_a_drawn_digit_is_marked_on_the_map_and_reconstructed():
     with torch.no_grad():
         code = app.session_state["ae_trainer"].model.encode(torch.from_numpy(mnist_like(drawn(7))[None]))[0].numpy()
     assert marker["label"] == "your digit" and np.allclose(marker["xy"], code, atol=1e-4)
+
+
+def test_the_history_slider_redraws_an_earlier_step_and_continuing_from_it_forks_the_run():
+    app = until_done(open_page("autoencoder").button(key="ae_step").click().run())
+    history = app.select_slider(key="ae_history")
+    assert history.value == 10 and history.options == [str(step) for step in range(11)]
+    now = charts(app)
+    grid, curves = "test originals over their reconstructions", "Reconstruction error"
+    assert "shapes" not in now[curves]["layout"]  # no marker while the view shows now
+    live_pad = component_data(app, "ae_pad")["model"]["id"]
+    history.set_value(3).run()
+    assert not app.exception
+    past = charts(app)
+    assert past[grid]["data"] != now[grid]["data"]
+    assert [shape["x0"] for shape in past[curves]["layout"]["shapes"]] == [3]
+    assert component_data(app, "ae_pad")["model"]["id"] != live_pad  # the map decodes with step 3's weights
+    assert any("at step 3 of 10" in caption.value for caption in app.caption)
+    app.button(key="ae_fork").click().run()
+    assert not app.exception and metric(app, "Step") == "3"
+    assert decoded(charts(app)[curves]["data"][0]["x"]).max() == 3  # the history after step 3 is dropped
+    assert app.select_slider(key="ae_history").options == ["0", "1", "2", "3"]

@@ -1,9 +1,11 @@
 """The embeddings page through the entry file: analogies typed in, unknown words, projections, training, benchmarks."""
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import SPANISH_TEXT, open_page, shown
+from tests.conftest import SPANISH_TEXT, open_page, shown, until_done
 
 
 @pytest.fixture
@@ -98,3 +100,15 @@ def test_word2vec_trains_on_a_pasted_spanish_text(page):
     assert any(metric.label == "Step" and metric.value == "10" for metric in page.metric)
     vocabulary = page.session_state["emb_w2v_trainer"].data.vocabulary.words
     assert {"dónde", "niño", "señor", "muñoz", "pingüina", "año"} <= set(vocabulary)
+
+
+def test_the_history_slider_projects_the_vectors_of_an_earlier_step(page):
+    def chart(key: str) -> dict:
+        return next(json.loads(element.proto.spec) for element in page.get("plotly_chart") if element.key == key)
+
+    until_done(show(page, "Train your own").button(key="emb_w2v_step").click().run())
+    page.radio(key="emb_compare_tool").set_value("Projection").run()
+    now = chart("emb_compare_ours_chart")["data"]
+    page.select_slider(key="emb_w2v_history").set_value(0).run()
+    assert not page.exception and chart("emb_compare_ours_chart")["data"] != now
+    assert [shape["x0"] for shape in chart("emb_w2v_loss")["layout"]["shapes"]] == [0]

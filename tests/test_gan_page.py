@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.data import sample_2d
-from tests.conftest import component_data, open_page
+from tests.conftest import component_data, open_page, until_done
 
 
 def game(app: AppTest):
@@ -138,3 +138,35 @@ def test_a_drawn_distribution_trains_once_it_has_enough_points():
     csv = "x,y\n" + "\n".join(f"{x},{y}" for x, y in ring[:50])
     app.file_uploader(key="gan_points_csv").set_value(("mine.csv", csv.encode(), "text/csv")).run()
     assert not app.exception and len(game(app).data.points) == 50 and game(app).step_count == 0
+
+
+def chart(app: AppTest, key: str) -> dict:
+    return next(json.loads(element.proto.spec) for element in app.get("plotly_chart") if element.key == key)
+
+
+def test_the_history_slider_redraws_the_game_at_an_earlier_step_and_forks_there():
+    app = open_page("gan")
+    app.toggle(key="gan_show_arrows").set_value(True).run()  # G's gradients, taken on a past copy too
+    until_done(app.button(key="gan_step").click().run())
+    history = app.select_slider(key="gan_history")
+    assert history.value == 10 and len(history.options) == 11
+    now = chart(app, "gan_plane")["data"]
+    history.set_value(1).run()
+    assert not app.exception and chart(app, "gan_plane")["data"] != now  # D's heat-map and G's samples of step 1
+    for key in ("gan_losses", "gan_outputs", "gan_quality"):
+        assert [shape["x0"] for shape in chart(app, key)["layout"]["shapes"]] == [1]
+    app.button(key="gan_fork").click().run()
+    trainer = game(app)
+    assert not app.exception and trainer.step_count == 1 and trainer.forked_at == 1
+    assert max(trainer.history.series("D loss")[0]) == 1
+    until_done(app.button(key="gan_step").click().run())  # the fork trains on from step 1
+    assert trainer.step_count == 11 and app.select_slider(key="gan_history").options[:2] == ["0", "1"]
+
+
+def test_the_digit_game_rewinds_its_samples_too():
+    app = show(open_page("gan"), "Digits (DCGAN, conditional GAN)")
+    until_done(app.button(key="gan_image_step").click().run())
+    now = chart(app, "gan_image_samples")["data"]
+    app.select_slider(key="gan_image_history").set_value(0).run()
+    assert not app.exception and chart(app, "gan_image_samples")["data"] != now
+    assert [shape["x0"] for shape in chart(app, "gan_image_losses")["layout"]["shapes"]] == [0]

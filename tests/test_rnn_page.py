@@ -1,9 +1,11 @@
 """The RNN page (pages/rnn.py) through the entry file, widgets found by key."""
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import SPANISH_TEXT, open_page
+from tests.conftest import SPANISH_TEXT, open_page, until_done
 
 
 def trainer(app: AppTest, task: str, cell: str):
@@ -105,3 +107,32 @@ def test_a_pasted_spanish_text_trains_the_character_model_and_writes_it():
     app.text_input(key="rnn_prime").set_value("¿Dónde está el niño? ").run()
     assert not app.exception and not app.warning  # every character of the prime is in the vocabulary
     assert len(generated(app, "¿Dónde está el niño? ")) == len("¿Dónde está el niño? ") + 300
+
+
+def chart(app: AppTest, key: str) -> dict:
+    return next(json.loads(element.proto.spec) for element in app.get("plotly_chart") if element.key == key)
+
+
+def test_the_history_slider_rewinds_the_forecast_and_the_hidden_states_of_the_lead_cell():
+    app = open_task("forecast")
+    app.select_slider(key="rnn_steps_per_click").set_value(10).run()
+    until_done(app.button(key="rnn_step").click().run())
+    now = chart(app, "rnn_forecast_chart")["data"]
+    app.select_slider(key="rnn_history").set_value(0).run()
+    assert not app.exception and chart(app, "rnn_forecast_chart")["data"] != now
+    assert [shape["x0"] for shape in chart(app, "rnn_forecast_loss")["layout"]["shapes"]] == [0]
+    show(app, "Hidden state")
+    now = chart(app, "rnn_heatmap")["data"]
+    app.select_slider(key="rnn_history").set_value(1).run()  # the same history, offered beside the heat-map
+    assert not app.exception and chart(app, "rnn_heatmap")["data"] != now
+
+
+def test_continuing_from_a_past_step_forks_every_cell_trained_side_by_side():
+    app = open_task("memory")
+    app.select_slider(key="rnn_steps_per_click").set_value(10).run()
+    until_done(app.button(key="rnn_step").click().run())
+    app.select_slider(key="rnn_history").set_value(4).run()
+    assert [shape["x0"] for shape in chart(app, "rnn_memory_accuracy")["layout"]["shapes"]] == [4]
+    app.button(key="rnn_fork").click().run()
+    assert not app.exception
+    assert all(trainer(app, "memory", cell).step_count == 4 for cell in ("RNN", "LSTM", "GRU"))

@@ -1,5 +1,7 @@
 """The VAE page (pages/vae.py) through the entry file, widgets found by key."""
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -134,3 +136,23 @@ def test_a_drawn_digit_is_encoded_marked_with_its_sigma_and_reconstructed():
     assert np.allclose(marker["xy"], mu[0], atol=1e-5) and np.allclose(marker["sigma"], sigma[0], atol=1e-5)
     app.button(key="vae_drawing_start").click().run()  # explore from its code: the sliders go there
     assert app.slider(key="vae_z0").value == pytest.approx(round(float(mu[0, 0]) / 0.05) * 0.05)
+
+
+def test_the_history_slider_redraws_the_decoder_grid_at_an_earlier_step_and_forks_there():
+    def figure(key: str) -> dict:
+        return next(json.loads(chart.proto.spec) for chart in app.get("plotly_chart") if chart.key == key)
+
+    app = show(open_page("vae"), "Train")
+    app.selectbox(key="vae_dataset").set_value("Digits 8×8").run()
+    until_done(app.button(key="vae_step").click().run())
+    history = app.select_slider(key="vae_history")
+    assert history.value == 10 and len(history.options) == 11
+    now = figure("vae_live_grid")["data"]
+    history.set_value(2).run()
+    assert not app.exception and figure("vae_live_grid")["data"] != now
+    assert [shape["x0"] for shape in figure("vae_curves")["layout"]["shapes"]] == [2]
+    app.button(key="vae_fork").click().run()
+    trainer = app.session_state["vae_trainer"]
+    assert not app.exception and trainer.step_count == 2 and max(trainer.history.series("total")[0]) <= 2
+    assert app.select_slider(key="vae_history").value == 2  # now is step 2: no marker, no fork button
+    assert "shapes" not in figure("vae_curves")["layout"] and not [b for b in app.button if b.key == "vae_fork"]
