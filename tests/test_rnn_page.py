@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import SPANISH_TEXT, open_page
+from tests.conftest import SPANISH_TEXT, open_page, shown
 
 
 def trainer(app: AppTest, task: str, cell: str):
@@ -105,3 +105,37 @@ def test_a_pasted_spanish_text_trains_the_character_model_and_writes_it():
     app.text_input(key="rnn_prime").set_value("¿Dónde está el niño? ").run()
     assert not app.exception and not app.warning  # every character of the prime is in the vocabulary
     assert len(generated(app, "¿Dónde está el niño? ")) == len("¿Dónde está el niño? ") + 300
+
+
+def upload(app: AppTest, key: str, name: str, data: bytes) -> AppTest:
+    app.file_uploader(key=key).set_value((name, data, "text/plain"))
+    return app.run()
+
+
+def test_an_uploaded_spanish_txt_file_trains_the_character_model():
+    app = open_task("char")
+    app.radio(key="rnn_corpus").set_value("A .txt file of yours").run()
+    assert not app.exception and not app.error and any("needs a text" in info.value for info in app.info)
+    upload(app, "rnn_upload", "cuento.txt", "\ufeff".encode() + SPANISH_TEXT.encode())  # with Notepad's BOM
+    app.button(key="rnn_step").click().run()
+    assert not app.exception and not app.error and trainer(app, "char", "LSTM").step_count == 1
+    assert set("¿¡ñáéíóúü") <= set(trainer(app, "char", "LSTM").model.config.vocabulary)
+    assert "\ufeff" not in trainer(app, "char", "LSTM").model.config.vocabulary
+
+
+def test_a_txt_file_that_cannot_be_a_corpus_gets_an_error_and_the_next_file_trains():
+    app = open_task("char")
+    app.radio(key="rnn_corpus").set_value("A .txt file of yours").run()
+    bad = {"latin.txt": ("¿Dónde está el niño? " * 20).encode("latin-1"), "empty.txt": b"",
+           "chinese.txt": " ".join(chr(0x4E00 + index) for index in range(30_000)).encode(),
+           "huge.txt": b"a" * 400_001, "short.txt": b"too short"}
+    says = {"latin.txt": "not UTF-8", "empty.txt": "empty", "chinese.txt": "30,001 distinct characters",
+            "huge.txt": "larger than 0.4 MB", "short.txt": "at least 200"}
+    for name, data in bad.items():
+        upload(app, "rnn_upload", name, data)
+        assert not app.exception
+        errors = [shown(error.value) for error in app.error]
+        assert any(error.startswith(f"Could not load {name}: ") and says[name] in error for error in errors), errors
+        assert any("needs a text" in info.value for info in app.info)  # nothing is built on it
+    upload(app, "rnn_upload", "good.txt", SPANISH_TEXT.encode()).button(key="rnn_step").click().run()
+    assert not app.exception and not app.error and trainer(app, "char", "LSTM").step_count == 1
