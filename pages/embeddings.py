@@ -13,6 +13,7 @@ from playground.budgets import (
     ONE_HOT_CHARACTERS,
     ONE_HOT_WORDS,
     PAIRS_CHARACTERS,
+    TSNE_POINTS,
     UNKNOWN_WORDS_SHOWN,
     WORD_CHARACTERS,
 )
@@ -28,9 +29,19 @@ from playground.embeddings import (
     project,
 )
 from playground.figures import heatmap, loss_curves
-from playground.figures.embeddings import answer_scores, section_accuracy, similarity_scatter, word_map
+from playground.figures.embeddings import answer_scores, label_map, section_accuracy, similarity_scatter, word_map
 from playground.models.word2vec import ARCHITECTURES
 from playground.trainer import TrainConfig
+from playground.user_data import (
+    MAX_BYTES_PER_CHARACTER,
+    MAX_DIMENSIONS,
+    MAX_UPLOAD_BYTES,
+    MAX_VECTORS,
+    labelled_vectors,
+    labels_from_tsv,
+    text_from_txt,
+    vectors_from_tsv,
+)
 from playground.word2vec_data import MAX_TEXT_CHARACTERS, Word2VecDataConfig, lee_text
 from ui import rewind, routing, widgets
 from ui.i18n import N_, _, number, option_labels
@@ -56,7 +67,9 @@ CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\
 ONE_HOT_EXAMPLE = "king, queen, man, woman, apple, orange"
 SECTIONS = (N_("Analogies"), N_("Neighbours & similarity"), N_("Projection"), N_("One-hot vs dense"), N_("Benchmarks"),
             N_("Train your own"))
-LEE_CORPUS, PASTED_CORPUS = N_("Lee news corpus (gensim)"), N_("Paste a text")
+LEE_CORPUS, PASTED_CORPUS, UPLOADED_CORPUS = N_("Lee news corpus (gensim)"), N_("Paste a text"), N_("Upload a .txt")
+PROJECTED = (N_("GloVe word pairs"), N_("Your vectors (TSV files)"))  # what the projection section maps
+TSV = ("tsv", "txt")  # the Embedding Projector's files are .tsv; a text editor may save them as .txt
 TOOLS = (N_("Analogy"), N_("Neighbours"), N_("Projection"))  # what compares your vectors with GloVe
 
 
@@ -253,13 +266,59 @@ def neighbour_section(vectors: WordVectors) -> None:
 def projection_section(vectors: WordVectors) -> None:
     controls, result = widgets.controls_and_result((1, 2))
     with controls:
-        st.caption(_("Fifty dimensions squeezed to two or three. With PCA the arrows from the first to the second "
-                     "word of each pair stay parallel when one direction carries the relation."))
-        pairs = pairs_box("emb_projection")
+        projected = st.radio(_("Vectors"), PROJECTED, format_func=option_labels(PROJECTED), horizontal=True,
+                             **widgets.kept("emb_projection_source"))
+        if projected == PROJECTED[0]:
+            st.caption(_("Fifty dimensions squeezed to two or three. With PCA the arrows from the first to the second "
+                         "word of each pair stay parallel when one direction carries the relation."))
+            pairs = pairs_box("emb_projection")
+        else:
+            labelled = uploaded_vectors()
         dims, projection_method = projection_controls("emb_projection")
     with result:
-        if pairs:
-            show_projection(vectors, pairs, dims, projection_method, "emb_projection")
+        if projected == PROJECTED[0]:
+            if pairs:
+                show_projection(vectors, pairs, dims, projection_method, "emb_projection")
+        elif labelled is None:
+            st.info(_("Upload a vectors file and its labels file on the left to see them projected."))
+        else:
+            show_vectors_projection(*labelled, dims, projection_method)
+
+
+def uploaded_vectors() -> tuple[list[str], np.ndarray] | None:
+    """The two files TensorFlow's Embedding Projector reads, checked; None until both are there and agree."""
+    st.caption(_("Your own vectors, as the Embedding Projector (projector.tensorflow.org) takes them: a file of "
+                 "vectors, one per line with its values separated by tabs, and a file of labels, one per line in "
+                 "the same order (at most {count} vectors of {dimensions} dimensions, {megabytes} MB a file).").format(
+                     count=number(MAX_VECTORS, 0), dimensions=number(MAX_DIMENSIONS, 0),
+                     megabytes=number(MAX_UPLOAD_BYTES / 2**20, 1)))
+    vectors = widgets.upload_file(_("Vectors (.tsv)"), "emb_projection_vectors", TSV, MAX_UPLOAD_BYTES,
+                                  vectors_from_tsv)
+    labels = widgets.upload_file(_("Labels (.tsv)"), "emb_projection_labels", TSV, MAX_UPLOAD_BYTES, labels_from_tsv)
+    if vectors is None or labels is None:
+        return None
+    try:
+        return labelled_vectors(labels, vectors)
+    except ValueError as error:
+        st.error(plain(error))
+        return None
+
+
+def show_vectors_projection(labels: list[str], vectors: np.ndarray, dims: int, method: str) -> None:
+    """Uploaded vectors (N, D) projected and labelled; t-SNE maps the first TSNE_POINTS of them (its cost grows
+    faster than N), PCA all of them."""
+    if method == "t-SNE" and len(vectors) > TSNE_POINTS:
+        st.caption(_("t-SNE maps the first {count} of the {total} vectors (about a second of CPU); PCA maps them "
+                     "all.").format(count=number(TSNE_POINTS, 0), total=number(len(vectors), 0)))
+        labels, vectors = labels[:TSNE_POINTS], vectors[:TSNE_POINTS]
+    try:
+        points = project(vectors, dims, method, seed=widgets.seed())
+    except ValueError as error:
+        st.warning(plain(error))
+        return
+    title = _("Your vectors · {method} {dims}-D").format(method=method, dims=dims)
+    st.plotly_chart(label_map(points, [chart_text(label) for label in labels], title=title),
+                    key="emb_projection_vectors_chart")
 
 
 def one_hot_section(vectors: WordVectors) -> None:
@@ -298,8 +357,9 @@ def one_hot_section(vectors: WordVectors) -> None:
 
 
 def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, TrainConfig]:
-    """Corpus, architecture, the data settings and the learning controls; the corpus is None until pasted."""
-    sources = (LEE_CORPUS, PASTED_CORPUS)
+    """Corpus, architecture, the data settings and the learning controls; the corpus is None until pasted or
+    uploaded."""
+    sources = (LEE_CORPUS, PASTED_CORPUS, UPLOADED_CORPUS)
     source = st.radio(_("Corpus"), sources, format_func=option_labels(sources), horizontal=True,
                       **widgets.kept("emb_w2v_corpus"))
     corpus = lee_text()
@@ -308,6 +368,11 @@ def word2vec_controls() -> tuple[str | None, str, int, Word2VecDataConfig, Train
             limit=number(MAX_TEXT_CHARACTERS, 0))
         corpus = st.text_area(label, key="emb_w2v_text", height=120, max_chars=MAX_TEXT_CHARACTERS,
                               persist_state=widgets.PERSIST)  # too long for an address: kept in the session only
+    elif source == UPLOADED_CORPUS:
+        label = _("Your .txt file (UTF-8; the first {limit} characters are used; each line is a document)").format(
+            limit=number(MAX_TEXT_CHARACTERS, 0))
+        corpus = widgets.upload_file(label, "emb_w2v_upload", ("txt",), MAX_BYTES_PER_CHARACTER * MAX_TEXT_CHARACTERS,
+                                     lambda data: text_from_txt(data, MAX_TEXT_CHARACTERS)) or ""
     architecture = st.radio(_("Architecture"), ARCHITECTURES, horizontal=True,
                             **widgets.kept("emb_w2v_architecture"))
     st.latex(SGNS_FORMULA)
@@ -362,7 +427,7 @@ def training_section(vectors: WordVectors) -> None:
         corpus, architecture, dim, data_config, train = word2vec_controls()
     with result:
         if corpus is None:
-            st.info(_("Paste a text on the left (a few paragraphs at least) to train on it."))
+            st.info(_("Paste a text or upload a .txt file on the left (a few paragraphs at least) to train on it."))
             return
         try:  # an unusable text, or a model over the budget (OverBudget), before anything is built
             spec = (hash(corpus), architecture, dim, data_config, widgets.seed())

@@ -21,12 +21,14 @@ from playground.sequences import (
     PatternTask,
     Task,
     clean_pasted,
+    corpus_from_txt,
     decode,
     evaluation_batch,
     lee_corpus,
     series,
 )
 from playground.trainer import TrainConfig, Trainer
+from playground.user_data import MAX_BYTES_PER_CHARACTER
 from ui import rewind, routing, widgets
 from ui.i18n import N_, _, number, option_labels
 from ui.text import plain
@@ -43,6 +45,8 @@ DEFAULTS = {  # per task: cell, hidden units, learning rate, keep-gate bias, tra
 }
 PRETRAINED_CHAR = "rnn_char_lee"
 LEE, PASTED = N_("Lee news corpus (gensim, 360,000 characters)"), N_("Text pasted below")
+UPLOADED = N_("A .txt file of yours")
+CORPORA = (LEE, PASTED, UPLOADED)
 GRAD_CLIP = 1.0  # ‖∇‖ ≤ 1: the usual guard against exploding gradients in RNNs
 EVAL_EVERY = 25
 VIEW_SEQUENCES = 32  # sequences behind the gradient view
@@ -130,21 +134,27 @@ def classify_controls() -> PatternTask:
 
 
 def char_controls() -> CharTask | None:
-    corpus = st.radio(_("Corpus"), (LEE, PASTED), format_func=option_labels((LEE, PASTED)),
-                      **widgets.kept("rnn_corpus"))
+    corpus = st.radio(_("Corpus"), CORPORA, format_func=option_labels(CORPORA), **widgets.kept("rnn_corpus"))
     if corpus == PASTED:
         label = _("Your text (at most {limit} characters are used)").format(limit=number(MAX_PASTED_CHARS, 0))
         text = st.text_area(label, key="rnn_paste", height=150, max_chars=MAX_PASTED_CHARS,
                             persist_state=widgets.PERSIST)
+    elif corpus == UPLOADED:
+        label = _("Your .txt file (UTF-8; at most {limit} characters are used)").format(
+            limit=number(MAX_PASTED_CHARS, 0))
+        text = widgets.upload_file(label, "rnn_upload", ("txt",), MAX_BYTES_PER_CHARACTER * MAX_PASTED_CHARS,
+                                   corpus_from_txt)
     length = st.slider(_("Training window (characters)"), 16, 128, 64, step=16,
                        **widgets.kept("rnn_char_window"))
     st.latex(r"p\,(x_{t+1} \mid x_1, \dots, x_t) = \operatorname{softmax}(W h_t + b)")
     st.latex(PERPLEXITY)
     st.caption(_("A uniform guess over V characters has perplexity V; the lower, the better."))
-    st.caption(_("The Lee corpus, and the pretrained model, are English. Paste a text of your own to train on "
-                 "another language: Spanish accents, ñ, ¿ and ¡ are characters like any other."))
+    st.caption(_("The Lee corpus, and the pretrained model, are English. Paste or upload a text of your own to "
+                 "train on another language: Spanish accents, ñ, ¿ and ¡ are characters like any other."))
     if corpus == LEE:
         return CharTask(lee_corpus(), length)
+    if text is None:  # no file yet, or one that could not be used (its message is under the uploader)
+        return None
     if not text.strip():
         st.info(_("Paste a text above (a few paragraphs at least) to train on it."))
         return None

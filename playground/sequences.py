@@ -8,7 +8,7 @@ learning rather than memorising; their test batch is a fixed draw from a separat
   * ForecastTask — sequence to sequence: a noisy sine, a sum of sines or a random-walk price;
     at every step of a `window` predict the next `horizon` values.
   * PatternTask — sequence to vector: which motif (rise, fall, spike) hides in the noise.
-  * CharTask — a character language model on gensim's Lee corpus or on pasted text.
+  * CharTask — a character language model on gensim's Lee corpus or on a pasted or uploaded text.
   * MemoryTask — long memory (a one-symbol copy task): name the marked symbol of step 1 after
     `length` − 1 steps of the same symbols as distractors; chance is 1 / symbols.
 """
@@ -23,6 +23,7 @@ import torch
 
 from playground.budgets import CHARACTER_VOCABULARY
 from playground.data import Batch, numpy_rng
+from playground.user_data import text_from_txt
 from playground.wording import N_, _
 
 SERIES = (N_("noisy sine"), N_("sum of sines"), N_("random-walk price"))  # names shown through _()
@@ -141,6 +142,23 @@ def clean_pasted(text: str) -> str:
     return text
 
 
+def corpus_from_txt(data: bytes) -> str:
+    """An uploaded .txt file as a corpus, held to the pasted text's budget: its bytes, characters and
+    distinct characters are checked (ValueError saying which) before any model is built on it."""
+    text = clean_pasted(text_from_txt(data, MAX_PASTED_CHARS))
+    check_vocabulary("".join(set(text)))
+    return text
+
+
+def check_vocabulary(vocabulary: str) -> str:
+    """`vocabulary`, if a character model may read it: at most CHARACTER_VOCABULARY characters, its softmax's width."""
+    if len(vocabulary) > CHARACTER_VOCABULARY:
+        raise ValueError(_("the text has {count} distinct characters; a character model here reads at most "
+                           "{limit} (its softmax's width): paste text in one alphabet").format(
+                               count=f"{len(vocabulary):,}", limit=CHARACTER_VOCABULARY))
+    return vocabulary
+
+
 def encode(text: str, vocabulary: str) -> np.ndarray:
     """Token ids (int64) of the characters of `text` that are in `vocabulary`; the others are dropped."""
     index = {char: i for i, char in enumerate(vocabulary)}
@@ -161,12 +179,7 @@ class CharTask:
         if not 4 <= self.length < len(self.text) // 10:
             raise ValueError(_("length must be at least 4 and below a tenth of the text ({limit})").format(
                 limit=len(self.text) // 10))
-        if not self.vocabulary:
-            object.__setattr__(self, "vocabulary", "".join(sorted(set(self.text))))
-        if len(self.vocabulary) > CHARACTER_VOCABULARY:
-            raise ValueError(_("the text has {count} distinct characters; a character model here reads at most "
-                               "{limit} (its softmax's width): paste text in one alphabet").format(
-                                   count=f"{len(self.vocabulary):,}", limit=CHARACTER_VOCABULARY))
+        object.__setattr__(self, "vocabulary", check_vocabulary(self.vocabulary or "".join(sorted(set(self.text)))))
 
     def generate(self, n: int, rng: np.random.Generator, part: str = "train") -> Arrays:
         """x (n, length) token ids at random places of one part; y (n, length) the same shifted by one."""

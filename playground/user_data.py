@@ -1,4 +1,4 @@
-"""Students' own data: a drawn digit, a drawn or uploaded 2-D distribution, uploaded vectors.
+"""Students' own data: a drawn digit, a drawn or uploaded 2-D distribution, uploaded text and vectors.
 
 Everything a student sends is parsed here with limits checked first, and a ValueError says
 what is wrong in words a student can act on. Nothing is unpickled; text is decoded as UTF-8.
@@ -27,6 +27,8 @@ MAX_COORDINATE = 10.0  # |x|, |y|: the plane the GAN page draws is about [−3, 
 MAX_UPLOAD_BYTES = 2 * 2**20  # a CSV or TSV larger than this is refused before it is read
 MAX_VECTORS = 5_000  # rows of uploaded embeddings
 MAX_DIMENSIONS = 1_024
+LABEL_CHARACTERS = 64  # of an uploaded vector's label: a point's name on a map, not a paragraph
+MAX_BYTES_PER_CHARACTER = 4  # UTF-8 writes any character in one to four bytes
 MIN_INK = 0.02  # of the canvas: less is an empty drawing
 CANVAS_PIXELS = 280  # side of the drawing pad's canvas: ten times MNIST's
 
@@ -126,30 +128,66 @@ def _on_the_plane(points: np.ndarray) -> np.ndarray:
     return points.astype(np.float32)
 
 
-def vectors_from_tsv(vectors: bytes, labels: bytes) -> tuple[list[str], np.ndarray]:
-    """The Embedding Projector's pair of files: one vector per line (tab-separated), one label per line."""
-    for data in (vectors, labels):
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise ValueError(_("Each file must be smaller than {megabytes} MB.").format(
-                megabytes=MAX_UPLOAD_BYTES // 2**20))
-    rows = [line.split("\t") for line in _text(vectors).splitlines() if line.strip()]
-    names = [line.strip() for line in _text(labels).splitlines() if line.strip()]
+def text_from_txt(data: bytes, max_characters: int) -> str:
+    """An uploaded .txt file as text, within the budget of a box of `max_characters`: its size is checked before it
+    is decoded (UTF-8 writes a character in at most MAX_BYTES_PER_CHARACTER bytes), and the text is cut to
+    `max_characters`, as the box's max_chars cuts what is pasted."""
+    limit = MAX_BYTES_PER_CHARACTER * max_characters
+    if len(data) > limit:
+        raise ValueError(_("The file has {size} bytes; a text here may have at most {limit} ({characters} "
+                           "characters).").format(size=f"{len(data):,}", limit=f"{limit:,}",
+                                                  characters=f"{max_characters:,}"))
+    text = _text(data)
+    if not text.strip():
+        raise ValueError(_("The file is empty."))
+    return text[:max_characters]
+
+
+def vectors_from_tsv(data: bytes) -> np.ndarray:
+    """The Embedding Projector's vectors file, one vector per line with tab-separated values → (N, D) float32."""
+    _check_size(data)
+    rows = [line.split("\t") for line in _text(data).splitlines() if line.strip()]
     if not 2 <= len(rows) <= MAX_VECTORS:
         raise ValueError(_("Give between 2 and {most} vectors (there are {count}).").format(
             most=f"{MAX_VECTORS:,}", count=f"{len(rows):,}"))
-    if len(names) != len(rows):
-        raise ValueError(_("There are {vectors} vectors but {labels} labels: give one label per vector.").format(
-            vectors=f"{len(rows):,}", labels=f"{len(names):,}"))
     widths = {len(row) for row in rows}
     if len(widths) != 1 or not 2 <= widths.pop() <= MAX_DIMENSIONS:
         raise ValueError(_("Every vector needs the same number of values, between 2 and {most}.").format(
             most=MAX_DIMENSIONS))
-    if not all(_numeric(row) for row in rows):
-        raise ValueError(_("Every value of the vectors file must be a number."))
+    for number, row in enumerate(rows, start=1):
+        if not _numeric(row):
+            raise ValueError(_("Line {number} of the vectors file is not all numbers.").format(number=number))
     array = np.array(rows, dtype=np.float32)
     if not np.isfinite(array).all():
         raise ValueError(_("Every value of the vectors file must be finite."))
-    return names, array
+    return array
+
+
+def labels_from_tsv(data: bytes) -> list[str]:
+    """The Embedding Projector's metadata file: one label per line. A file of several tab-separated columns starts
+    with a row of column names, as the Projector reads it; its first column is the label."""
+    _check_size(data)
+    rows = [line.split("\t") for line in _text(data).splitlines() if line.strip()]
+    if any(len(row) > 1 for row in rows):
+        rows = rows[1:]
+    return [row[0].strip()[:LABEL_CHARACTERS] for row in rows]
+
+
+def labelled_vectors(labels: list[str], vectors: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """One label per vector. Exactly one label more than there are vectors is a one-column file's header
+    row (the Projector writes none, spreadsheets often do): it is dropped."""
+    if len(labels) == len(vectors) + 1:
+        labels = labels[1:]
+    if len(labels) != len(vectors):
+        raise ValueError(_("There are {vectors} vectors but {labels} labels: give one label per vector.").format(
+            vectors=f"{len(vectors):,}", labels=f"{len(labels):,}"))
+    return labels, vectors
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(_("Each file must be smaller than {megabytes} MB.").format(
+            megabytes=MAX_UPLOAD_BYTES // 2**20))
 
 
 class PointBatches:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import safetensors.torch
 import streamlit as st
@@ -235,6 +236,12 @@ def many_distinct_characters(count: int) -> str:
 
 
 DRAWN, RING = (choose("selectbox", "gan_distribution", name) for name in ("drawn by you", "ring of 8"))
+RNN_UPLOAD = each(RNN_CHAR, choose("radio", "rnn_corpus", "A .txt file of yours"))
+W2V_UPLOAD = each(show("emb", "Train your own"), choose("radio", "emb_w2v_corpus", "Upload a .txt"))
+PROJECT_UPLOADS = each(PROJECTION, choose("radio", "emb_projection_source", "Your vectors (TSV files)"))
+VECTORS_OF_5000 = "\n".join("\t".join(f"{value:.3f}" for value in row)  # 1.8 MB: within the 2 MB a file may have
+                            for row in np.random.default_rng(0).standard_normal((5_000, 50))).encode()
+LABELS_OF_5000 = "\n".join(f"word{index}" for index in range(5_000)).encode()
 
 CASES = [
     # words: empty, unknown, numbers, punctuation, Markdown, too long, too many
@@ -291,6 +298,23 @@ CASES = [
          "at most 100,000 characters are used", recover=RNN_LEE),
     case("rnn-corpus-of-30000-distinct-characters", "rnn", each(RNN_PASTE, write_in(
         "rnn_paste", many_distinct_characters(30_000))), "warning", "distinct characters", recover=RNN_LEE),
+    # uploaded corpora: the same budgets as pasted text (bytes, characters, distinct characters, vocabulary)
+    case("rnn-upload-not-utf8", "rnn", each(RNN_UPLOAD, upload("rnn_upload", "latin.txt", "año ".encode("latin-1") * 99)),
+         "error", "not UTF-8", recover=RNN_LEE),
+    case("rnn-upload-of-30000-distinct-characters", "rnn", each(RNN_UPLOAD, upload(
+        "rnn_upload", "cjk.txt", many_distinct_characters(30_000).encode())), "error", "distinct characters",
+         recover=RNN_LEE),
+    case("emb-upload-corpus-500k-characters-20k-words", "embeddings", each(
+        W2V_UPLOAD, upload("emb_w2v_upload", "words.txt", WORDS_OF_500K.encode()),
+        choose("select_slider", "emb_w2v_dim", 100), choose("select_slider", "emb_w2v_batch_size", 1024),
+        click("emb_w2v_step")), None, recover=LEE),
+    case("emb-projection-of-5000-uploaded-vectors-by-t-sne", "embeddings", each(
+        PROJECT_UPLOADS, upload("emb_projection_vectors", "v.tsv", VECTORS_OF_5000),
+        upload("emb_projection_labels", "l.tsv", LABELS_OF_5000), choose("radio", "emb_projection_method", "t-SNE")),
+         "caption", "t-SNE maps the first 300 of the 5,000 vectors"),
+    case("emb-projection-labels-do-not-match", "embeddings", each(
+        PROJECT_UPLOADS, upload("emb_projection_vectors", "v.tsv", VECTORS_OF_5000),
+        upload("emb_projection_labels", "l.tsv", b"king\nqueen\n")), "error", "one label per vector"),
     # a learning rate large enough to diverge: training pauses, says so, and reset recovers
     case("vae-diverges-while-playing", "vae", each(show("vae", "Train"), diverge_while_playing("vae")), "error",
          "Training diverged", "diverged",

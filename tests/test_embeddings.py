@@ -18,7 +18,7 @@ from playground.embeddings import (
     parse_pairs,
     project,
 )
-from playground.figures.embeddings import answer_scores, word_map
+from playground.figures.embeddings import NAMED_POINTS, answer_scores, label_map, word_map
 
 # Axes: royalty, gender, person, fruit. All of unit length, and king − man + woman is exactly queen.
 TINY = {
@@ -108,6 +108,13 @@ def test_projections_and_word_map_draw_one_arrow_per_pair(tiny):
     assert project(vectors, dims=2, method="t-SNE").shape == (6, 2)
     assert answer_scores(["queen", "prince"], [0.9, 0.5], expected="queen").data[0].marker.color[-1] != \
         answer_scores(["queen", "prince"], [0.9, 0.5]).data[0].marker.color[-1]
+
+
+def test_a_map_of_uploaded_vectors_names_a_few_points_and_hovers_over_many():
+    few = label_map(np.zeros((5, 2)), list("abcde"))
+    assert few.data[0].mode == "markers+text" and list(few.data[0].text) == list("abcde")
+    many = label_map(np.random.default_rng(0).standard_normal((NAMED_POINTS + 1, 3)), ["w"] * (NAMED_POINTS + 1))
+    assert many.data[0].type == "scatter3d" and many.data[0].mode == "markers" and many.data[0].hovertemplate
 
 
 # ---- GloVe (loaded once per test process by load_glove's cache) ------------------------------

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -9,6 +10,8 @@ from tests.conftest import SPANISH_TEXT, open_page, shown, until_done
 
 
 @pytest.fixture
+
+
 def page() -> AppTest:
     app = open_page("embeddings")
     assert not app.exception
@@ -112,3 +115,53 @@ def test_the_history_slider_projects_the_vectors_of_an_earlier_step(page):
     page.select_slider(key="emb_w2v_history").set_value(0).run()
     assert not page.exception and chart("emb_compare_ours_chart")["data"] != now
     assert [shape["x0"] for shape in chart("emb_w2v_loss")["layout"]["shapes"]] == [0]
+
+
+def upload(app: AppTest, key: str, name: str, data: bytes) -> AppTest:
+    app.file_uploader(key=key).set_value((name, data, "text/plain"))
+    return app.run()
+
+
+def errors(app: AppTest) -> list[str]:
+    return [shown(error.value) for error in app.error]
+
+
+def test_word2vec_trains_on_an_uploaded_spanish_txt_file_and_bad_files_get_a_message(page):
+    show(page, "Train your own").radio(key="emb_w2v_corpus").set_value("Upload a .txt").run()
+    assert not page.exception and not page.error and any("upload a .txt file" in info.value for info in page.info)
+    bad = {"latin.txt": (SPANISH_TEXT.encode("latin-1"), "not UTF-8"), "empty.txt": (b"\n \n", "empty"),
+           "huge.txt": (b"word " * 400_001, "larger than 1.9 MB"), "digits.txt": (b"1 2 3 ... !!! 42", "no words")}
+    for name, (data, says) in bad.items():
+        upload(page, "emb_w2v_upload", name, data)
+        assert not page.exception and any(says in error for error in errors(page)), errors(page)
+    upload(page, "emb_w2v_upload", "cuento.txt", SPANISH_TEXT.encode()).button(key="emb_w2v_step").click().run()
+    assert not page.exception and not page.error
+    assert any(metric.label == "Step" and metric.value == "10" for metric in page.metric)
+    vocabulary = page.session_state["emb_w2v_trainer"].data.vocabulary.words
+    assert {"dónde", "niño", "señor", "muñoz", "pingüina", "año"} <= set(vocabulary)
+
+
+VECTORS = "\n".join("\t".join(f"{value:.4f}" for value in row)  # 40 vectors of 8 dimensions in two clusters
+                    for row in np.r_[np.eye(8)[[0] * 20], np.eye(8)[[7] * 20]] + np.linspace(0, 0.1, 320).reshape(40, 8))
+LABELS = "word\tcluster\n" + "\n".join(f"w{index}\t{index // 20}" for index in range(40))  # the Projector's header
+
+
+def test_uploaded_vectors_and_labels_are_projected_and_bad_files_get_a_message(page):
+    show(page, "Projection").radio(key="emb_projection_source").set_value("Your vectors (TSV files)").run()
+    assert not page.exception and any("Upload a vectors file" in info.value for info in page.info)
+    upload(page, "emb_projection_vectors", "vectors.tsv", VECTORS.encode())
+    upload(page, "emb_projection_labels", "metadata.tsv", LABELS.encode())
+    assert not page.exception and not page.error
+    chart = page.get("plotly_chart")[0]
+    assert chart.key == "emb_projection_vectors_chart" and "w39" in str(chart.proto.spec)
+    page.radio(key="emb_projection_method").set_value("t-SNE").run()
+    page.radio(key="emb_projection_dims").set_value(3).run()
+    assert not page.exception and "scatter3d" in str(page.get("plotly_chart")[0].proto.spec)
+    bad = {"ragged.tsv": (b"1\t0\n0\t1\t1\n", "same number of values"), "words.tsv": (b"1\t0\nking\t1\n", "Line 2"),
+           "latin.tsv": ("ñ\t1\n1\t0\n".encode("latin-1"), "not UTF-8"), "one.tsv": (b"1\t2\n", "between 2 and"),
+           "huge.tsv": (b"0\t1\n" * 600_000, "larger than 2 MB")}
+    for name, (data, says) in bad.items():
+        upload(page, "emb_projection_vectors", name, data)
+        assert not page.exception and any(says in error for error in errors(page)), errors(page)
+    upload(page, "emb_projection_vectors", "three.tsv", b"1\t0\n0\t1\n1\t1\n")
+    assert not page.exception and any("3 vectors but 40 labels" in error for error in errors(page)), errors(page)

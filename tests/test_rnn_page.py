@@ -5,7 +5,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import SPANISH_TEXT, open_page, until_done
+from tests.conftest import SPANISH_TEXT, open_page, shown, until_done
 
 
 def trainer(app: AppTest, task: str, cell: str):
@@ -34,6 +34,8 @@ def chart_keys(app: AppTest) -> set[str]:
 
 
 @pytest.mark.parametrize("task", ["forecast", "classify", "char", "memory"])
+
+
 def test_each_task_renders_and_one_step_advances_it(task):
     app = open_task(task)
     assert not app.exception and not app.error
@@ -136,3 +138,37 @@ def test_continuing_from_a_past_step_forks_every_cell_trained_side_by_side():
     app.button(key="rnn_fork").click().run()
     assert not app.exception
     assert all(trainer(app, "memory", cell).step_count == 4 for cell in ("RNN", "LSTM", "GRU"))
+
+
+def upload(app: AppTest, key: str, name: str, data: bytes) -> AppTest:
+    app.file_uploader(key=key).set_value((name, data, "text/plain"))
+    return app.run()
+
+
+def test_an_uploaded_spanish_txt_file_trains_the_character_model():
+    app = open_task("char")
+    app.radio(key="rnn_corpus").set_value("A .txt file of yours").run()
+    assert not app.exception and not app.error and any("needs a text" in info.value for info in app.info)
+    upload(app, "rnn_upload", "cuento.txt", "\ufeff".encode() + SPANISH_TEXT.encode())  # with Notepad's BOM
+    app.button(key="rnn_step").click().run()
+    assert not app.exception and not app.error and trainer(app, "char", "LSTM").step_count == 1
+    assert set("¿¡ñáéíóúü") <= set(trainer(app, "char", "LSTM").model.config.vocabulary)
+    assert "\ufeff" not in trainer(app, "char", "LSTM").model.config.vocabulary
+
+
+def test_a_txt_file_that_cannot_be_a_corpus_gets_an_error_and_the_next_file_trains():
+    app = open_task("char")
+    app.radio(key="rnn_corpus").set_value("A .txt file of yours").run()
+    bad = {"latin.txt": ("¿Dónde está el niño? " * 20).encode("latin-1"), "empty.txt": b"",
+           "chinese.txt": " ".join(chr(0x4E00 + index) for index in range(30_000)).encode(),
+           "huge.txt": b"a" * 400_001, "short.txt": b"too short"}
+    says = {"latin.txt": "not UTF-8", "empty.txt": "empty", "chinese.txt": "30,001 distinct characters",
+            "huge.txt": "larger than 0.4 MB", "short.txt": "at least 200"}
+    for name, data in bad.items():
+        upload(app, "rnn_upload", name, data)
+        assert not app.exception
+        errors = [shown(error.value) for error in app.error]
+        assert any(error.startswith(f"Could not load {name}: ") and says[name] in error for error in errors), errors
+        assert any("needs a text" in info.value for info in app.info)  # nothing is built on it
+    upload(app, "rnn_upload", "good.txt", SPANISH_TEXT.encode()).button(key="rnn_step").click().run()
+    assert not app.exception and not app.error and trainer(app, "char", "LSTM").step_count == 1

@@ -11,6 +11,7 @@ from playground import gan_lessons, user_data
 from playground.data import split
 from playground.models.gan import GANConfig
 from playground.pretrain import load_pretrained
+from playground.sequences import MAX_PASTED_CHARS, clean_pasted, corpus_from_txt
 from playground.vae_lessons import encode
 
 
@@ -63,12 +64,54 @@ def test_csv_points_are_read_with_or_without_a_header_and_bad_files_get_a_messag
 
 
 def test_vectors_and_labels_are_read_as_the_embedding_projector_writes_them():
-    names, vectors = user_data.vectors_from_tsv(b"1\t0\t0\n0\t1\t0\n0\t0\t1\n", b"a\nb\nc\n")
-    assert names == ["a", "b", "c"] and vectors.shape == (3, 3)
-    with pytest.raises(ValueError, match="one label per vector"):
-        user_data.vectors_from_tsv(b"1\t0\n0\t1\n", b"a\n")
-    with pytest.raises(ValueError, match="same number of values"):
-        user_data.vectors_from_tsv(b"1\t0\n0\t1\t1\n", b"a\nb\n")
+    vectors = user_data.vectors_from_tsv(b"1\t0\t0\n0\t1.5\t0\n\n0\t0\t-1e-3\n")
+    assert vectors.dtype == np.float32 and vectors.shape == (3, 3) and vectors[1, 1] == 1.5
+    assert user_data.labelled_vectors(user_data.labels_from_tsv(b"a\nb\n\xc3\xb1\n"), vectors)[0] == ["a", "b", "ñ"]
+    columns = user_data.labels_from_tsv(b"word\tcount\na\t1\nb\t2\nc\t3\n")  # several columns: a header row
+    assert columns == ["a", "b", "c"]
+    assert user_data.labelled_vectors(user_data.labels_from_tsv(b"word\na\nb\nc\n"), vectors)[0] == ["a", "b", "c"]
+    assert user_data.labels_from_tsv(b"x" * 1000 + b"\n") == ["x" * user_data.LABEL_CHARACTERS]
+
+
+def test_bad_vectors_and_labels_files_get_a_message():
+    bad_vectors = {b"1\t0\n0\t1\t1\n": "same number of values", b"1\t0\n0\tx\n": "Line 2 of the vectors file",
+                   b"1,0\n0,1\n": "same number of values", b"1\t0\n": "between 2 and", b"": "between 2 and",
+                   b"1\tnan\n0\t1\n": "finite", b"1\n2\n": "between 2 and 1024", b"\xff\xfe1\t2\n": "UTF-8",
+                   b"0\t1\n" * (user_data.MAX_VECTORS + 1): "between 2 and 5,000",
+                   b"\t".join([b"0"] * 1025) + b"\n" + b"\t".join([b"1"] * 1025): "between 2 and 1024",
+                   b"0\t1\n" * 600_000: "smaller than 2 MB"}
+    for data, message in bad_vectors.items():
+        with pytest.raises(ValueError, match=message):
+            user_data.vectors_from_tsv(data)
+    with pytest.raises(ValueError, match="UTF-8"):
+        user_data.labels_from_tsv(b"\xffa\n")
+    with pytest.raises(ValueError, match="3 vectors but 1 labels"):
+        user_data.labelled_vectors(["a"], np.eye(3, dtype=np.float32))
+    with pytest.raises(ValueError, match="2 vectors but 4 labels"):  # one extra line is a header, two are not
+        user_data.labelled_vectors(list("abcd"), np.eye(2, dtype=np.float32))
+
+
+def test_a_txt_file_is_decoded_and_held_to_its_box_budget():
+    spanish = "¿Dónde está el niño? ¡Aquí!\n"
+    assert user_data.text_from_txt(("\ufeff" + spanish).encode(), 100) == spanish  # a byte-order mark is dropped
+    assert user_data.text_from_txt(("ñ" * 15).encode(), 10) == "ñ" * 10  # cut like a box's max_chars
+    bad = {b"\xff\xfehola": "not UTF-8", b"": "empty", b" \n\t\n": "empty", "ñ".encode("latin-1") * 5: "not UTF-8",
+           b"a" * 41: "at most 40"}
+    for data, message in bad.items():
+        with pytest.raises(ValueError, match=message):
+            user_data.text_from_txt(data, 10)
+
+
+def test_an_uploaded_corpus_is_held_to_the_pasted_texts_budget():
+    text = "¿Dónde está el niño? ¡Aquí, junto al árbol del jardín! " * 10
+    assert corpus_from_txt(text.encode()) == clean_pasted(text)
+    assert corpus_from_txt(b"word " * 50_000) == clean_pasted(("word " * 50_000)[:MAX_PASTED_CHARS])  # as a box cuts
+    many = " ".join(chr(0x4E00 + index) for index in range(30_000))  # 30,000 distinct characters in 120 KB
+    bad = {many.encode(): "30,001 distinct characters", b"too short": "at least 200", b"x" * 400_001: "at most",
+           b"\xc3(" * 100: "UTF-8"}
+    for data, message in bad.items():
+        with pytest.raises(ValueError, match=message):
+            corpus_from_txt(data)
 
 
 def test_the_drawing_pads_strokes_are_read_within_their_limits():

@@ -22,10 +22,11 @@ address too, so a link restores them (ui/links.py). A guided lesson asks the pan
 of steps (`train_steps`); the panel plays them in its slices and stops there.
 """
 
+import math
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -54,6 +55,7 @@ BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
 CONTROLS_HEIGHT = 400  # px: a section's controls scroll inside a box this high, so its result stays in view
 PERSIST = "session"  # every page widget keeps its value while hidden, and when the student comes back to the page
 CUSTOM = N_("custom")  # what a preset picker shows once a control it fills has been edited
+T = TypeVar("T")
 
 
 def kept(key: str, disabled: bool = False) -> dict[str, object]:
@@ -447,35 +449,43 @@ def upload_into(key: str, trainer: Trainer, model_class: type[nn.Module], config
 
 
 def upload_model(key: str, model_class: type[nn.Module], config_class: type) -> nn.Module | None:
-    """A .safetensors upload rebuilt as a model; anything else gets a message, never unpickling.
+    """A .safetensors upload rebuilt as a model (playground.checkpoints checks it within playground.budgets)."""
+    return upload_file(_("Load weights (.safetensors)"), key, ("safetensors",), UPLOAD_MEGABYTES * 2**20,
+                       lambda data: from_bytes(data, model_class, config_class))
 
-    The file is checked and parsed once (playground.checkpoints says how, within playground.budgets);
-    the result, a model or the message, is kept in this session under the file's id, so reruns
-    while the file stays in the uploader cost nothing.
+
+def upload_file(label: str, key: str, types: Sequence[str], max_bytes: int, parse: Callable[[bytes], T]) -> T | None:
+    """An uploader of `types` files: what `parse` (a playground function of the file's bytes) makes of the file.
+
+    None without a file, or with an unusable one: an error under the uploader says why (a ValueError's
+    message). The size is checked before a byte is read, by the browser (`max_upload_size`) and here; the
+    file is parsed once and the result kept in this session under its id, so reruns while it stays in the
+    uploader cost nothing. Nothing is unpickled: `parse` gets bytes.
     """
-    upload = st.file_uploader(_("Load weights (.safetensors)"), type=["safetensors"], key=key)
+    upload = st.file_uploader(label, type=list(types), key=key, max_upload_size=max(1, math.ceil(max_bytes / 2**20)))
     if upload is None:
         st.session_state.pop(f"{key}_parsed", None)
         return None
-    file_id, parsed = st.session_state.get(f"{key}_parsed", (None, None))
+    file_id, parsed, message = st.session_state.get(f"{key}_parsed", (None, None, None))
     if file_id != upload.file_id:
-        parsed = _parse_upload(upload, model_class, config_class)
-        st.session_state[f"{key}_parsed"] = (upload.file_id, parsed)
-    if isinstance(parsed, str):
-        st.error(parsed)
-        return None
+        parsed, message = _parse_upload(upload, max_bytes, parse)
+        st.session_state[f"{key}_parsed"] = (upload.file_id, parsed, message)
+    if message is not None:
+        st.error(message)
     return parsed
 
 
-def _parse_upload(upload, model_class: type[nn.Module], config_class: type) -> nn.Module | str:
-    """The uploaded model, or the message that says why it cannot be one."""
-    if upload.size > UPLOAD_MEGABYTES * 2**20:  # before reading a byte of it
-        return _("That file is larger than {megabytes} MB; playground checkpoints are much smaller.").format(
-            megabytes=UPLOAD_MEGABYTES)
+def _parse_upload(upload, max_bytes: int, parse: Callable[[bytes], T]) -> tuple[T | None, str | None]:
+    """What `parse` makes of the file, or the message that says why it cannot be used."""
+    name = plain(upload.name, 80)
+    if upload.size > max_bytes:  # before reading a byte of it
+        return None, _("Could not load {filename}: it is larger than {megabytes} MB.").format(
+            filename=name, megabytes=number(max_bytes / 2**20, 1))
     try:
-        return from_bytes(upload.getvalue(), model_class, config_class)
-    except ValueError as error:
-        return _("Could not load {filename}: {error}.").format(filename=plain(upload.name, 80), error=plain(error))
+        return parse(upload.getvalue()), None
+    except ValueError as error:  # the library's sentences end with a full stop, its short reasons do not
+        return None, _("Could not load {filename}: {error}.").format(filename=name,
+                                                                     error=plain(str(error).rstrip(".")))
 
 
 class Job(Protocol):

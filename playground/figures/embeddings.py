@@ -1,14 +1,16 @@
-"""Figures of the embeddings page: word maps with arrows between pairs, answer scores, benchmarks."""
+"""Figures of the embeddings page: word maps with arrows between pairs, maps of uploaded vectors, answer
+scores, benchmarks."""
 
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, layout
+from playground.figures import COLOURS, WEBGL_POINTS, layout, points_type
 from playground.wording import N_, _
 
 FIRST_COLOUR, SECOND_COLOUR, ARROW_COLOUR = COLOURS[0], COLOURS[3], COLOURS[8]
+NAMED_POINTS = 100  # a map of more points names them on hover only: their labels would cover each other
 
 
 def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = "") -> go.Figure:
@@ -29,6 +31,19 @@ def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = 
         # equal scales, or parallel arrows would not look parallel
         return go.Figure(traces, layout(title, height=520, yaxis={"scaleanchor": "x"}, annotations=arrows))
     return go.Figure([*traces, *_arrows_3d(firsts, seconds)], layout(title, height=520, scene={"aspectmode": "data"}))
+
+
+def label_map(points: np.ndarray, labels: Sequence[str], title: str = "") -> go.Figure:
+    """Projected vectors (2-D or 3-D) with their labels: written beside each point on a map of a few, on hover
+    beyond NAMED_POINTS."""
+    points = np.asarray(points, dtype=np.float64)
+    trace = _labelled_points(points, list(labels), _("vector"), FIRST_COLOUR)
+    if len(points) > NAMED_POINTS:
+        trace |= {"mode": "markers", "marker": {"color": FIRST_COLOUR, "size": 4, "opacity": 0.7}}
+    if points.shape[1] == 2:
+        trace["type"] = points_type(len(points) > WEBGL_POINTS)
+        return go.Figure([trace], layout(title, height=520, yaxis={"scaleanchor": "x"}))
+    return go.Figure([trace], layout(title, height=520, scene={"aspectmode": "data"}))
 
 
 def _labelled_points(spots: np.ndarray, words: list[str], name: str, colour: str) -> dict:
