@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.data import sample_2d
-from tests.conftest import component_data, open_page
+from tests.conftest import ab_curves, ab_step, component_data, open_page
 
 
 def game(app: AppTest):
@@ -138,3 +138,15 @@ def test_a_drawn_distribution_trains_once_it_has_enough_points():
     csv = "x,y\n" + "\n".join(f"{x},{y}" for x, y in ring[:50])
     app.file_uploader(key="gan_points_csv").set_value(("mine.csv", csv.encode(), "text/csv")).run()
     assert not app.exception and len(game(app).data.points) == 50 and game(app).step_count == 0
+
+
+def test_ab_games_from_one_seed_are_identical_with_equal_settings_and_part_with_different_ones():
+    app = open_page("gan")
+    app.toggle(key="gan_ab").set_value(True).run()
+    assert not app.exception and {"gan_ab_curves", "gan_ab_picture_a", "gan_ab_picture_b"} <= chart_keys(app)
+    a, b = ab_curves(ab_step(app, "gan", "generator_lr", 1e-3, 1e-3), "gan")
+    assert app.session_state["gan_ab_b_trainer"].step_count == 10 and len(a) == 2 and len(a[0]) == 10  # D and G loss
+    assert all(np.array_equal(mine, theirs) for mine, theirs in zip(a, b))  # exactly, float for float
+    a, b = ab_curves(ab_step(app, "gan", "disc_steps_per_gen_step", 1, 3), "gan")
+    assert app.session_state["gan_ab_b_trainer"].config.updates_of("discriminator") == 3
+    assert not np.array_equal(a[0], b[0])
