@@ -5,10 +5,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from playground import autoencoder_lessons as lessons
-from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, OverBudget, check
+from playground.budgets import HIDDEN_SIZES_CHARACTERS, MAX_HIDDEN_LAYERS, TSNE_POINTS, Cost, OverBudget, check
 from playground.data import Split, cloud_3d, split
 from playground.export import Recipe, Source, split_source
 from playground.figures import image_grid, loss_curves, png_grid, scatter_2d
@@ -24,7 +25,7 @@ from playground.models.autoencoder import (
 )
 from playground.recipes.autoencoder import AE_MNIST_CONFIG, AE_MNIST_SPLIT_SEED
 from playground.trainer import TrainConfig, Trainer
-from ui import rewind, routing, widgets
+from ui import ab, rewind, routing, widgets
 from ui.text import plain
 from ui.components import draw_pad, latent_pad
 from ui.i18n import N_, _, latex_text, number, percent
@@ -34,10 +35,16 @@ routing.through_app()  # a direct link on a fresh server still runs through app.
 PRETRAINED = "ae_mnist"  # the pretrained dense AE the page starts from
 GRID_COLUMNS = 5  # test digits in the reconstruction grid (a square beside the curves)
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
+NOISE_LEVELS = tuple(round(0.05 * step, 2) for step in range(21))  # the noise level slider's 0, 0.05, …, 1
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
 CLOUD = ("from playground.data import cloud_3d",)  # what a script imports to remake the cloud
 ARCHITECTURE_NAMES = {"dense": N_("Dense (stacked)"), "conv": N_("Convolutional"), "linear": N_("Linear (= PCA)")}
+AB_SETTINGS = (ab.LEARNING_RATE, ab.BATCH_SIZE,  # what an A/B comparison may vary: none of them changes the layers
+               ab.Setting("noise_level", N_("Noise level (σ or p)"), "σ / p", NOISE_LEVELS),
+               ab.Setting("sparsity_weight", N_("Sparse: λ₁"), "λ₁", PENALTY_WEIGHTS),
+               ab.Setting("contractive_weight", N_("Contractive: λ₂"), "λ₂", PENALTY_WEIGHTS))
+AB_PICTURE_HEIGHT = 200  # px: each A/B run's reconstructions, small under the shared curves
 SECTIONS = (N_("Train"), N_("Linear AE = PCA"), N_("Anomalies"), N_("Few labels"))
 
 
@@ -205,6 +212,15 @@ def training_section() -> None:
             **widgets.kept("ae_pretrained"))
         layers = replace(config, **{field: getattr(AE_MNIST_CONFIG, field) for field in REGULARISER_FIELDS})
         spec = (dataset, widgets.seed(), layers, start_pretrained)
+        current = {"learning_rate": learning_rate, "batch_size": batch_size,
+                   **{field: getattr(config, field) for field in REGULARISER_FIELDS}}
+        comparable = [setting for setting in AB_SETTINGS if setting.name != "noise_level" or config.noise != "none"]
+        with result:
+            comparison = ab.controls("ae", comparable, current)
+            if comparison is not None:
+                ab_section(comparison, current, config, spec,
+                           lambda: build_trainer(config, dataset, train, start_pretrained), data)
+                return
         try:  # the budget is checked before anything is built, and again on every change
             trainer = widgets.session_trainer("ae", spec, lambda: build_trainer(config, dataset, train, start_pretrained))
             trainer.configure(learning_rate=learning_rate, batch_size=batch_size,
@@ -228,6 +244,27 @@ def training_section() -> None:
                                  "reconstructions.png", key="ae_download_grid")
         widgets.download_run("ae", trainer, recipe(config, dataset, train, start_pretrained).setup())
         tsne_map(trainer, data, spec)
+
+
+def ab_section(comparison: ab.Comparison, current: dict, config: AutoencoderConfig, spec: tuple,
+               build: Callable[[], Trainer], data: Split) -> None:
+    """Two runs of the Train section's autoencoder from the same start, one setting apart; their test
+    reconstructions side by side."""
+
+    def plan(settings: dict) -> tuple[dict, Cost]:
+        run = replace(config, **{field: settings[field] for field in REGULARISER_FIELDS})
+        return settings, lessons.step_cost(run, settings["batch_size"], len(data.x_test))
+
+    def picture(model: Autoencoder, title: str) -> go.Figure:
+        rows = lessons.reconstruction_rows(model, data.x_test[:GRID_COLUMNS], widgets.seed())
+        return image_grid(rows, GRID_COLUMNS, title=title, height=AB_PICTURE_HEIGHT)
+
+    try:
+        trainers = ab.runs("ae", spec, build, comparison, current, plan, lessons.LOWER)
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        return
+    ab.panel("ae", comparison, trainers, ["train loss", "test loss"], _("Reconstruction error"), picture, log_y=True)
 
 
 def your_digit(data: Split) -> np.ndarray | None:

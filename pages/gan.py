@@ -1,22 +1,25 @@
 """GAN trainer: watch a generator and a discriminator play min–max, on the plane and on digits."""
 
+from dataclasses import replace
+
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from playground import gan_lessons as lessons
 from playground import user_data
-from playground.budgets import OverBudget
+from playground.budgets import Cost, OverBudget
 from playground.data import DISTRIBUTIONS_2D, MODE_STD, mode_centres, sample_2d
 from playground.figures import image_grid, loss_curves
 from playground.figures.gan import game_plane
 from playground.interpolation import slerp
 from playground.models.dcgan import DCGAN
-from playground.models.gan import LOSSES, PROBABILITY_LOSSES, GANConfig
+from playground.models.gan import GAN, LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
 from playground.export import Recipe, Source, pretrained_source
 from playground.trainer import OPTIMIZERS, Trainer
-from ui import rewind, routing, widgets
+from ui import ab, rewind, routing, widgets
 from ui.components import draw_pad, latent_pad
 from ui.i18n import N_, _, latex_text, number, percent
 
@@ -70,6 +73,10 @@ PRESET_EXPLANATIONS = {
     widgets.CUSTOM: N_("Your own settings. Pick a preset to fill the controls with it again (and start a fresh "
                        "game)."),
 }
+AB_SETTINGS = (ab.Setting("generator_lr", N_("G learning rate"), "η_G", GAN_LEARNING_RATES),
+               ab.Setting("discriminator_lr", N_("D learning rate"), "η_D", GAN_LEARNING_RATES),
+               ab.Setting("disc_steps_per_gen_step", N_("k: D steps per G step"), "k", tuple(range(1, 11))),
+               ab.BATCH_SIZE)
 SECTIONS = (N_("2-D game"), N_("Digits (DCGAN, conditional GAN)"))
 SLERP = r"z(t) = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_a + \frac{\sin(t\Omega)}{\sin\Omega} z_b"
 
@@ -207,12 +214,57 @@ def view_controls(trainer) -> tuple[bool, bool]:
     return show_mapping, show_arrows
 
 
+def plane_figure(model: GAN, distribution: str | np.ndarray, title: str, show_mapping: bool = False,
+                 show_arrows: bool = False) -> go.Figure:
+    """The plane: real points, G's fakes from a fixed noise batch over D's verdict, and optionally G's mapping
+    of the z-grid and the gradient arrows on the fakes."""
+    z = lessons.fixed_noise(model, PLOT_POINTS, widgets.seed())
+    with torch.no_grad():
+        fake = model.generate(z).cpu().numpy()
+    ticks, verdict = lessons.discriminator_grid(model)
+    return game_plane(
+        real_points(distribution, widgets.seed()), fake, ticks, verdict,
+        probability=model.config.loss in PROBABILITY_LOSSES,
+        mapping=lessons.generator_mapping(model) if show_mapping else None,
+        arrows=lessons.generator_gradients(model, z[:ARROWS]) if show_arrows else None, title=title,
+    )
+
+
+def ab_section(comparison: ab.Comparison, current: dict, distribution: str | np.ndarray,
+               settings: lessons.GANSettings) -> None:
+    """Two games from the same seed, one setting apart: both losses on one chart, both planes side by side."""
+
+    def plan(values: dict) -> tuple[dict, Cost]:
+        train = replace(settings, **values).train_config()
+        return vars(train), lessons.step_cost(settings.model, train)
+
+    data = distribution if isinstance(distribution, str) else distribution.tobytes()
+    try:
+        trainers = ab.runs("gan", (data, settings.model, widgets.seed()),
+                           lambda: game_recipe(distribution, settings).build(widgets.device()), comparison, current,
+                           plan, lessons.LOWER)
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        return
+    except ValueError as error:  # too few of the student's points, so far
+        st.info(_("Add points to start the game: {reason}").format(reason=error))
+        return
+    ab.panel("gan", comparison, trainers, ["D loss", "G loss"], _("Losses"),
+             lambda model, title: plane_figure(model, distribution, title))
+
+
 def game_section() -> None:
     controls, result = widgets.controls_and_result((1, 2))
     with controls:
         name, settings = game_controls()
+        current = {setting.name: getattr(settings, setting.name) for setting in AB_SETTINGS}
     with result:
+        comparison = ab.controls("gan", AB_SETTINGS, current)
         distribution = drawn_points() if name == DRAWN else name  # a name, or the student's points
+    if comparison is not None:
+        with result:
+            ab_section(comparison, current, distribution, settings)
+        return
     try:
         trainer = game_trainer(distribution, settings)
     except ValueError as error:  # too few of the student's points, so far
@@ -225,18 +277,8 @@ def game_section() -> None:
 
     def render() -> None:
         moment = rewind.moment("gan", [trainer])  # the game now, or at the step the history slider points at
-        model = moment.model(trainer)
-        z = lessons.fixed_noise(model, PLOT_POINTS, widgets.seed())
-        with torch.no_grad():
-            fake = model.generate(z).cpu().numpy()
-        ticks, verdict = lessons.discriminator_grid(model)
-        figure = game_plane(
-            real_points(distribution, widgets.seed()), fake, ticks, verdict,
-            probability=settings.model.loss in PROBABILITY_LOSSES,
-            mapping=lessons.generator_mapping(model) if show_mapping else None,
-            arrows=lessons.generator_gradients(model, z[:ARROWS]) if show_arrows else None,
-            title=_("{distribution}: real, fake and D's verdict (blue: real, red: fake)").format(distribution=_(name)),
-        )
+        title = _("{distribution}: real, fake and D's verdict (blue: real, red: fake)").format(distribution=_(name))
+        figure = plane_figure(moment.model(trainer), distribution, title, show_mapping, show_arrows)
         plane, losses = st.columns([3, 2])
         plane.plotly_chart(figure, key="gan_plane")
         losses.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title=_("Losses"),

@@ -8,14 +8,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from playground import vae_lessons as lessons
-from playground.budgets import OverBudget
+from playground.budgets import Cost, OverBudget
 from playground.data import Split, split
 from playground.export import Recipe, split_source
 from playground.figures import image_grid, loss_curves, png_grid
 from playground.figures.vae import ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
-from ui import rewind, routing, widgets
+from ui import ab, rewind, routing, widgets
 from ui.components import draw_pad, latent_pad
 from ui.i18n import N_, _, language, latex_text, ngettext, number
 
@@ -34,6 +34,8 @@ COMPARISON_HEIGHT = 360  # two maps side by side under the grid slider
 IMAGE_PIXELS = 196  # the decoded digit's width on screen (28 × 7), beside the sliders
 KL_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 LOSS_NAMES = ("reconstruction", "kl", "total", "test reconstruction", "test kl")
+AB_SETTINGS = (ab.Setting("kl_weight", N_("KL weight β"), "β", KL_WEIGHTS), ab.LEARNING_RATE, ab.BATCH_SIZE)
+AB_GRID = 6  # each A/B run decodes a 6 × 6 grid of z₁, z₂ ∈ [−3, 3]
 
 KL_FORMULA = (r"\begin{aligned}D_{KL}\big(\mathcal N(\mu, \sigma^2)\,\|\,\mathcal N(0, I)\big)"
               r" \\ = \tfrac12 \sum_j \left(\sigma_j^2 + \mu_j^2 - 1 - \log \sigma_j^2\right)\end{aligned}")
@@ -118,6 +120,14 @@ def training_section() -> None:
     controls, result = widgets.controls_and_result()
     with controls:
         settings = training_controls()
+        config, _dataset, train = settings
+        current = {"learning_rate": train.learning_rate, "batch_size": train.batch_size, "kl_weight": config.kl_weight}
+    with result:
+        comparison = ab.controls("vae", AB_SETTINGS, current)
+        if comparison is not None:
+            ab_section(comparison, current, *settings)
+            return
+    with controls:
         trainer = session_trainer(*settings)
 
     def render() -> None:
@@ -135,6 +145,25 @@ def training_section() -> None:
         widgets.download_model(trainer.model, "vae.safetensors", key="vae_download_trained")
         widgets.download_run("vae", trainer, recipe(*settings).setup())
         widgets.upload_into("vae", trainer, VAE, VAEConfig)
+
+
+def ab_section(comparison: ab.Comparison, current: dict, config: VAEConfig, dataset: str, train: TrainConfig) -> None:
+    """Two runs of this VAE from the same seed, one setting apart; each run's decoded grid under the curves."""
+
+    def plan(settings: dict) -> tuple[dict, Cost]:
+        return settings, lessons.step_cost(config, settings["batch_size"])
+
+    def picture(model: VAE, title: str) -> go.Figure:
+        return image_grid(lessons.latent_grid(model, AB_GRID, 3.0), AB_GRID, title=title)
+
+    spec = (replace(config, kl_weight=1.0), dataset, widgets.seed())
+    try:
+        trainers = ab.runs("vae", spec, lambda: recipe(config, dataset, train).build(widgets.device()), comparison,
+                           current, plan, lessons.LOWER)
+    except OverBudget as error:
+        st.error(str(error), icon="⚖️")
+        return
+    ab.panel("vae", comparison, trainers, LOSS_NAMES, _("Loss per image"), picture, log_y=True)
 
 
 # ---- the sections that explore one model -------------------------------------------------------

@@ -1,11 +1,13 @@
 """Shared test set-up: one CPU thread per test process, and AppTest through the entry file."""
 
+import base64
 import json
 import os
 import re
 import string
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -64,6 +66,30 @@ def draw_on(app: AppTest, key: str, drawing) -> None:
     app.run()
     assert not app.exception
     assert any(image.captions == ["your digit", "reconstruction"] for image in app.image)
+
+
+def decoded(values: list | dict) -> np.ndarray:
+    """A trace's coordinates: a list, or plotly's packed form for numpy arrays ({"dtype", "bdata"})."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
+def ab_step(app: AppTest, key: str, setting: str, a, b) -> AppTest:
+    """Vary `setting` in the A/B comparison of the panel `key` (A = a, B = b) and train both runs one ⏭ to the end."""
+    app.selectbox(key=f"{key}_ab_setting").set_value(setting).run()
+    app.select_slider(key=f"{key}_ab_{setting}_a").set_value(a)
+    app.select_slider(key=f"{key}_ab_{setting}_b").set_value(b).run()
+    app.button(key=f"{key}_ab_step").click().run()
+    assert not app.exception
+    return until_done(app)
+
+
+def ab_curves(app: AppTest, key: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Run A's and run B's curves on the A/B chart, metric by metric (ui/ab.py: A's traces, then B's)."""
+    figure = next(json.loads(chart.proto.spec) for chart in app.get("plotly_chart") if chart.key == f"{key}_ab_curves")
+    curves = [decoded(trace["y"]) for trace in figure["data"]]
+    return curves[: len(curves) // 2], curves[len(curves) // 2:]
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The autoencoder page through the entry file: it renders, trains, and survives every control."""
 
-import base64
 import json
 
 import numpy as np
@@ -8,7 +7,7 @@ import torch
 
 from playground.data import split
 from playground.user_data import mnist_like
-from tests.conftest import component_data, draw_on, open_page, until_done
+from tests.conftest import ab_curves, ab_step, component_data, decoded, draw_on, open_page, until_done
 from tests.test_user_data import drawn
 
 
@@ -18,11 +17,8 @@ def charts(app) -> dict[str, dict]:
     return {figure["layout"].get("title", {}).get("text", ""): figure for figure in figures}
 
 
-def decoded(values: list | dict) -> np.ndarray:
-    """A trace's coordinates: a list, or plotly's packed form for numpy arrays ({"dtype", "bdata"})."""
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values)
+def charts_by_key(app) -> set[str]:
+    return {chart.key for chart in app.get("plotly_chart")}
 
 
 def metric(app, label: str) -> str:
@@ -188,3 +184,16 @@ def test_the_history_slider_redraws_an_earlier_step_and_continuing_from_it_forks
     assert not app.exception and metric(app, "Step") == "3"
     assert decoded(charts(app)[curves]["data"][0]["x"]).max() == 3  # the history after step 3 is dropped
     assert app.select_slider(key="ae_history").options == ["0", "1", "2", "3"]
+
+
+def test_ab_runs_from_one_seed_are_identical_with_equal_settings_and_part_with_different_ones():
+    app = open_page("autoencoder")
+    app.selectbox(key="ae_dataset").set_value("Digits 8×8").run()
+    app.toggle(key="ae_ab").set_value(True).run()
+    assert not app.exception and {"ae_ab_curves", "ae_ab_picture_a", "ae_ab_picture_b"} <= charts_by_key(app)
+    a, b = ab_curves(ab_step(app, "ae", "learning_rate", 3e-3, 3e-3), "ae")
+    assert app.session_state["ae_ab_b_trainer"].step_count == 10 and len(a[0]) == 10  # train loss, every step
+    assert all(np.array_equal(mine, theirs) for mine, theirs in zip(a, b))  # exactly, float for float
+    a, b = ab_curves(ab_step(app, "ae", "learning_rate", 3e-3, 3e-2), "ae")
+    assert app.session_state["ae_ab_a_trainer"].step_count == 10  # both rebuilt at step 0, then stepped together
+    assert a[0][0] == b[0][0] and not np.array_equal(a[0], b[0])  # the same first batch on the same weights, then not

@@ -336,6 +336,9 @@ CASES = [
         choose("select_slider", "ae_contractive_weight", 1.0), choose("select_slider", "ae_batch_size", 1024)),
          "error", "GFLOP", recover=choose("select_slider", "ae_batch_size", 128), refused=True,
          setup=type_in("ae_hidden_sizes", "2048")),
+    case("ae-ab-pair-over-budget-where-one-run-fits", "autoencoder", choose("toggle", "ae_ab", True), "error", BUDGET,
+         recover=each(choose("select_slider", "ae_batch_size", 128), choose("toggle", "ae_ab", False)), refused=True,
+         setup=each(type_in("ae_hidden_sizes", "2048"), choose("select_slider", "ae_batch_size", 1024))),
     case("vae-extremes", "vae", each(
         show("vae", "Train"), choose("radio", "vae_architecture", "conv"), choose("slider", "vae_latent_dim", 16),
         choose("select_slider", "vae_kl_weight", 16.0), click("vae_step"), show("vae", "Explorer"),

@@ -10,8 +10,6 @@ from tests.conftest import SPANISH_TEXT, open_page, shown, until_done
 
 
 @pytest.fixture
-
-
 def page() -> AppTest:
     app = open_page("embeddings")
     assert not app.exception

@@ -35,6 +35,21 @@ def test_a_marker_is_a_vertical_line_at_its_step_on_loss_and_cell_curves():
     assert not figures.loss_curves(history, ["loss"]).layout.shapes
 
 
+def test_compared_runs_share_a_chart_a_colour_per_run_and_a_line_style_per_metric():
+    a, b = History(), History()
+    for step in range(5):
+        a.add(step, {"train": 1 / (step + 1), "test": 2 / (step + 1)})
+        b.add(step, {"train": 1 / (step + 2), "test": 2 / (step + 2)})
+    figure = figures.compare_runs({"A: η = 0.1": a, "B: η = 1": b}, ["train", "test"], log_y=True)
+    assert [trace.name for trace in figure.data] == ["A: η = 0.1 · train", "A: η = 0.1 · test", "B: η = 1 · train",
+                                                     "B: η = 1 · test"]
+    assert list(figure.data[3].y) == [1.0, 2 / 3, 0.5, 0.4, 1 / 3] and figure.layout.yaxis.type == "log"
+    assert figure.data[0].line.color == figure.data[1].line.color != figure.data[2].line.color
+    assert figure.data[0].line.dash == figure.data[2].line.dash != figure.data[1].line.dash
+    empty = figures.compare_runs({"A": History(), "B": History()}, ["train"])
+    assert not figure.layout.annotations and empty.layout.annotations and empty.layout.xaxis.visible is False
+
+
 def test_tile_places_images_row_major_with_gaps():
     images = np.stack([np.full((2, 2), value, np.float32) for value in (0.1, 0.2, 0.3)])
     canvas = figures.tile(images, columns=2)

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.data import sample_2d
-from tests.conftest import component_data, open_page, until_done
+from tests.conftest import ab_curves, ab_step, component_data, open_page, until_done
 
 
 def game(app: AppTest):
@@ -170,3 +170,15 @@ def test_the_digit_game_rewinds_its_samples_too():
     app.select_slider(key="gan_image_history").set_value(0).run()
     assert not app.exception and chart(app, "gan_image_samples")["data"] != now
     assert [shape["x0"] for shape in chart(app, "gan_image_losses")["layout"]["shapes"]] == [0]
+
+
+def test_ab_games_from_one_seed_are_identical_with_equal_settings_and_part_with_different_ones():
+    app = open_page("gan")
+    app.toggle(key="gan_ab").set_value(True).run()
+    assert not app.exception and {"gan_ab_curves", "gan_ab_picture_a", "gan_ab_picture_b"} <= chart_keys(app)
+    a, b = ab_curves(ab_step(app, "gan", "generator_lr", 1e-3, 1e-3), "gan")
+    assert app.session_state["gan_ab_b_trainer"].step_count == 10 and len(a) == 2 and len(a[0]) == 10  # D and G loss
+    assert all(np.array_equal(mine, theirs) for mine, theirs in zip(a, b))  # exactly, float for float
+    a, b = ab_curves(ab_step(app, "gan", "disc_steps_per_gen_step", 1, 3), "gan")
+    assert app.session_state["gan_ab_b_trainer"].config.updates_of("discriminator") == 3
+    assert not np.array_equal(a[0], b[0])

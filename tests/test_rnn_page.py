@@ -34,8 +34,6 @@ def chart_keys(app: AppTest) -> set[str]:
 
 
 @pytest.mark.parametrize("task", ["forecast", "classify", "char", "memory"])
-
-
 def test_each_task_renders_and_one_step_advances_it(task):
     app = open_task(task)
     assert not app.exception and not app.error

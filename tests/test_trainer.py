@@ -188,6 +188,29 @@ def test_a_reset_run_repeats_the_first_one_exactly():
     assert trainer.history.series("total")[1] == first_losses
 
 
+def test_an_ab_pair_from_one_seed_differs_only_where_its_setting_does():
+    """The A/B comparison (ui/ab.py): equal settings give bit-identical runs; another learning rate
+    starts from the same weights and the same batches, and only then goes its own way."""
+    a, b = tiny_vae_trainer(seed=6), tiny_vae_trainer(seed=6)
+    for trainer in (a, b):
+        trainer.configure(learning_rate=3e-3)
+    a.step(6)
+    b.step(6)
+    assert a.history.values == b.history.values and a.history.steps == b.history.steps
+    assert_same(weights(a), weights(b))
+    faster = tiny_vae_trainer(seed=6)
+    faster.configure(learning_rate=3e-2)
+    a.reset()
+    assert_same(weights(a), weights(faster))  # the same start
+    assert torch.equal(a.data.sample(16, a.data_order)[0], faster.data.sample(16, faster.data_order)[0])  # same batch
+    a.reset()
+    faster.reset()
+    a.step(6)
+    faster.step(6)
+    assert a.history.series("total")[1][0] == faster.history.series("total")[1][0]  # the first loss, before any update
+    assert a.history.series("total")[1][1:] != faster.history.series("total")[1][1:]
+
+
 def test_building_and_training_never_touch_torchs_global_generator():
     before = torch.get_rng_state()
     trainer = tiny_vae_trainer(seed=0)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from playground.pretrain import load_pretrained
 from playground.user_data import mnist_like
 from playground.vae_lessons import encode
-from tests.conftest import component_data, draw_on, open_page, until_done
+from tests.conftest import ab_curves, ab_step, component_data, draw_on, open_page, until_done
 from tests.test_user_data import drawn
 
 
@@ -156,3 +156,18 @@ def test_the_history_slider_redraws_the_decoder_grid_at_an_earlier_step_and_fork
     assert not app.exception and trainer.step_count == 2 and max(trainer.history.series("total")[0]) <= 2
     assert app.select_slider(key="vae_history").value == 2  # now is step 2: no marker, no fork button
     assert "shapes" not in figure("vae_curves")["layout"] and not [b for b in app.button if b.key == "vae_fork"]
+
+
+def test_ab_runs_from_one_seed_are_identical_with_equal_beta_and_part_with_different_ones():
+    app = show(open_page("vae"), "Train")
+    app.selectbox(key="vae_dataset").set_value("Digits 8×8").run()
+    app.toggle(key="vae_ab").set_value(True).run()
+    charts = {chart.key for chart in app.get("plotly_chart")}
+    assert not app.exception and "vae_ab_curves" in charts and "vae_curves" not in charts  # the pair, not one run
+    a, b = ab_curves(ab_step(app, "vae", "kl_weight", 1.0, 1.0), "vae")
+    assert app.session_state["vae_ab_b_trainer"].step_count == 10 and len(a) == 5  # every loss, train and test
+    assert all(np.array_equal(mine, theirs) for mine, theirs in zip(a, b))  # exactly, float for float
+    a, b = ab_curves(ab_step(app, "vae", "kl_weight", 1.0, 8.0), "vae")
+    assert app.session_state["vae_ab_a_trainer"].model.config.kl_weight == 1.0
+    assert app.session_state["vae_ab_b_trainer"].model.config.kl_weight == 8.0
+    assert not np.array_equal(a[0], b[0])  # reconstruction: a heavier KL pulls the codes together

@@ -5,7 +5,7 @@ thing on each page. Topic-specific builders live beside this file (figures/gan.p
 """
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -23,6 +23,8 @@ FIGURE_HEIGHT = 300  # two charts and the training panel fit beside a section's 
 MAX_CURVE_POINTS = 1_000  # a live curve keeps every n-th point beyond this: a chart is only ~500 pixels wide
 WEBGL_POINTS = 2_000  # markers drawn with WebGL beyond this; fewer are SVG (a page may hold only ~16 WebGL charts)
 GRID_COLOUR = "#EBF0F8"
+RUN_COLOURS = (COLOURS[0], COLOURS[3], COLOURS[2], COLOURS[1])  # runs compared on one chart: A blue, B vermillion
+DASHES = ("solid", "dot", "dash", "dashdot")  # one metric's line style in every run of a comparison
 
 
 def layout(title: str, height: int = FIGURE_HEIGHT, xaxis: dict | None = None, yaxis: dict | None = None,
@@ -102,7 +104,24 @@ def loss_curves(
     traces += [{"type": "scatter", "x": [0, last_step], "y": [value, value], "mode": "lines", "name": label,
                 "line": {"color": "grey", "dash": "dash", "width": 1}}  # traces, not shapes: shapes misplace labels
                for label, value in (reference_lines or {}).items()]  # on log axes
-    empty = not any(history.series(name)[0] for name in names)
+    return _curves(traces, title, log_y, empty=not any(history.series(name)[0] for name in names), marker=marker)
+
+
+def compare_runs(histories: Mapping[str, History], names: Sequence[str], log_y: bool = False,
+                 title: str = N_("Loss"), marker: int | None = None) -> go.Figure:
+    """Several runs' metrics on one chart, e.g. an A/B pair: a colour per run (its label, translated, names it),
+    a line style per metric, the same in every run, so equal runs draw exactly over each other."""
+    traces = []
+    for index, (run, history) in enumerate(histories.items()):
+        colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+        traces += [line(*thinned(*history.series(name)), _("{run} · {metric}").format(run=run, metric=_(name)), colour,
+                        line={"color": colour, "dash": DASHES[rank % len(DASHES)]}) for rank, name in enumerate(names)]
+    empty = not any(history.series(name)[0] for history in histories.values() for name in names)
+    return _curves(traces, title, log_y, empty, marker)
+
+
+def _curves(traces: list[dict], title: str, log_y: bool, empty: bool, marker: int | None = None) -> go.Figure:
+    """Curves against the step, marked at `marker`; an empty chart says how to fill it instead of bare axes."""
     hidden = {"visible": False} if empty else {}
     return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden},
                                     yaxis={**(log_axis({}) if log_y else {}), **hidden},
