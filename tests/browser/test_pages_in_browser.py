@@ -216,7 +216,7 @@ def spanish_page(browser):
 def test_page_in_spanish_in_browser(server, spanish_page, name):
     """A Spanish browser gets the lesson in Spanish, sidebar and all, without an exception."""
     open_page(spanish_page, f"{server.url}/{name}")
-    expect(spanish_page.get_by_role("heading", level=1)).to_have_text(SPANISH_TITLES[name])
-    expect(keyed(spanish_page, "seed")).to_contain_text("Semilla aleatoria")
+    expect(spanish_page.get_by_role("heading", level=1)).to_have_text(SPANISH_TITLES[name], timeout=30_000)
+    expect(keyed(spanish_page, "seed")).to_contain_text("Semilla aleatoria", timeout=30_000)  # a busy server's sidebar
     assert_no_exception(spanish_page)
     screenshot(spanish_page, f"{name}-es")
