@@ -13,19 +13,22 @@ from torch import nn
 from playground import diffusion_lessons as lessons
 from playground import gan_lessons, vae_lessons
 from playground.data import split
-from playground.export import Recipe, pretrained_source
+from playground.diffusion_lessons import Data
+from playground.export import Recipe, points_source, pretrained_source
 from playground.figures import image_grid, loss_curves
 from playground.figures import diffusion as figures
 from playground.figures.diffusion import TRAILS
 from playground.models.diffusion import MAX_STEPS, SCHEDULES, Diffusion, DiffusionConfig, alpha_bars
 from playground.recipes.diffusion import recipe_name
 from playground.trainer import TrainConfig, Trainer
-from ui import routing, widgets
+from ui import rewind, routing, widgets
+from ui.components import draw_pad
 from ui.i18n import N_, _, ngettext, number
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
 DIGITS = lessons.DIGITS
+OWN_POINTS = N_("your own points")  # drawn on the plane or loaded from a CSV file: lessons.Data as an array
 SECTIONS = (N_("Learn to denoise"), N_("Forward process"), N_("What it learned"), N_("Samplers"), N_("Guidance"),
             N_("Three families"))  # the first holds the training panel, as on every page that trains
 SCHEDULE_NAMES = {"linear": N_("linear"), "cosine": N_("cosine")}  # SCHEDULES as the page names them
@@ -75,13 +78,18 @@ GUIDANCE = r"\tilde\varepsilon = (1 + w)\,\varepsilon_\theta(x_t, t, y) - w\,\va
 MMD = r"\mathrm{MMD}^2 = \mathbb E\,k(x, x') + \mathbb E\,k(y, y') - 2\,\mathbb E\,k(x, y)"
 
 
-def kind(dataset: str) -> str:
-    return "digits" if dataset == DIGITS else "points"
+def kind(dataset: Data) -> str:
+    return "digits" if lessons.is_digits(dataset) else "points"
 
 
-def measure_name(dataset: str) -> str:
+def measure_name(dataset: Data) -> str:
     """The English name of the samples' quality (a metric of the trainer's history); _() shows it."""
-    return "agreement" if dataset == DIGITS else "MMD"
+    return "agreement" if lessons.is_digits(dataset) else "MMD"
+
+
+def data_name(dataset: Data) -> str:
+    """The data as the page names it, in the session's language."""
+    return _(dataset) if isinstance(dataset, str) else _(OWN_POINTS)
 
 
 def schedule_name(schedule: str) -> str:
@@ -114,20 +122,20 @@ def chain(_model: Diffusion, digest: str, n: int, steps: int, eta: float, labels
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def timed_samples(_model: Diffusion, digest: str, dataset: str, n: int, steps: int, eta: float,
+def timed_samples(_model: Diffusion, digest: str, dataset: Data, n: int, steps: int, eta: float,
                   guidance_scale: float | None, seed: int) -> tuple[np.ndarray, float, float]:
     """Samples (points (n, 2) or images (n, 8, 8), classes 0–9 in turn), the seconds taken and their quality."""
-    labels = torch.arange(n) % 10 if dataset == DIGITS else None
+    labels = torch.arange(n) % 10 if lessons.is_digits(dataset) else None
     start = time.perf_counter()
     drawn = lessons.sample(_model, n, torch.Generator().manual_seed(seed), steps, eta, labels,
                            lessons.clip_range(dataset), guidance_scale)
     seconds = time.perf_counter() - start
     score = lessons.quality(dataset, drawn, labels, seed)
-    return (lessons.digit_images(drawn) if dataset == DIGITS else drawn.cpu().numpy()), seconds, score
+    return (lessons.digit_images(drawn) if lessons.is_digits(dataset) else drawn.cpu().numpy()), seconds, score
 
 
 @st.cache_data(show_spinner=_("Timing the sampler at several step counts…"), max_entries=32)
-def curve(_model: Diffusion, digest: str, dataset: str, step_counts: tuple[int, ...], eta: float, n: int,
+def curve(_model: Diffusion, digest: str, dataset: Data, step_counts: tuple[int, ...], eta: float, n: int,
           seed: int) -> dict[str, list[float]]:
     return lessons.sampler_curve(_model, dataset, list(step_counts), eta, n, seed)
 
@@ -138,26 +146,26 @@ def sweep(_model: Diffusion, digest: str, seed: int) -> dict[str, list[float]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def fresh_floor(dataset: str, n: int, seed: int) -> float:
+def fresh_floor(dataset: Data, n: int, seed: int) -> float:
     """MMD between two fresh samples of n points: the best a perfect model can show."""
     return lessons.mmd(lessons.real_sample(dataset, n, seed + 2), lessons.real_sample(dataset, n, seed + 1))
 
 
 # ---- the network every section but the forward process shows ----------------------------------------
 
-def control_key(field: str, dataset: str) -> str:
+def control_key(field: str, dataset: Data) -> str:
     """The key of the control that sets a config field: the shape has one per kind of data, as its defaults differ."""
     return f"diffusion_{field}_{kind(dataset)}" if field in SHAPE else f"diffusion_{field}"
 
 
-def chosen_network(dataset: str) -> tuple[DiffusionConfig, bool]:
+def chosen_network(dataset: Data) -> tuple[DiffusionConfig, bool]:
     """The network the controls describe and whether it starts from the pretrained weights.
 
     Read from the controls' keys, so every section shows this network whether its controls are drawn or
     not; the values are set here before any control is drawn, so the controls take no `value=` of their
     own. The digits alone have controls for label dropout and guidance."""
     default = lessons.default_model(dataset)
-    fields = SHAPE + (LIVE if dataset == DIGITS else ())
+    fields = SHAPE + (LIVE if lessons.is_digits(dataset) else ())
     for field in fields:
         st.session_state.setdefault(control_key(field, dataset), getattr(default, field))
     st.session_state.setdefault("diffusion_pretrained", True)
@@ -165,29 +173,42 @@ def chosen_network(dataset: str) -> tuple[DiffusionConfig, bool]:
     return config, st.session_state["diffusion_pretrained"]
 
 
-def built_shape(config: DiffusionConfig, dataset: str) -> DiffusionConfig:
+def built_shape(config: DiffusionConfig, dataset: Data) -> DiffusionConfig:
     """The config a network is built with: the live fields at their defaults, set on it afterwards."""
     default = lessons.default_model(dataset)
     return replace(config, **{field: getattr(default, field) for field in LIVE})
 
 
-def page_recipe(dataset: str, train: TrainConfig) -> Recipe:
-    """How the page builds its trainer (and a script rebuilds it): the data, the network's shape and its start."""
+def has_pretrained(dataset: Data, config: DiffusionConfig) -> bool:
+    """Whether a pretrained network fits: one of the page's own data, in the default shape (not a student's)."""
+    return isinstance(dataset, str) and built_shape(config, dataset) == lessons.default_model(dataset)
+
+
+def file_stem(dataset: Data) -> str:
+    return recipe_name(dataset) if isinstance(dataset, str) else "diffusion_own_points"
+
+
+def page_recipe(dataset: Data, train: TrainConfig) -> Recipe:
+    """How the page builds its trainer (and a script rebuilds it): the data, the network's shape and its start.
+    A student's points travel to the script as a literal."""
     config, from_pretrained = chosen_network(dataset)
-    shape = built_shape(config, dataset)
-    pretrained_shape = from_pretrained and shape == lessons.default_model(dataset)
-    start = widgets.pretrained(recipe_name(dataset)) if pretrained_shape else None
+    start = widgets.pretrained(recipe_name(dataset)) if from_pretrained and has_pretrained(dataset, config) else None
     source = None if start is None else pretrained_source(recipe_name(dataset), start)
-    return Recipe(lessons.make_trainer, (dataset, shape, train, widgets.seed()), {"start": source},
-                  title=f"Diffusion on {dataset}")
+    if isinstance(dataset, str):
+        data, title = dataset, f"Diffusion on {dataset}"
+    else:
+        data, title = points_source(dataset), "Diffusion on points drawn by a student"
+    return Recipe(lessons.make_trainer, (data, built_shape(config, dataset), train, widgets.seed()),
+                  {"start": source}, title=title)
 
 
-def page_trainer(dataset: str, train: TrainConfig = lessons.TRAINING) -> Trainer:
+def page_trainer(dataset: Data, train: TrainConfig = lessons.TRAINING) -> Trainer:
     """This session's trainer: rebuilt when the data, the network's shape or its start change; label dropout
     and w are set on it live. `train` is used only when it is built (the Learn section sets its rate and batch)."""
     config = chosen_network(dataset)[0]
     recipe = page_recipe(dataset, train)
-    spec = (dataset, built_shape(config, dataset), recipe.kwargs["start"] is not None, widgets.seed())
+    data = dataset if isinstance(dataset, str) else dataset.tobytes()
+    spec = (data, built_shape(config, dataset), recipe.kwargs["start"] is not None, widgets.seed())
     trainer = widgets.session_trainer("diffusion", spec, lambda: recipe.build(widgets.device()))
     trainer.configure(label_dropout=config.label_dropout, guidance_scale=config.guidance_scale)
     return trainer
@@ -195,7 +216,7 @@ def page_trainer(dataset: str, train: TrainConfig = lessons.TRAINING) -> Trainer
 
 # ---- Learn to denoise: the controls, the trainer and the live charts ----------------------------------
 
-def training_controls(dataset: str) -> Trainer:
+def training_controls(dataset: Data) -> Trainer:
     """The network's controls (their values are `chosen_network`'s) and the trainer they describe."""
     config, from_pretrained = chosen_network(dataset)  # before the controls: it gives them their values
     st.caption(_("The network ε_θ sees a noised point x_t and the step t and guesses the noise ε that was added. "
@@ -208,15 +229,19 @@ def training_controls(dataset: str) -> Trainer:
     depth.slider(_("Residual blocks"), 1, 4, **widgets.kept(control_key("depth", dataset)))
     schedule.radio(_("Schedule"), SCHEDULES, horizontal=True, format_func=schedule_name,
                    **widgets.kept(control_key("schedule", dataset)))
-    if dataset == DIGITS:
+    if lessons.is_digits(dataset):
         st.select_slider(_("Label dropout p (share of labels hidden as ∅)"), LABEL_DROPOUTS,
                          **widgets.kept(control_key("label_dropout", dataset)),
                          help=_("Classifier-free guidance needs the unconditional ε(x, t, ∅) too: one network "
                                 "learns both when some labels are hidden."))
     learning_rate, batch_size = widgets.learning_controls("diffusion", learning_rate=1e-3, batch_size=128)
-    st.toggle(_("Start from the pretrained network"), **widgets.kept("diffusion_pretrained"),
-              help=_("Trained offline with the default settings; ↺ Reset returns to it."))
-    if from_pretrained and built_shape(config, dataset) != lessons.default_model(dataset):
+    if not isinstance(dataset, str):
+        st.info(_("No pretrained network knows your points: this one starts from random weights, and ↺ Reset "
+                  "returns to them."))
+    else:
+        st.toggle(_("Start from the pretrained network"), **widgets.kept("diffusion_pretrained"),
+                  help=_("Trained offline with the default settings; ↺ Reset returns to it."))
+    if isinstance(dataset, str) and from_pretrained and not has_pretrained(dataset, config):
         st.info(_("The pretrained network has the default width, blocks, T and schedule; with these it starts "
                   "from random weights. Press ▶ Play to train it."))
     st.latex(LOSS)
@@ -226,37 +251,39 @@ def training_controls(dataset: str) -> Trainer:
     return trainer
 
 
-def live_samples(model: Diffusion, dataset: str, labels: torch.Tensor | None) -> go.Figure:
+def live_samples(model: Diffusion, dataset: Data, labels: torch.Tensor | None) -> go.Figure:
     """DDIM-10 samples from the same x_T at every refresh: a grid of digits, or the density of 2-D points."""
     generator = torch.Generator().manual_seed(widgets.seed())
-    if dataset == DIGITS:
+    if lessons.is_digits(dataset):
         drawn = lessons.sample(model, 20, generator, min(10, model.config.steps), 0.0, labels, 1.0)
         return image_grid(lessons.digit_images(drawn), 10, title=_("digits 0–9, fixed noise"))
     drawn = lessons.sample(model, LIVE_POINTS, generator, min(10, model.config.steps), 0.0, None, lessons.POINT_RANGE)
     return figures.density(drawn.cpu().numpy(), title=_("DDIM-10 samples, fixed noise"))
 
 
-def training_section(dataset: str) -> None:
+def training_section(dataset: Data) -> None:
     controls, result = widgets.controls_and_result((1, 2), part="training_section")
     with controls:
         trainer = training_controls(dataset)
     measure = measure_name(dataset)
-    labels = torch.arange(20) % 10 if dataset == DIGITS else None
+    labels = torch.arange(20) % 10 if lessons.is_digits(dataset) else None
 
     def render() -> None:
-        model = trainer.model
+        moment = rewind.moment("diffusion", [trainer])  # the network now, or at the step the history slider shows
+        model = moment.model(trainer)  # heavy figures are rebuilt on every run while paused, so a past one too
         curves, samples = st.columns(2)  # two to a row: three would squeeze the samples' plane beside the controls
-        curves.plotly_chart(loss_curves(trainer.history, ["loss"], log_y=True, title=_("ε-loss per coordinate")),
-                            key="diffusion_curves")
+        curves.plotly_chart(loss_curves(trainer.history, ["loss"], log_y=True, title=_("ε-loss per coordinate"),
+                                        marker=moment.step), key="diffusion_curves")
         samples.plotly_chart(widgets.heavy_figure("diffusion_live_samples", trainer, lambda: live_samples(
             model, dataset, labels)), key="diffusion_live_samples")
         title = _("{measure} of DDIM-10 samples").format(measure=_(measure))
         st.plotly_chart(widgets.heavy_figure("diffusion_quality", trainer, lambda: loss_curves(
-            trainer.history, [measure], title=title)), key="diffusion_quality")
+            trainer.history, [measure], title=title, marker=moment.step)), key="diffusion_quality")
 
     with result:
-        widgets.training_panel("diffusion", trainer, render, steps_per_click=(1, 10, 100, 500), default_steps=100)
-        widgets.download_model(trainer.model, f"{recipe_name(dataset)}.safetensors", key="diffusion_download")
+        widgets.training_panel("diffusion", trainer, render, steps_per_click=(1, 10, 100, 500), default_steps=100,
+                               history=True)
+        widgets.download_model(trainer.model, f"{file_stem(dataset)}.safetensors", key="diffusion_download")
         widgets.download_run("diffusion", trainer, page_recipe(dataset, trainer.config).setup())
         widgets.upload_into("diffusion", trainer, Diffusion, DiffusionConfig)
 
@@ -264,7 +291,7 @@ def training_section(dataset: str) -> None:
 # ---- Forward process: no network, only the schedule ------------------------------------------------------
 
 @st.fragment
-def forward_section(dataset: str) -> None:
+def forward_section(dataset: Data) -> None:
     """The schedule's controls beside what they do to the data; reruns alone while a control moves."""
     controls, result = widgets.controls_and_result((1, 2), part="forward_section")
     with controls:
@@ -287,11 +314,11 @@ def forward_section(dataset: str) -> None:
         prior_check(dataset, schedule, total)
 
 
-def forward_view(dataset: str, schedule: str, total: int, t: int, alpha_bar: torch.Tensor) -> None:
+def forward_view(dataset: Data, schedule: str, total: int, t: int, alpha_bar: torch.Tensor) -> None:
     """x_0 and x_t side by side with the schedule, a line at t."""
     seed = widgets.seed()
     picture, curve_column = st.columns([3, 2])
-    if dataset == DIGITS:
+    if lessons.is_digits(dataset):
         x0 = lessons.real_sample(DIGITS, FORWARD_DIGITS, seed)
         xt = lessons.forward_sample(x0, t, schedule, total, seed)
         title = _("x₀ (top two rows) and x_{t} (bottom two)").format(t=t)
@@ -300,17 +327,17 @@ def forward_view(dataset: str, schedule: str, total: int, t: int, alpha_bar: tor
     else:
         x0 = lessons.real_sample(dataset, FORWARD_POINTS, seed)
         xt = lessons.forward_sample(x0, t, schedule, total, seed)
-        picture.plotly_chart(figures.over_data(x0, xt, f"x_{t}", title=f"{_(dataset)}: x_{t} ~ q(x_t | x₀)"),
+        picture.plotly_chart(figures.over_data(x0, xt, f"x_{t}", title=f"{data_name(dataset)}: x_{t} ~ q(x_t | x₀)"),
                              key="diffusion_forward_figure")
     title = _("{schedule} schedule, T = {total}").format(schedule=schedule_name(schedule), total=total)
     curve_column.plotly_chart(figures.schedule(alpha_bar.numpy(), lessons.signal_to_noise(alpha_bar), t, title=title),
                               key="diffusion_schedule")
 
 
-def prior_check(dataset: str, schedule: str, total: int) -> None:
+def prior_check(dataset: Data, schedule: str, total: int) -> None:
     """Is x_T really N(0, I)? Sampling starts from N(0, I), so any gap is an error the model cannot undo."""
     seed = widgets.seed()
-    data = (lessons.digit_vectors(split(DIGITS, seed).x_train) if dataset == DIGITS
+    data = (lessons.digit_vectors(split(DIGITS, seed).x_train) if lessons.is_digits(dataset)
             else lessons.real_sample(dataset, PRIOR_CHECK_POINTS, seed))
     gap = lessons.prior_gap(data, schedule, total)
     share = gap["sqrt_alpha_bar_T"]
@@ -334,15 +361,15 @@ def prior_check(dataset: str, schedule: str, total: int) -> None:
 
 # ---- What it learned: the ε field, the walk back, the samples' density (points) or the chain (digits) -------
 
-def learned_section(model: Diffusion, dataset: str) -> None:
-    if dataset == DIGITS:
+def learned_section(model: Diffusion, dataset: Data) -> None:
+    if lessons.is_digits(dataset):
         digit_chain(model)
     else:
         field_and_paths(model, dataset)
 
 
 @st.fragment
-def field_and_paths(model: Diffusion, dataset: str) -> None:
+def field_and_paths(model: Diffusion, dataset: Data) -> None:
     """The ε field at step t and the walk back from noise, each beside its slider, the samples' density under
     them; reruns alone while a slider moves."""
     seed, total, digest = widgets.seed(), model.config.steps, lessons.model_digest(model)
@@ -378,7 +405,7 @@ def field_and_paths(model: Diffusion, dataset: str) -> None:
         density_view(model, dataset, digest)
 
 
-def density_view(model: Diffusion, dataset: str, digest: str) -> None:
+def density_view(model: Diffusion, dataset: Data, digest: str) -> None:
     """The data's density beside the density of as many DDPM samples (the Samplers section's first draw)."""
     n = lessons.max_samples(model.config, model.config.steps, DEFAULT_POINTS)
     drawn, seconds, score = timed_samples(model, digest, dataset, n, model.config.steps, 1.0,
@@ -412,7 +439,7 @@ def digit_chain(model: Diffusion) -> None:
 
 # ---- Samplers: DDPM against DDIM ------------------------------------------------------------------------
 
-def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
+def sampler_controls(model: Diffusion, dataset: Data) -> tuple[int, float, int]:
     """DDIM's steps S and η, and how many samples both samplers draw (within the cost limit)."""
     total = model.config.steps
     st.caption(_("DDPM takes all T steps, adding fresh noise at each. DDIM reuses the network's guess of the noise "
@@ -422,7 +449,7 @@ def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
     steps = st.slider(_("DDIM steps S"), 1, total, **widgets.kept("diffusion_sampler_steps"))
     eta = st.slider("η", 0.0, 1.0, 0.0, step=0.1, **widgets.kept("diffusion_eta"),
                     help=_("0: deterministic DDIM. 1 with S = T: DDPM."))
-    if dataset == DIGITS:
+    if lessons.is_digits(dataset):
         n = lessons.max_samples(model.config, total, CURVE_DIGITS)
         st.caption(ngettext(
             "{n} digit, ten of each class, guidance w = {w}; quality is the share a classifier of real digits reads "
@@ -445,13 +472,13 @@ def sampler_controls(model: Diffusion, dataset: str) -> tuple[int, float, int]:
     return steps, eta, n
 
 
-def sampler_section(model: Diffusion, dataset: str) -> None:
+def sampler_section(model: Diffusion, dataset: Data) -> None:
     controls, result = widgets.controls_and_result((1, 2), part="sampler_section")
     with controls:
         steps, eta, n = sampler_controls(model, dataset)
         st.latex(DDPM)
         st.latex(DDIM)
-        if dataset != DIGITS:
+        if not lessons.is_digits(dataset):
             st.latex(MMD)
     total, measure = model.config.steps, measure_name(dataset)
     digest, seed, scale = lessons.model_digest(model), widgets.seed(), model.config.guidance_scale
@@ -461,14 +488,15 @@ def sampler_section(model: Diffusion, dataset: str) -> None:
                          run_steps).format(sampler=name, steps=run_steps, eta=number(run_eta, 1))
         speed, quality = column.columns(2)
         speed.metric(_("seconds"), number(seconds, 3))
-        quality.metric(_(measure), percent(score, 1) if dataset == DIGITS else number(score, 3))
-        figure = (image_grid(drawn[:40], 10, title=title) if dataset == DIGITS else
+        quality.metric(_(measure), percent(score, 1) if lessons.is_digits(dataset) else number(score, 3))
+        figure = (image_grid(drawn[:40], 10, title=title) if lessons.is_digits(dataset) else
                   figures.over_data(lessons.real_sample(dataset, n, seed + 1), drawn, _("samples"), title=title,
                                     height=SAMPLER_PLANE_HEIGHT))
         column.plotly_chart(figure, key=f"diffusion_sampler_{name}")
     counts = tuple(sorted({s for s in (1, 2, 5, 10, 20, 50, 100, 200) if s <= total} | {total}))
-    n_curve = lessons.max_samples(model.config, sum(counts), CURVE_DIGITS if dataset == DIGITS else min(CURVE_POINTS, n))
-    floor = None if dataset == DIGITS else fresh_floor(dataset, n_curve, seed)
+    n_curve = lessons.max_samples(model.config, sum(counts),
+                                  CURVE_DIGITS if lessons.is_digits(dataset) else min(CURVE_POINTS, n))
+    floor = None if lessons.is_digits(dataset) else fresh_floor(dataset, n_curve, seed)
     title = ngettext("{measure} and time against S (η = {eta}, {n} sample)",
                      "{measure} and time against S (η = {eta}, {n} samples)", n_curve).format(
         measure=_(measure), eta=number(eta, 1), n=number(n_curve))
@@ -485,8 +513,8 @@ def offer_digits(reason: str) -> None:
               on_click=lambda: st.session_state.update(diffusion_dataset=DIGITS))
 
 
-def guidance_section(model: Diffusion, dataset: str) -> None:
-    if dataset != DIGITS:
+def guidance_section(model: Diffusion, dataset: Data) -> None:
+    if not lessons.is_digits(dataset):
         offer_digits(_("Guidance needs labels, and of the data here only the digits have them."))
         return
     controls, result = widgets.controls_and_result((1, 2), part="guidance_section")
@@ -537,8 +565,8 @@ def families(_model: Diffusion, digest: str, _vae: nn.Module | None, _gan: nn.Mo
             in drawn.items()}
 
 
-def families_section(model: Diffusion, dataset: str) -> None:
-    if dataset != DIGITS:
+def families_section(model: Diffusion, dataset: Data) -> None:
+    if not lessons.is_digits(dataset):
         offer_digits(_("The three families are compared on digits: the VAE and the GAN were trained on them."))
         return
     text, formula = st.columns([3, 2], vertical_alignment="center")
@@ -560,6 +588,20 @@ def families_section(model: Diffusion, dataset: str) -> None:
 
 # ---- the page ------------------------------------------------------------------------------------
 
+def drawn_data() -> np.ndarray | None:
+    """The student's own points, drawn on the plane or loaded from a CSV file, once the model can learn them;
+    None (with a message saying what is missing) before."""
+    with st.expander(_("Your points"), expanded=True):
+        points = draw_pad.points_or_csv("diffusion_points", lessons.POINT_RANGE, _(
+            "Click or drag on the plane to add points, or load a CSV file of them: the network learns to draw "
+            "points like them, and every section shows them. A new point builds a fresh network."))
+    try:
+        return lessons.own_points(points)
+    except ValueError as error:
+        st.info(_("Your points cannot be learned yet: {reason}").format(reason=error))
+        return None
+
+
 NETWORK_VIEWS = dict(zip(SECTIONS[2:], (learned_section, sampler_section, guidance_section, families_section)))
 
 st.title(_("🌫️ Diffusion lab"))
@@ -573,10 +615,13 @@ st.write(_(
 picker, data_column = st.columns([4, 1], vertical_alignment="center")  # six sections' buttons on one line
 with picker:
     section = widgets.section_picker("diffusion_section", SECTIONS)
-dataset = data_column.selectbox(_("Data"), lessons.DATASETS, format_func=_,
-                                label_visibility="collapsed", **widgets.kept("diffusion_dataset"),
-                                help=_("The data every section shows: four 2-D distributions, where everything can "
-                                       "be drawn on a plane, and 8×8 digits."))
+name = data_column.selectbox(_("Data"), (*lessons.DATASETS, OWN_POINTS), format_func=_,
+                             label_visibility="collapsed", **widgets.kept("diffusion_dataset"),
+                             help=_("The data every section shows: four 2-D distributions, where everything can be "
+                                    "drawn on a plane, 8×8 digits, or points you draw or load yourself."))
+dataset = name if name != OWN_POINTS else drawn_data()  # a name, or the student's points
+if dataset is None:
+    st.stop()  # drawn_data said what is missing
 if section == SECTIONS[0]:
     training_section(dataset)
 elif section == SECTIONS[1]:

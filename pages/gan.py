@@ -8,7 +8,6 @@ import streamlit as st
 import torch
 
 from playground import gan_lessons as lessons
-from playground import user_data
 from playground.budgets import Cost, OverBudget
 from playground.data import DISTRIBUTIONS_2D, MODE_STD, mode_centres, sample_2d
 from playground.figures import image_grid, loss_curves
@@ -17,7 +16,7 @@ from playground.interpolation import slerp
 from playground.models.dcgan import DCGAN
 from playground.models.gan import GAN, LOSSES, PROBABILITY_LOSSES, GANConfig
 from playground.recipes.gan import recipe_name
-from playground.export import Recipe, Source, pretrained_source
+from playground.export import Recipe, points_source, pretrained_source
 from playground.trainer import OPTIMIZERS, Trainer
 from ui import ab, rewind, routing, widgets
 from ui.components import draw_pad, latent_pad
@@ -140,31 +139,12 @@ def game_controls() -> tuple[str, lessons.GANSettings]:
     return distribution, settings
 
 
-def drawn_points() -> np.ndarray:
-    """The student's own target: points clicked onto the plane, or loaded from a CSV file of x, y rows."""
-    pad, upload = st.columns([3, 2])
-    file = upload.file_uploader(_("Or load a CSV file of x, y rows"), type=["csv"], key="gan_points_csv")
-    if file is not None and st.session_state.get("gan_points_csv_read", (None,))[0] != file.file_id:
-        try:  # once per file: its points replace the pad's, which may then be drawn on
-            draw_pad.set_points("gan_points", user_data.points_from_csv(file.getvalue()))
-            st.session_state["gan_points_csv_read"] = (file.file_id, None)
-        except ValueError as error:
-            st.session_state["gan_points_csv_read"] = (file.file_id, str(error))
-    if file is not None and st.session_state["gan_points_csv_read"][1]:
-        upload.error(_("This file cannot be used: {reason}").format(reason=st.session_state["gan_points_csv_read"][1]))
-    upload.caption(_("Click or drag on the plane to add points: the GAN learns to draw points like them. "
-                     "A new point starts a fresh game."))
-    with pad:
-        return draw_pad.points("gan_points", lessons.EXTENT)
-
-
 def game_recipe(distribution: str | np.ndarray, settings: lessons.GANSettings) -> Recipe:
     """How the game is built, for the trainer and for the exported script (drawn points travel as a literal)."""
     if isinstance(distribution, str):
         target, title = distribution, f"GAN on {distribution}"
     else:
-        target = Source(distribution, f"np.array({distribution.tolist()!r}, dtype=np.float32)", ("import numpy as np",))
-        title = "GAN on points drawn by a student"
+        target, title = points_source(distribution), "GAN on points drawn by a student"
     return Recipe(lessons.make_trainer, (settings.model, settings.train_config(), target, widgets.seed()), title=title)
 
 
@@ -260,7 +240,9 @@ def game_section() -> None:
         current = {setting.name: getattr(settings, setting.name) for setting in AB_SETTINGS}
     with result:
         comparison = ab.controls("gan", AB_SETTINGS, current)
-        distribution = drawn_points() if name == DRAWN else name  # a name, or the student's points
+        distribution = name if name != DRAWN else draw_pad.points_or_csv("gan_points", lessons.EXTENT, _(
+            "Click or drag on the plane to add points: the GAN learns to draw points like them. A new point starts "
+            "a fresh game."))  # a name, or the student's points
     if comparison is not None:
         with result:
             ab_section(comparison, current, distribution, settings)

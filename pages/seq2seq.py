@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ui import routing, widgets
+from ui import rewind, routing, widgets
 from ui.i18n import N_, _, ngettext, number, option_labels
 from ui.text import plain
 from playground import seq2seq_lessons as lessons
@@ -164,12 +164,15 @@ def model_label(option: str) -> str:
 # ---- views ---------------------------------------------------------------------------------------
 
 def live_view(trainers: dict[str, Trainer], source: str | None) -> None:
-    """Redrawn while training: the race, and the typed source translated by both models as they learn."""
+    """Redrawn while training: the race, and the typed source translated by both models as they learn (or as
+    they were at the step the history slider shows, marked on the race)."""
+    moment = rewind.moment("s2s", list(trainers.values()))
     chart, inside = st.columns([3, 2])
-    chart.plotly_chart(race({name: trainer.history for name, trainer in trainers.items()}), key="s2s_race")
+    chart.plotly_chart(race({name: trainer.history for name, trainer in trainers.items()}, marker=moment.step),
+                       key="s2s_race")
     if source is None:
         return
-    translations = {name: lessons.translate(trainer.model, source) for name, trainer in trainers.items()}
+    translations = {name: lessons.translate(moment.model(trainer), source) for name, trainer in trainers.items()}
     for name, translation in translations.items():
         inside.markdown(_("**{contender}** writes `{output}` (log p = {log_p})").format(
             contender=_(name), output=translation.output or " ", log_p=number(translation.log_prob, 2)))
@@ -293,7 +296,7 @@ widgets.pause_other_trainers("s2s_", keep=trainers.values())  # only the task on
 with result:
     if section == SECTIONS[0]:
         widgets.training_panel("s2s", list(trainers.values()), lambda: live_view(trainers, source),
-                               steps_per_click=STEPS_PER_CLICK, default_steps=5)
+                               steps_per_click=STEPS_PER_CLICK, default_steps=5, history=True)
         lead = trainers["attention"]
         widgets.download_model(lead.model, f"seq2seq_{task_id}_attention.safetensors", key="s2s_download")
         widgets.download_run("s2s", lead, Recipe(lessons.build_trainer, (task, lead.model.config, lead.config,

@@ -14,6 +14,9 @@ guess divides by √ᾱ_T ≈ 0 and would otherwise throw points far off.
 
 Measures: the maximum mean discrepancy (Gretton et al. 2012) between samples and fresh data for
 points; for digits, how often a logistic regression trained on real digits agrees with the class asked for.
+
+The data is a name of DATASETS or a student's own points (N, 2), drawn or uploaded: batches are
+drawn from them with replacement, and so is the "fresh data" that samples are measured against.
 """
 
 import hashlib
@@ -31,7 +34,8 @@ from playground.inference import device_of, evaluating
 from playground.models.diffusion import Diffusion, DiffusionConfig, alpha_bars, noisy
 from playground.seeding import seeded
 from playground.trainer import TrainConfig, Trainer
-from playground.wording import N_
+from playground.user_data import PointBatches, check_points
+from playground.wording import N_, _
 
 POINT_DATASETS = (N_("two moons"), N_("ring of 8"), N_("spiral"), N_("swiss roll"))  # English names: shown through _()
 DIGITS = N_("Digits 8×8")
@@ -48,17 +52,34 @@ DIGIT_BANDWIDTHS = (2.0, 4.0, 8.0)  # the same for 64-pixel vectors in [−1, 1]
 REFERENCE_DIGITS = 180  # test digits (split of seed 0) that samples are compared with; the other 180 score as "real"
 MAX_SAMPLING_COST = 1e10  # multiply-adds one sampling request may take (under half a second on one core)
 
+Data = str | np.ndarray  # a name of DATASETS, or a student's own points (N, 2) within ±POINT_RANGE
 
-def default_model(dataset: str) -> DiffusionConfig:
-    """The page's starting network for a dataset (and the pretrained model's)."""
-    if dataset not in DATASETS:
+
+def is_digits(dataset: Data) -> bool:
+    """Whether the data is the digits (an array of points never is: `==` on it would compare element-wise)."""
+    return isinstance(dataset, str) and dataset == DIGITS
+
+
+def default_model(dataset: Data) -> DiffusionConfig:
+    """The page's starting network for a dataset (and the pretrained model's); a student's points get the 2-D one."""
+    if isinstance(dataset, str) and dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {DATASETS}")
-    return DIGIT_MODEL if dataset == DIGITS else POINT_MODEL
+    return DIGIT_MODEL if is_digits(dataset) else POINT_MODEL
 
 
-def clip_range(dataset: str) -> float:
+def clip_range(dataset: Data) -> float:
     """Where x̂_0 is clipped while sampling: the box that holds the data."""
-    return 1.0 if dataset == DIGITS else POINT_RANGE
+    return 1.0 if is_digits(dataset) else POINT_RANGE
+
+
+def own_points(points: np.ndarray) -> np.ndarray:
+    """A student's points (N, 2), checked: enough of them, and inside the box [−3, 3]² where samples are clipped
+    (a point outside it could never be drawn) and where the built-in distributions lie, at their scale."""
+    points = check_points(points)
+    if np.abs(points).max() > POINT_RANGE:
+        raise ValueError(_("Every coordinate must lie between −{limit} and {limit}, where the diffusion model "
+                           "draws its samples.").format(limit=f"{POINT_RANGE:g}"))
+    return points
 
 
 # ---- data ------------------------------------------------------------------------------------------
@@ -74,9 +95,12 @@ def digit_images(vectors: torch.Tensor | np.ndarray) -> np.ndarray:
     return np.clip((vectors.reshape(len(vectors), 8, 8) + 1) / 2, 0, 1)
 
 
-def training_data(dataset: str, seed: int, device: torch.device | str = "cpu") -> BatchSource:
-    """Fresh 2-D points for every batch, or the training digits (as vectors) with their labels."""
+def training_data(dataset: Data, seed: int, device: torch.device | str = "cpu") -> BatchSource:
+    """Fresh 2-D points for every batch (a student's own: drawn from them), or the training digits (as vectors)
+    with their labels."""
     default_model(dataset)
+    if not isinstance(dataset, str):
+        return PointBatches(own_points(dataset), device=device)
     if dataset != DIGITS:
         return Distribution2DBatches(dataset, device=device)
     digits = split(DIGITS, seed)
@@ -84,8 +108,11 @@ def training_data(dataset: str, seed: int, device: torch.device | str = "cpu") -
                            device=device)
 
 
-def real_sample(dataset: str, n: int, seed: int) -> np.ndarray:
-    """n fresh points (n, 2), or up to n test digits as vectors (≤ 360, 64): what samples are compared with."""
+def real_sample(dataset: Data, n: int, seed: int) -> np.ndarray:
+    """n fresh points (n, 2) (a student's: n of them drawn with replacement), or up to n test digits as vectors
+    (≤ 360, 64): what samples are compared with."""
+    if not isinstance(dataset, str):
+        return dataset[np.random.default_rng(seed).integers(len(dataset), size=n)]
     if dataset == DIGITS:
         return digit_vectors(split(DIGITS, seed).x_test[:n])
     return sample_2d(dataset, n, np.random.default_rng(seed))[0]
@@ -93,9 +120,9 @@ def real_sample(dataset: str, n: int, seed: int) -> np.ndarray:
 
 # ---- training --------------------------------------------------------------------------------------
 
-def evaluator(dataset: str, seed: int):
+def evaluator(dataset: Data, seed: int):
     """The quality curve while training: MMD of DDIM-10 points, or digit agreement; fixed noise, so no jitter."""
-    if dataset == DIGITS:
+    if is_digits(dataset):
         labels = torch.arange(10).repeat(EVALUATION_DIGITS // 10)
 
         def evaluate(model: Diffusion) -> dict[str, float]:
@@ -112,9 +139,10 @@ def evaluator(dataset: str, seed: int):
     return evaluate
 
 
-def make_trainer(dataset: str, config: DiffusionConfig, train: TrainConfig = TRAINING, seed: int = 0,
+def make_trainer(dataset: Data, config: DiffusionConfig, train: TrainConfig = TRAINING, seed: int = 0,
                  device: torch.device | str = "cpu", start: Diffusion | None = None) -> Trainer:
-    """A trainer of the ε-network on `dataset`; `start` (e.g. the pretrained model, left untouched) is its start."""
+    """A trainer of the ε-network on `dataset`; `start` (e.g. the pretrained model, left untouched) is its start.
+    A student's points that are too few or off the box raise ValueError."""
     if start is not None and start.config != config:
         raise ValueError(f"the starting model's config {start.config} is not this page's {config}")
     return Trainer(seeded(Diffusion, config), training_data(dataset, seed, device), train,
@@ -292,17 +320,17 @@ def digit_scores(images: np.ndarray, requested: np.ndarray | None = None) -> dic
 
 
 
-def quality(dataset: str, samples: torch.Tensor, labels: torch.Tensor | None, seed: int) -> float:
+def quality(dataset: Data, samples: torch.Tensor, labels: torch.Tensor | None, seed: int) -> float:
     """MMD to fresh points, or agreement with the classes asked for: the sampler curve's measure."""
-    if dataset == DIGITS:
+    if is_digits(dataset):
         return agreement(digit_images(samples), labels.numpy())
     return mmd(samples.cpu().numpy(), real_sample(dataset, len(samples), seed + 1))
 
 
-def sampler_curve(model: Diffusion, dataset: str, step_counts: list[int], eta: float, n: int,
+def sampler_curve(model: Diffusion, dataset: Data, step_counts: list[int], eta: float, n: int,
                   seed: int) -> dict[str, list[float]]:
     """For each number of steps S: the quality of n samples and the seconds they took (same x_T each time)."""
-    labels = torch.arange(n) % 10 if dataset == DIGITS else None
+    labels = torch.arange(n) % 10 if is_digits(dataset) else None
     curve: dict[str, list[float]] = {"steps": [], "quality": [], "seconds": []}
     for steps in step_counts:
         start = time.perf_counter()

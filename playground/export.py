@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 
+import numpy as np
 import torch
 
 from playground.data import split
@@ -48,6 +49,11 @@ class Source:
 def split_source(dataset: str, seed: int) -> Source:
     """The split `split(dataset, seed)` of an image dataset, as a recipe argument."""
     return Source(split(dataset, seed), f"split({dataset!r}, {seed})", ("from playground.data import split",))
+
+
+def points_source(points: np.ndarray) -> Source:
+    """A student's own points (N, 2), drawn or uploaded, as a recipe argument: a literal array in the script."""
+    return Source(points, f"np.array({points.tolist()!r}, dtype=np.float32)", ("import numpy as np",))
 
 
 def pretrained_source(name: str, model: torch.nn.Module) -> Source:

@@ -236,6 +236,7 @@ def many_distinct_characters(count: int) -> str:
 
 
 DRAWN, RING = (choose("selectbox", "gan_distribution", name) for name in ("drawn by you", "ring of 8"))
+OWN_POINTS, MOONS = (choose("selectbox", "diffusion_dataset", name) for name in ("your own points", "two moons"))
 RNN_UPLOAD = each(RNN_CHAR, choose("radio", "rnn_corpus", "A .txt file of yours"))
 W2V_UPLOAD = each(show("emb", "Train your own"), choose("radio", "emb_w2v_corpus", "Upload a .txt"))
 PROJECT_UPLOADS = each(PROJECTION, choose("radio", "emb_projection_source", "Your vectors (TSV files)"))
@@ -397,6 +398,13 @@ CASES = [
                           choose("select_slider", "diffusion_hidden_digits", 256),
                           choose("slider", "diffusion_depth_digits", 4),
                           choose("select_slider", "diffusion_steps_digits", 200))),
+    case("diffusion-own-points-too-few", "diffusion", OWN_POINTS, "info", "at least 8 points", recover=MOONS),
+    case("diffusion-csv-not-two-numbers", "diffusion", each(OWN_POINTS, upload("diffusion_points_csv", "bad.csv",
+                                                                             b"x,y\n1,2\n3\n")),
+         "error", "Row 2 is not two numbers", recover=MOONS),
+    case("diffusion-csv-off-the-box", "diffusion", each(OWN_POINTS, upload("diffusion_points_csv", "far.csv",
+                                                                          b"5,0\n" * 10)),
+         "info", "between −3 and 3", recover=MOONS),
     # long work: in slices with progress and a pause, never in one callback
     case("ae-greedy-beside-the-widest-model", "autoencoder", each(
         type_in("ae_hidden_sizes", "2048, 256"), choose("select_slider", "ae_batch_size", 1024)), "caption",

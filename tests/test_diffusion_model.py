@@ -249,3 +249,15 @@ def test_the_epsilon_field_points_back_towards_the_data():
     grid, epsilon = lessons.epsilon_field(model, t=5, resolution=11)
     outer = np.abs(grid).max(1) > 2.5  # grid points far from the moons
     assert ((-epsilon[outer] * grid[outer]).sum(1) < 0).mean() > 0.9  # −ε̂ points inwards
+
+
+def test_a_students_points_are_checked_and_the_fresh_data_is_drawn_from_them():
+    points = np.random.default_rng(0).uniform(-3, 3, (50, 2)).astype(np.float32)
+    assert np.array_equal(lessons.own_points(points), points) and not lessons.is_digits(points)
+    with pytest.raises(ValueError, match="between −3 and 3"):
+        lessons.own_points(points * 2)  # x̂₀ is clipped to [−3, 3]²: such points could never be drawn
+    with pytest.raises(ValueError, match="at least 8 points"):
+        lessons.own_points(points[:3])
+    drawn = lessons.real_sample(points, 400, seed=1)
+    assert drawn.shape == (400, 2) and np.isin(drawn, points).all()  # rows of the student's, with replacement
+    assert lessons.default_model(points) == lessons.POINT_MODEL and lessons.clip_range(points) == lessons.POINT_RANGE

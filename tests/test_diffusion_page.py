@@ -1,13 +1,17 @@
 """The diffusion page (pages/diffusion.py) through the entry file, widgets found by key."""
 
+import json
 import math
 
+import numpy as np
+import torch
 from streamlit.testing.v1 import AppTest
 
+from playground import diffusion_lessons as lessons
 from playground.checkpoints import to_bytes
 from playground.models.vae import VAE, VAEConfig
 from playground.trainer import Divergence
-from tests.conftest import open_page, shown, until_done
+from tests.conftest import component_data, open_page, shown, until_done
 
 LEARN, FORWARD, LEARNED, SAMPLERS, GUIDANCE, FAMILIES = SECTIONS = (
     "Learn to denoise", "Forward process", "What it learned", "Samplers", "Guidance", "Three families")
@@ -144,3 +148,63 @@ def test_digits_guidance_slider_changes_the_samples_without_a_new_network():
     assert any("w = 3" in markdown.value for markdown in app.markdown)
     agreements = [metric.value for metric in app.metric if metric.label == "agreement"]
     assert agreements[1::2] == ["—", "—"] and "—" not in agreements[::2]  # diffusion, VAE (unconditional), GAN, real
+
+
+def distance_to(points: np.ndarray, model, n: int = 300) -> float:
+    """Mean distance from the model's DDIM-10 samples to the nearest of `points`: 0 when it draws only them."""
+    drawn = lessons.sample(model, n, torch.Generator().manual_seed(0), 10, 0.0, None, lessons.POINT_RANGE)
+    return float(torch.cdist(drawn, torch.from_numpy(points)).min(1).values.mean())
+
+
+def test_your_own_points_train_the_network_and_every_2d_section_shows_them():
+    app = open_page("diffusion")
+    app.selectbox(key="diffusion_dataset").set_value("your own points").run()
+    assert not app.exception and any("at least 8 points" in info.value for info in app.info) and not charts(app)
+    corner = (np.array([2.0, -2.0]) + 0.2 * np.random.default_rng(0).standard_normal((200, 2))).astype(np.float32)
+    app.session_state["diffusion_points_points"] = corner  # what the drawing pad stores at the end of a stroke
+    app.run()
+    assert not app.exception and component_data(app, "diffusion_points")["extent"] == lessons.POINT_RANGE
+    network = trainer(app)
+    assert network.start_name == "random" and np.array_equal(network.data.points.numpy(), corner)
+    before = distance_to(corner, network.model)
+    until_done(app.button(key="diffusion_step").click().run())
+    assert not app.exception and network.step_count == 100 and network.history.series("MMD")[0] == [0, 100]
+    assert distance_to(corner, network.model) < 0.5 * before  # the samples have moved onto the drawn corner
+    for section in (FORWARD, LEARNED, SAMPLERS):
+        show(app, section)
+        assert not app.exception and not app.error, section
+        assert trainer(app) is network, section
+    assert {"diffusion_field", "diffusion_paths", "diffusion_data_density"} <= charts(show(app, LEARNED))
+    assert "your own points" in chart(show(app, FORWARD), "diffusion_forward_figure")
+    assert any("only the digits" in message.value for message in show(app, GUIDANCE).info)
+
+
+def test_a_bad_csv_of_points_gets_a_message_and_no_exception():
+    app = open_page("diffusion")
+    app.selectbox(key="diffusion_dataset").set_value("your own points").run()
+    app.file_uploader(key="diffusion_points_csv").set_value(("bad.csv", b"x,y\n1,2\n3\n", "text/csv")).run()
+    assert not app.exception and any("Row 2 is not two numbers" in shown(error.value) for error in app.error)
+    far = "\n".join(f"{x},5" for x in range(10)).encode()  # on the GAN's plane, off the diffusion model's box
+    app.file_uploader(key="diffusion_points_csv").set_value(("far.csv", far, "text/csv")).run()
+    assert not app.exception and any("between −3 and 3" in info.value for info in app.info) and not charts(app)
+    inside = "x,y\n" + "\n".join(f"{x / 10},{-x / 10}" for x in range(20))
+    app.file_uploader(key="diffusion_points_csv").set_value(("mine.csv", inside.encode(), "text/csv")).run()
+    assert not app.exception and len(trainer(app).data.points) == 20 and "diffusion_curves" in charts(app)
+
+
+def figure(app: AppTest, key: str) -> dict:
+    return json.loads(chart(app, key))
+
+
+def test_the_history_slider_redraws_the_samples_at_an_earlier_step():
+    app = open_page("diffusion")
+    app.select_slider(key="diffusion_steps_per_click").set_value(10).run()
+    until_done(app.button(key="diffusion_step").click().run())
+    history = app.select_slider(key="diffusion_history")
+    assert history.value == 10 and len(history.options) == 11
+    now = figure(app, "diffusion_live_samples")["data"]
+    history.set_value(1).run()
+    assert not app.exception and figure(app, "diffusion_live_samples")["data"] != now  # the network of step 1
+    assert [shape["x0"] for shape in figure(app, "diffusion_curves")["layout"]["shapes"]] == [1]
+    app.select_slider(key="diffusion_history").set_value(10).run()  # back to now: the picture of step 10 again
+    assert figure(app, "diffusion_live_samples")["data"] == now

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from playground.data import split
-from playground.export import Recipe, Setup, Source, history_csv, script
+from playground.export import Recipe, Setup, Source, history_csv, points_source, script
 from playground.models.vae import VAEConfig
 from playground.trainer import TrainConfig
 from playground.vae_lessons import make_trainer
@@ -163,8 +163,24 @@ def diffusion_run():
     return trainer, recipe
 
 
+def diffusion_drawn_run():
+    """The diffusion page on a student's points: they reach the script as a literal array."""
+    import numpy as np
+
+    from playground import diffusion_lessons
+
+    points = np.random.default_rng(1).uniform(-2, 2, (30, 2)).astype(np.float32)
+    literal = points_source(points)
+    train = TrainConfig(learning_rate=1e-3, batch_size=32, eval_every=10)
+    recipe = Recipe(diffusion_lessons.make_trainer, (literal, diffusion_lessons.POINT_MODEL, train, 3),
+                    title="diffusion on drawn points")
+    trainer = recipe.build("cpu")
+    trainer.step(15)
+    return trainer, recipe
+
+
 @pytest.mark.parametrize("page_run", [gan_run, dcgan_run, autoencoder_run, rnn_run, word2vec_run, seq2seq_run,
-                                      diffusion_run])
+                                      diffusion_run, diffusion_drawn_run])
 def test_every_pages_trainer_exported_from_its_recipe_ends_at_the_same_metrics(page_run, tmp_path):
     trainer, recipe = page_run()
     exported = run(script(recipe.setup(), trainer), tmp_path)

@@ -10,7 +10,7 @@ from playground.recipes.seq2seq import NAMES
 from playground.seq2seq_data import DateTask, held_out_examples
 from playground.seq2seq_lessons import TEST_EXAMPLES, translate_all
 from playground.seq2seq_scores import TOKENISERS
-from tests.conftest import open_page
+from tests.conftest import open_page, until_done
 
 
 def trainers(app: AppTest, task: str = "dates") -> list:
@@ -113,3 +113,16 @@ def test_bad_input_gets_a_message_and_the_page_keeps_working():
     assert all(a is b for a, b in zip(before, after))  # teacher forcing changes live: the same trainers
     assert [t.model.config.teacher_forcing for t in after] == [0.5, 0.5]
     assert not any(t.playing for t in trainers(app, "dates"))
+
+
+def test_the_history_slider_translates_with_the_models_of_an_earlier_step():
+    app = open_page("seq2seq")
+    until_done(app.button(key="s2s_step").click().run())  # five steps per ⏭ for both contenders
+    history = app.select_slider(key="s2s_history")
+    assert not app.exception and history.value == 5 and len(history.options) == 6
+    now = chart(app, "s2s_live_attention")["data"]
+    history.set_value(0).run()
+    assert not app.exception and chart(app, "s2s_live_attention")["data"] != now  # the random weights of step 0
+    assert [shape["x0"] for shape in chart(app, "s2s_race")["layout"]["shapes"]] == [0]
+    app.button(key="s2s_fork").click().run()
+    assert not app.exception and [t.step_count for t in trainers(app)] == [0, 0]  # both contenders go back

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, axis, layout, thinned
+from playground.figures import COLOURS, axis, layout, marked, thinned
 from playground.figures.rnn import smooth
 from playground.trainer import History
 from playground.wording import N_, _
@@ -18,10 +18,11 @@ def contender_colour(name: str) -> str:
     return CONTENDER_COLOURS.get(name, COLOURS[4])
 
 
-def race(histories: Mapping[str, History],
-         title: str = N_("Race: loss (left) and test exact match (right)")) -> go.Figure:
+def race(histories: Mapping[str, History], title: str = N_("Race: loss (left) and test exact match (right)"),
+         marker: int | None = None) -> go.Figure:
     """Each contender's training loss (smoothed, log scale, left axis) and greedy exact match on the
-    held-out test set (right axis, 0–1) against the step, on one chart so the two can be read together."""
+    held-out test set (right axis, 0–1) against the step, on one chart so the two can be read together;
+    a vertical `marker` at a step (the one a history slider shows)."""
     traces = []
     for name, history in histories.items():
         colour = contender_colour(name)
@@ -37,7 +38,7 @@ def race(histories: Mapping[str, History],
                        showgrid=False)
     return go.Figure(traces, layout(_(title), xaxis={"title": _("step")},
                                     yaxis={"title": _("loss (−log p per character)"), "type": "log"},
-                                    yaxis2=exact_match))
+                                    yaxis2=exact_match, **marked(marker)))
 
 
 def tick_labels(characters: Sequence[str]) -> list[str]:

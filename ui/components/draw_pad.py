@@ -3,7 +3,8 @@
 The browser sends what was drawn at the end of each stroke (draw_pad.js); playground.user_data
 checks it within its limits. What a pad holds lives in `st.session_state[f"{key}_ink"]` or
 `[f"{key}_points"]`, read through `digit` and `points` and written by `set_points`, so a page
-(and a test) never reads the component's own state.
+(and a test) never reads the component's own state. `points_or_csv` is the whole "your own
+distribution" widget of the GAN and diffusion pages: the pad of points and a CSV upload beside it.
 """
 
 import numpy as np
@@ -11,7 +12,9 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from playground.figures import REAL_COLOUR
-from playground.user_data import CANVAS_PIXELS, MAX_POINTS, drawing_from_base64, mnist_like, points_from_pad
+from playground.user_data import (CANVAS_PIXELS, MAX_POINTS, MAX_UPLOAD_BYTES, drawing_from_base64, mnist_like,
+                                  points_from_csv, points_from_pad)
+from ui import widgets
 from ui.components import component
 from ui.i18n import _
 
@@ -72,3 +75,19 @@ def points(key: str, extent: float = 3.0) -> np.ndarray:
 def set_points(key: str, values: np.ndarray) -> None:
     """Replace the pad's points (e.g. with an uploaded file's); call it from a callback, before the pad is drawn."""
     st.session_state[f"{key}_points"] = np.asarray(values, np.float32).reshape(-1, 2)
+
+
+def points_or_csv(key: str, extent: float, explanation: str) -> np.ndarray:
+    """A student's own 2-D distribution: the pad of points, with `explanation` and a CSV upload of x, y rows beside
+    it. A file's points replace the pad's once, when it is loaded, so they can then be drawn on. Returns the
+    pad's points (N, 2), perhaps fewer than a distribution needs; an unusable file gets an error under it."""
+    pad, beside = st.columns([3, 2])
+    with beside:
+        loaded = widgets.upload_file(_("Or load a CSV file of x, y rows"), f"{key}_csv", ("csv",), MAX_UPLOAD_BYTES,
+                                     points_from_csv)
+    if loaded is not None and st.session_state.get(f"{key}_csv_loaded") is not loaded:
+        set_points(key, loaded)  # upload_file parses a file once and returns that same array while it stays
+        st.session_state[f"{key}_csv_loaded"] = loaded
+    beside.caption(explanation)
+    with pad:
+        return points(key, extent)
