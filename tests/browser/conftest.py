@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from deploy.balancer import INSTALL_HINT, find_haproxy
 from deploy.classroom import ClassServers, class_servers
@@ -30,6 +31,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SKIP_REASON = (f"browser tests SKIPPED: {CHROMIUM} is missing "
                "(install it with `apt-get install chromium chromium-driver`; .ci/run does)")
 CLASS_REPLICAS = 2  # behind the balancer, as `make class` starts on a 2-core machine
+EXPECT_MS = 30_000  # how long an assertion waits for the page: a rerun can take seconds while two test
+expect.set_options(timeout=EXPECT_MS)  # workers share 2 cores; an assertion that holds returns at once
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
