@@ -62,8 +62,9 @@ HIDDEN_FORMULAS = {  # the hidden vector h, and in words what predicts what
     "CBOW": (r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}",
              N_("The whole context predicts the centre word c = wₜ.")),
 }
-CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\}, \quad b \sim U\{1, \dots, W\}"
-                   r" \quad \text{(a shrinking window: near words count more)}")
+CONTEXT_FORMULA = (r"\begin{aligned} C_t = \{j :\ &0 < |j| \le b, \\ &t + j \text{ in the same text}\} \\ "
+                   r"b \sim\ &U\{1, \dots, W\} \\ &\text{(a shrinking window:} \\ &\text{near words count more)}"
+                   r"\end{aligned}")  # short lines: the controls column is ~295 px wide at 1280×800
 ONE_HOT_EXAMPLE = "king, queen, man, woman, apple, orange"
 SECTIONS = (N_("Analogies"), N_("Neighbours & similarity"), N_("Projection"), N_("One-hot vs dense"), N_("Benchmarks"),
             N_("Train your own"))
