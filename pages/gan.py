@@ -256,10 +256,11 @@ def ab_section(comparison: ab.Comparison, current: dict, distribution: str | np.
 def game_section() -> None:
     controls, result = widgets.controls_and_result((1, 2))
     with controls:
+        switch = st.container()  # the A/B toggle, above the controls it compares
         name, settings = game_controls()
         current = {setting.name: getattr(settings, setting.name) for setting in AB_SETTINGS}
     with result:
-        comparison = ab.controls("gan", AB_SETTINGS, current)
+        comparison = ab.controls("gan", AB_SETTINGS, current, switch)
         distribution = drawn_points() if name == DRAWN else name  # a name, or the student's points
     if comparison is not None:
         with result:
