@@ -177,14 +177,14 @@ def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> 
                         "label": _("your digit")})
         pair = np.concatenate([drawn, lessons.reconstructions(model, drawn[None])[0]])  # (2, S, S)
         curves.image(list(ink(pair, 112 // pair.shape[-1])), caption=[_("your digit"), _("reconstruction")])
-    with latent:
+    with latent:  # the map under its title, beside the grid and the curves; how to use it under the map
         st.markdown(f"**{title}**")
-        st.caption(_("Move the pointer over the map: your browser decodes the point under it with the weights "
-                      "of the last couple of seconds."))
         where = latent_pad.Plane(origin, plane_axes, latent_pad.square_around(points))
         if not latent_pad.plane("ae_pad", model, where, latent_pad.Points(points, data.y_test, markers=markers),
                                 trainer=moment.pad_trainer(trainer)):
             st.plotly_chart(latent_figure(points, data.y_test, axes, title), key="ae_live_latent")
+        st.caption(_("Move the pointer over the map: your browser decodes the point under it with the weights "
+                     "of the last couple of seconds."))
 
 
 def reconstructions_png(model: Autoencoder, images: np.ndarray, seed: int) -> Callable[[], bytes]:
@@ -195,6 +195,7 @@ def reconstructions_png(model: Autoencoder, images: np.ndarray, seed: int) -> Ca
 def training_section() -> None:
     controls, result = widgets.controls_and_result((2, 5))
     with controls:
+        switch = st.container()  # the A/B toggle, above the controls it compares
         dataset = widgets.image_dataset_picker("ae")
         data = split(dataset, widgets.seed())
         choices = architecture_controls() | regulariser_controls()
@@ -216,7 +217,7 @@ def training_section() -> None:
                    **{field: getattr(config, field) for field in REGULARISER_FIELDS}}
         comparable = [setting for setting in AB_SETTINGS if setting.name != "noise_level" or config.noise != "none"]
         with result:
-            comparison = ab.controls("ae", comparable, current)
+            comparison = ab.controls("ae", comparable, current, switch)
             if comparison is not None:
                 ab_section(comparison, current, config, spec,
                            lambda: build_trainer(config, dataset, train, start_pretrained), data)

@@ -58,16 +58,20 @@ FAMILIES = {  # each family's name on the page (the diffusion model's with its s
     "GAN": N_("conditional GAN"), "real": N_("real test digits"),
 }
 
-FORWARD = (r"q(x_t \mid x_0) = \mathcal N\big(\sqrt{\bar\alpha_t}\,x_0,\ (1 - \bar\alpha_t)\, I\big),"
-           r"\qquad \bar\alpha_t = \prod_{s=1}^{t} (1 - \beta_s)")
-REPARAMETERISED = r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon, \qquad \varepsilon \sim \mathcal N(0, I)"
+# The forward process and the loss sit beside the controls, a column ~295 px wide at 1280×800: short lines.
+FORWARD = (r"\begin{aligned} q(x_t \mid x_0) &= \mathcal N\big(\sqrt{\bar\alpha_t}\,x_0,\ (1 - \bar\alpha_t)\, I\big) \\ "
+           r"\bar\alpha_t &= \prod_{s=1}^{t} (1 - \beta_s) \end{aligned}")
+REPARAMETERISED = (r"\begin{aligned} x_t &= \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon \\ "
+                   r"\varepsilon &\sim \mathcal N(0, I) \end{aligned}")
 SCHEDULE_FORMULAS = {
-    "linear": r"\beta_t = 10^{-4} + \big(0.02 - 10^{-4}\big)\,\frac{t - 1}{T - 1} \quad (\text{Ho et al.})",
-    "cosine": r"\bar\alpha_t = \frac{f(t)}{f(0)},\quad f(t) = \cos^2\!\Big(\frac{t/T + s}{1 + s}\cdot\frac{\pi}{2}\Big),"
-              r"\ s = 0.008",
+    "linear": (r"\begin{aligned} \beta_t &= 10^{-4} + \big(0.02 - 10^{-4}\big)\,\frac{t - 1}{T - 1} \\ "
+               r"&\text{(Ho et al.)} \end{aligned}"),
+    "cosine": (r"\begin{aligned} \bar\alpha_t &= \frac{f(t)}{f(0)},\quad s = 0.008 \\ "
+               r"f(t) &= \cos^2\!\Big(\frac{t/T + s}{1 + s}\cdot\frac{\pi}{2}\Big) \end{aligned}"),
 }
-LOSS = (r"L = \mathbb E_{x_0,\ t \sim U\{1..T\},\ \varepsilon}\ \big\lVert \varepsilon - \varepsilon_\theta\big("
-        r"\sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon,\ t\big)\big\rVert^2")
+LOSS = (r"\begin{aligned} L &= \mathbb E_{x_0,\ t \sim U\{1..T\},\ \varepsilon}\ "
+        r"\big\lVert \varepsilon - \varepsilon_\theta(x_t, t)\big\rVert^2 \\ "
+        r"x_t &= \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1 - \bar\alpha_t}\,\varepsilon \end{aligned}")
 SCORE = r"\nabla_x \log q(x_t) \approx -\frac{\varepsilon_\theta(x_t, t)}{\sqrt{1 - \bar\alpha_t}}"
 DDPM = (r"x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\Big(x_t - \frac{\beta_t}{\sqrt{1 - \bar\alpha_t}}\,\varepsilon_\theta(x_t, t)\Big)"
         r" + \sigma_t z,\qquad \sigma_t^2 = \frac{1 - \bar\alpha_{t-1}}{1 - \bar\alpha_t}\,\beta_t")

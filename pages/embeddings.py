@@ -62,8 +62,10 @@ HIDDEN_FORMULAS = {  # the hidden vector h, and in words what predicts what
     "CBOW": (r"\mathbf h = \frac{1}{|C_t|} \sum_{j \in C_t} \mathbf v_{w_{t+j}}",
              N_("The whole context predicts the centre word c = wₜ.")),
 }
-CONTEXT_FORMULA = (r"C_t = \{j : 0 < |j| \le b,\ t + j \text{ in the same text}\}, \quad b \sim U\{1, \dots, W\}"
-                   r" \quad \text{(a shrinking window: near words count more)}")
+CONTEXT_FORMULA = (r"\begin{aligned} C_t = \{j :\ &0 < |j| \le b, \\ &t + j \text{ in the same text}\} \\ "
+                   r"b \sim\ &U\{1, \dots, W\} \\ &\text{(a shrinking window:} \\ &\text{near words count more)}"
+                   r"\end{aligned}")  # short lines: the controls column is ~295 px wide at 1280×800
+CURVES_HEIGHT = 250  # px: under the training panel and this page's taller heading, in view at 1280×720
 ONE_HOT_EXAMPLE = "king, queen, man, woman, apple, orange"
 SECTIONS = (N_("Analogies"), N_("Neighbours & similarity"), N_("Projection"), N_("One-hot vs dense"), N_("Benchmarks"),
             N_("Train your own"))
@@ -322,7 +324,9 @@ def show_vectors_projection(labels: list[str], vectors: np.ndarray, dims: int, m
 
 
 def one_hot_section(vectors: WordVectors) -> None:
-    text = st.text_input(_("A small vocabulary (at most {count} words)").format(count=ONE_HOT_WORDS), ONE_HOT_EXAMPLE,
+    """The words and the two sizes in one row, so that the maps under them are in view at 1280×720."""
+    words, one_hot_size, dense_size = st.columns([2, 1, 1])
+    text = words.text_input(_("A small vocabulary (at most {count} words)").format(count=ONE_HOT_WORDS), ONE_HOT_EXAMPLE,
                          max_chars=ONE_HOT_CHARACTERS, **widgets.kept("emb_one_hot_words"))
     typed = list(dict.fromkeys(w.strip().lower() for w in text.split(",") if w.strip()))
     if len(typed) > ONE_HOT_WORDS:
@@ -335,11 +339,11 @@ def one_hot_section(vectors: WordVectors) -> None:
         return
     rows = [vectors.index_of(w) for w in chosen]
     dense = vectors.vectors(chosen)  # (N, 50)
-    left, right = st.columns(2)
-    fact(left, _("One-hot: numbers per word"), number(len(vectors), 0),
+    fact(one_hot_size, _("One-hot: numbers per word"), number(len(vectors), 0),
          _("{megabytes} MB as float32").format(megabytes=number(len(vectors) * 4 / 1e6, 1)))
-    fact(right, _("Dense GloVe: numbers per word"), f"{vectors.dim}",
+    fact(dense_size, _("Dense GloVe: numbers per word"), f"{vectors.dim}",
          _("{bytes} bytes as float32").format(bytes=vectors.dim * 4))
+    left, right = st.columns(2)
     columns = [f"#{number(row, 0)}" for row in rows]
     left.plotly_chart(heatmap(np.eye(len(chosen)), x=columns, y=chosen, colorscale="Blues",
                               title=_("One-hot: the only non-zero columns"), axis_titles=(_("vocabulary index"), "")),
@@ -439,9 +443,10 @@ def training_section(vectors: WordVectors) -> None:
             return
 
         def render() -> None:
-            st.plotly_chart(loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
-                                        title=_("SGNS loss, and how sure the classifier is"),
-                                        marker=rewind.moment("emb_w2v", [trainer]).step), key="emb_w2v_loss")
+            curves = loss_curves(trainer.history, ["loss", "σ(real pair)", "σ(noise pair)"],
+                                 title=_("SGNS loss, and how sure the classifier is"),
+                                 marker=rewind.moment("emb_w2v", [trainer]).step)
+            st.plotly_chart(curves.update_layout(height=CURVES_HEIGHT), key="emb_w2v_loss")
 
         widgets.training_panel("emb_w2v", trainer, render, history=True)
         widgets.download_run("emb_w2v", trainer, recipe.setup())

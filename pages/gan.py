@@ -236,10 +236,11 @@ def ab_section(comparison: ab.Comparison, current: dict, distribution: str | np.
 def game_section() -> None:
     controls, result = widgets.controls_and_result((1, 2))
     with controls:
+        switch = st.container()  # the A/B toggle, above the controls it compares
         name, settings = game_controls()
         current = {setting.name: getattr(settings, setting.name) for setting in AB_SETTINGS}
     with result:
-        comparison = ab.controls("gan", AB_SETTINGS, current)
+        comparison = ab.controls("gan", AB_SETTINGS, current, switch)
         distribution = name if name != DRAWN else draw_pad.points_or_csv("gan_points", lessons.EXTENT, _(
             "Click or drag on the plane to add points: the GAN learns to draw points like them. A new point starts "
             "a fresh game."))  # a name, or the student's points

@@ -33,25 +33,30 @@ SECTIONS = (N_("Train"), N_("Greedy vs beam search"), N_("Scores: exact match, B
 PRETRAINED_LABELS = {N_("pretrained · attention"): PRETRAINED["additive"],
                      N_("pretrained · no attention"): PRETRAINED["none"]}
 
-ENCODER = (r"h_j = \mathrm{CELL}\big(E\,x_j,\ h_{j-1}\big),\qquad "
-           r"h_j = \big[\overrightarrow{h}_j\,;\,\overleftarrow{h}_j\big]\ \text{(bidirectional)}")
-DECODER = (r"s_t = \mathrm{CELL}\big([E\,y_{t-1}\,;\,c_t],\ s_{t-1}\big),\qquad "
-           r"s_0 = \tanh\big(W_b\, c + b_b\big)")
-OUTPUT = r"p(y_t \mid y_{<t}, x) = \operatorname{softmax}\big(W_o\,[s_t\,;\,c_t] + b_o\big)"
-NO_ATTENTION = (r"c = \big[\overrightarrow{h}_S\,;\,\overleftarrow{h}_1\big],\qquad"
-                r"\text{without attention: } c_t = c \text{ at every step}")
-ATTENTION = (r"e_{tj} = \operatorname{score}(s_{t-1}, h_j),\qquad \alpha_t = \operatorname{softmax}(e_t),"
-             r"\qquad c_t = \sum_{j=1}^{S} \alpha_{tj}\, h_j")
-SCORES = {"additive": r"\operatorname{score}(s, h) = v^\top \tanh(W_s\, s + W_h\, h)",
+# Each formula beside the controls is a few short lines: the controls column is ~250 px wide at 1280×800.
+ENCODER = (r"\begin{aligned} h_j &= \mathrm{CELL}\big(E\,x_j,\ h_{j-1}\big) \\ "
+           r"h_j &= \big[\overrightarrow{h}_j\,;\,\overleftarrow{h}_j\big]\ \text{(bidirectional)} \end{aligned}")
+DECODER = (r"\begin{aligned} s_t &= \mathrm{CELL}\big([E\,y_{t-1}\,;\,c_t],\ s_{t-1}\big) \\ "
+           r"s_0 &= \tanh\big(W_b\, c + b_b\big) \end{aligned}")
+OUTPUT = (r"\begin{aligned} &p(y_t \mid y_{<t}, x) \\ "
+          r"&\quad = \operatorname{softmax}\big(W_o\,[s_t\,;\,c_t] + b_o\big) \end{aligned}")
+NO_ATTENTION = (r"\begin{aligned} &\text{without attention:} \\ "
+                r"c &= \big[\overrightarrow{h}_S\,;\,\overleftarrow{h}_1\big] \\ "
+                r"c_t &= c \text{ at every step} \end{aligned}")
+ATTENTION = (r"\begin{aligned} e_{tj} &= \operatorname{score}(s_{t-1}, h_j) \\ "
+             r"\alpha_t &= \operatorname{softmax}(e_t) \\ c_t &= \sum_{j=1}^{S} \alpha_{tj}\, h_j \end{aligned}")
+SCORES = {"additive": (r"\begin{aligned} &\operatorname{score}(s, h) \\ "
+                       r"&\quad = v^\top \tanh(W_s\, s + W_h\, h) \end{aligned}"),
           "dot": r"\operatorname{score}(s, h) = s^\top W\, h"}
-TRANSFORMER = (r"\text{Transformer: } \operatorname{Attention}(Q, K, V) = "
-               r"\operatorname{softmax}\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V")
-TEACHER_FORCING = (r"\text{input at step } t = \begin{cases} y_{t-1} & \text{with probability } p "
-                   r"\text{ (teacher forcing)} \\ \hat y_{t-1} & \text{otherwise (its own guess)} \end{cases}")
-BLEU_FORMULA = (r"\mathrm{BLEU} = \mathrm{BP}\cdot\exp\Big(\sum_{n=1}^{4} \tfrac14 \log p_n\Big),\qquad "
-                r"\mathrm{BP} = \min\big(1,\ e^{\,1 - r/c}\big)")
-PRECISION = (r"p_n = \frac{\sum_{g} \min\big(\#_{\text{output}}(g),\ \#_{\text{reference}}(g)\big)}"
-             r"{\sum_{g} \#_{\text{output}}(g)}\qquad g:\ n\text{-grams (clipped counts)}")
+TRANSFORMER = (r"\begin{aligned} &\text{Transformer:} \\ &\operatorname{Attention}(Q, K, V) \\ "
+               r"&\quad = \operatorname{softmax}\Big(\frac{Q K^\top}{\sqrt{d_k}}\Big)\, V \end{aligned}")
+TEACHER_FORCING = (r"\begin{aligned} &\text{input at step } t = \\ &\begin{cases} "
+                   r"y_{t-1} & \text{with probability } p \\ & \text{(teacher forcing)} \\ "
+                   r"\hat y_{t-1} & \text{otherwise} \\ & \text{(its own guess)} \end{cases} \end{aligned}")
+BLEU_FORMULA = (r"\begin{aligned} \mathrm{BLEU} &= \mathrm{BP}\cdot\exp\Big(\sum_{n=1}^{4} \tfrac14 \log p_n\Big) \\ "
+                r"\mathrm{BP} &= \min\big(1,\ e^{\,1 - r/c}\big) \end{aligned}")
+PRECISION = (r"\begin{aligned} p_n &= \frac{\sum_{g} \min\big(\#_{\text{output}}(g),\ \#_{\text{reference}}(g)\big)}"
+             r"{\sum_{g} \#_{\text{output}}(g)} \\ &g:\ n\text{-grams (clipped counts)} \end{aligned}")
 PERPLEXITY = r"\mathrm{PPL} = \exp\Big(-\frac{1}{N} \sum_{t} \log p(y_t \mid y_{<t}, x)\Big)"
 
 
@@ -182,26 +187,28 @@ def live_view(trainers: dict[str, Trainer], source: str | None) -> None:
 
 
 def beam_view(task_id: str, trainers: dict[str, Trainer], source: str | None) -> None:
-    st.write(_("Greedy decoding takes the most likely character at every step and never looks back. Beam search "
-               "keeps the k most likely beginnings at every step, so a start that looked second best can still "
-               "lead to the likeliest whole output. Candidates are ranked by log p(output | source), the sum of "
-               "their characters' log-probabilities, the end symbol included."))
-    label, model = model_choice("s2s_beam_model", task_id, trainers)
-    width = st.slider(_("Beam width k"), 1, lessons.MAX_BEAM_WIDTH, 3, **widgets.kept("s2s_beam_width"))
-    if source is None:
-        st.info(_("Type a source above to see its translations."))
-        return
-    greedy, candidates = lessons.translate(model, source), lessons.beam_search(model, source, width)
-    st.markdown(_("Greedy: `{output}` with log p = {log_p}").format(output=greedy.output or " ",
-                                                                      log_p=number(greedy.log_prob, 3)))
-    table = pd.DataFrame({_("output"): [c.output for c in candidates], "log p": [c.log_prob for c in candidates],
-                          "p": [math.exp(c.log_prob) for c in candidates],
-                          _("ended"): [_("yes") if c.ended else _("cut off") for c in candidates]},
-                         index=range(1, len(candidates) + 1))
+    """The search on the left; the chosen candidate's attention at the top of the right, in view at 1280×720."""
     left, right = st.columns([2, 3])
-    left.dataframe(table, key="s2s_candidates", column_config={"log p": st.column_config.NumberColumn(format="%.3f"),
-                                                              "p": st.column_config.NumberColumn(format="%.4f")})
-    rank = left.selectbox(_("Attention of candidate"), table.index, **widgets.kept("s2s_candidate"))
+    with left:
+        st.caption(_("Greedy decoding takes the most likely character at every step and never looks back. Beam search "
+                     "keeps the k most likely beginnings at every step, so a start that looked second best can still "
+                     "lead to the likeliest whole output. Candidates are ranked by log p(output | source), the sum of "
+                     "their characters' log-probabilities, the end symbol included."))
+        label, model = model_choice("s2s_beam_model", task_id, trainers)
+        width = st.slider(_("Beam width k"), 1, lessons.MAX_BEAM_WIDTH, 3, **widgets.kept("s2s_beam_width"))
+        if source is None:
+            st.info(_("Type a source above to see its translations."))
+            return
+        greedy, candidates = lessons.translate(model, source), lessons.beam_search(model, source, width)
+        st.markdown(_("Greedy: `{output}` with log p = {log_p}").format(output=greedy.output or " ",
+                                                                          log_p=number(greedy.log_prob, 3)))
+        table = pd.DataFrame({_("output"): [c.output for c in candidates], "log p": [c.log_prob for c in candidates],
+                              "p": [math.exp(c.log_prob) for c in candidates],
+                              _("ended"): [_("yes") if c.ended else _("cut off") for c in candidates]},
+                             index=range(1, len(candidates) + 1))
+        st.dataframe(table, key="s2s_candidates", column_config={"log p": st.column_config.NumberColumn(format="%.3f"),
+                                                                "p": st.column_config.NumberColumn(format="%.4f")})
+        rank = st.selectbox(_("Attention of candidate"), table.index, **widgets.kept("s2s_candidate"))
     chosen = candidates[rank - 1]
     if chosen.attention is None:
         right.info(_("This model has no attention: it reads the source only through the one vector c."))
@@ -217,12 +224,8 @@ def scores_view(task_id: str, task: Task, trainers: dict[str, Trainer]) -> None:
                "and punishes outputs shorter than the references. On strings of ten characters the tokeniser "
                "decides what an n-gram is, so BLEU is only comparable with the same tokeniser."))
     label, model = model_choice("s2s_scores_model", task_id, trainers)
-    controls, formulas = st.columns([2, 3])
-    tokeniser = controls.radio(_("BLEU tokeniser (sacrebleu)"), scores.TOKENISERS, horizontal=True,
-                               **widgets.kept("s2s_tokeniser"))
-    formulas.latex(BLEU_FORMULA)
-    formulas.latex(PRECISION)
-    formulas.latex(PERPLEXITY)
+    tokeniser = st.radio(_("BLEU tokeniser (sacrebleu)"), scores.TOKENISERS, horizontal=True,
+                         **widgets.kept("s2s_tokeniser"))
     examples = held_out_examples(task, lessons.TEST_EXAMPLES, widgets.seed())
     result = scores.score(model, examples, tokeniser)
     bleu = result.bleu
@@ -237,6 +240,9 @@ def scores_view(task_id: str, task: Task, trainers: dict[str, Trainer]) -> None:
                                  tokens=len(model.config.target_characters) + 3))
     st.caption(_("{model} on {count} held-out test examples (greedy decoding). sacrebleu signature: "
                  "`{signature}`").format(model=label, count=len(examples), signature=result.bleu_signature))
+    st.latex(BLEU_FORMULA)  # the formulas under the numbers they give
+    st.latex(PRECISION)
+    st.latex(PERPLEXITY)
     precisions = pd.DataFrame({_("clipped matches"): bleu.counts, _("output n-grams"): bleu.totals,
                                "p_n (%)": bleu.precisions}, index=pd.Index(range(1, 5), name="n"))
     left, right = st.columns(2)

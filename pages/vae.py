@@ -11,7 +11,7 @@ from playground import vae_lessons as lessons
 from playground.budgets import Cost, OverBudget
 from playground.data import Split, split
 from playground.export import Recipe, split_source
-from playground.figures import image_grid, loss_curves, png_grid
+from playground.figures import FIGURE_HEIGHT, image_grid, loss_curves, png_grid
 from playground.figures.vae import ink, latent_map, manifold_grid, overlay_manifold
 from playground.models.vae import ARCHITECTURES, RECONSTRUCTIONS, VAE, VAEConfig
 from playground.trainer import TrainConfig, Trainer
@@ -119,11 +119,12 @@ def session_trainer(config: VAEConfig, dataset: str, train: TrainConfig) -> Trai
 def training_section() -> None:
     controls, result = widgets.controls_and_result()
     with controls:
+        switch = st.container()  # the A/B toggle, above the controls it compares
         settings = training_controls()
         config, _dataset, train = settings
         current = {"learning_rate": train.learning_rate, "batch_size": train.batch_size, "kl_weight": config.kl_weight}
     with result:
-        comparison = ab.controls("vae", AB_SETTINGS, current)
+        comparison = ab.controls("vae", AB_SETTINGS, current, switch)
         if comparison is not None:
             ab_section(comparison, current, *settings)
             return
@@ -137,7 +138,8 @@ def training_section() -> None:
         curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title=_("Loss per image"),
                                         marker=moment.step), key="vae_curves")
         grid.plotly_chart(widgets.heavy_figure("vae_live_grid", trainer, lambda: image_grid(
-            lessons.latent_grid(moment.model(trainer), 10, 3.0), 10, title=_("decoder(z), z₁, z₂ ∈ [−3, 3]"))),
+            lessons.latent_grid(moment.model(trainer), 10, 3.0), 10, title=_("decoder(z), z₁, z₂ ∈ [−3, 3]"),
+            height=FIGURE_HEIGHT)),  # as high as the curves beside it: both in view at 1280×720
             key="vae_live_grid")
 
     with result:

@@ -6,9 +6,11 @@ setting the student picked differs. It is one that leaves the architecture alone
 weights really are the same. Set B's value equal to A's and the two curves coincide to the last bit:
 whatever differs afterwards was caused by that setting, not by the dice.
 
-A page offers its settings as `Setting`s, draws `controls` at the top of its result column (in view
-as soon as the section opens), and, when A/B is on, builds the pair with `runs` and shows it with
-`panel` instead of its single run.
+A page offers its settings as `Setting`s and calls `controls` at the top of its result column, with
+`switch`, a container at the top of its controls, for the toggle: in view as soon as the section
+opens, and no row above the training panel, so the panel's charts stay in view at 1280×720. When
+A/B is on, the setting to vary and its two values head the result; the page builds the pair with
+`runs` and shows it with `panel` instead of its single run.
 """
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from torch import nn
 
 from playground.budgets import Cost, check
@@ -64,10 +67,11 @@ LEARNING_RATE = Setting("learning_rate", N_("Learning rate η"), "η", widgets.L
 BATCH_SIZE = Setting("batch_size", N_("Batch size"), N_("batch size"), widgets.BATCH_SIZES)
 
 
-def controls(key: str, settings: Sequence[Setting], current: Mapping[str, object]) -> Comparison | None:
-    """The A/B toggle and, when it is on, the setting to vary and its values in A and B (both start at the
-    page's current value; B one notch above it). None while it is off; the pair then stops playing."""
-    on = st.toggle(_("A/B: train two runs from the same seed that differ in one setting"),
+def controls(key: str, settings: Sequence[Setting], current: Mapping[str, object],
+             switch: DeltaGenerator) -> Comparison | None:
+    """The A/B toggle in `switch` and, when it is on, the setting to vary and its values in A and B (both start
+    at the page's current value; B one notch above it). None while it is off; the pair then stops playing."""
+    on = switch.toggle(_("A/B: train two runs from the same seed that differ in one setting"),
                    help=_("Same initial weights, same batches in the same order: only the setting you pick differs."),
                    **widgets.kept(f"{key}_ab"))
     if not on:

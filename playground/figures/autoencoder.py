@@ -7,6 +7,7 @@ from playground.figures import COLOURS, layout
 from playground.wording import _
 
 PLANE_GRID = 12  # points per side of a drawn plane
+SPACE_HEIGHT = 330  # px: the 3-D cloud under the training panel fits a 1280×720 screen
 
 
 def _plane_surface(points: np.ndarray, origin: np.ndarray, basis: np.ndarray, name: str, colour: str) -> dict:
@@ -28,7 +29,7 @@ def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray
                 for index, (name, (origin, basis)) in enumerate(planes.items())]
     scene = {"aspectmode": "data", "xaxis": {"title": {"text": "x₁"}}, "yaxis": {"title": {"text": "x₂"}},
              "zaxis": {"title": {"text": "x₃"}}}
-    return go.Figure([cloud, *surfaces], layout(title, height=460, scene=scene))
+    return go.Figure([cloud, *surfaces], layout(title, height=SPACE_HEIGHT, scene=scene))
 
 
 def error_histogram(errors: np.ndarray, threshold: float | None = None, title: str = "") -> go.Figure:

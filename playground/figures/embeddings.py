@@ -11,6 +11,8 @@ from playground.wording import N_, _
 
 FIRST_COLOUR, SECOND_COLOUR, ARROW_COLOUR = COLOURS[0], COLOURS[3], COLOURS[8]
 NAMED_POINTS = 100  # a map of more points names them on hover only: their labels would cover each other
+BAR_HEIGHT = 26  # px per answer: ten answers and the answer above them fit a 1280×720 screen
+MAP_HEIGHT = 400  # a map at the top of a section fits a 1280×720 screen under the page's title and section picker
 
 
 def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = "") -> go.Figure:
@@ -29,8 +31,8 @@ def word_map(points: np.ndarray, pairs: Sequence[tuple[str, str]], title: str = 
                    "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowwidth": 1.5, "arrowcolor": ARROW_COLOUR,
                    "standoff": 6, "startstandoff": 6, "text": ""} for start, end in zip(firsts, seconds)]
         # equal scales, or parallel arrows would not look parallel
-        return go.Figure(traces, layout(title, height=520, yaxis={"scaleanchor": "x"}, annotations=arrows))
-    return go.Figure([*traces, *_arrows_3d(firsts, seconds)], layout(title, height=520, scene={"aspectmode": "data"}))
+        return go.Figure(traces, layout(title, height=MAP_HEIGHT, yaxis={"scaleanchor": "x"}, annotations=arrows))
+    return go.Figure([*traces, *_arrows_3d(firsts, seconds)], layout(title, height=MAP_HEIGHT, scene={"aspectmode": "data"}))
 
 
 def label_map(points: np.ndarray, labels: Sequence[str], title: str = "") -> go.Figure:
@@ -42,8 +44,8 @@ def label_map(points: np.ndarray, labels: Sequence[str], title: str = "") -> go.
         trace |= {"mode": "markers", "marker": {"color": FIRST_COLOUR, "size": 4, "opacity": 0.7}}
     if points.shape[1] == 2:
         trace["type"] = points_type(len(points) > WEBGL_POINTS)
-        return go.Figure([trace], layout(title, height=520, yaxis={"scaleanchor": "x"}))
-    return go.Figure([trace], layout(title, height=520, scene={"aspectmode": "data"}))
+        return go.Figure([trace], layout(title, height=MAP_HEIGHT, yaxis={"scaleanchor": "x"}))
+    return go.Figure([trace], layout(title, height=MAP_HEIGHT, scene={"aspectmode": "data"}))
 
 
 def _labelled_points(spots: np.ndarray, words: list[str], name: str, colour: str) -> dict:
@@ -81,7 +83,7 @@ def answer_scores(words: Sequence[str], scores: Sequence[float], expected: str |
     colours = [SECOND_COLOUR if w == expected else FIRST_COLOUR for w in words]
     bars = {"type": "bar", "x": list(scores)[::-1], "y": list(words)[::-1], "orientation": "h",
             "marker": {"color": colours[::-1]}, "hovertemplate": "%{y}: %{x:.3f}<extra></extra>"}
-    return go.Figure([bars], layout(title, height=max(200, 32 * len(words) + 60), xaxis={"title": _(score_name)}))
+    return go.Figure([bars], layout(title, height=max(200, BAR_HEIGHT * len(words) + 60), xaxis={"title": _(score_name)}))
 
 
 def section_accuracy(sections: Sequence[str], accuracies: dict[str, Sequence[float]], title: str = "") -> go.Figure:
