@@ -186,7 +186,7 @@ def test_presentation_mode_folds_the_sidebar_and_keeps_the_address(server, brows
     page = context.new_page()
     open_page(page, f"{server.url}/vae?present=1")
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")  # Streamlit 1.67's mark
-    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "20px"
+    expect(page.locator("html")).to_have_css("font-size", "20px")  # waits: the style can land after the script
     assert_in_view(page, '[data-testid="stImage"]', "vae in presentation mode")
     page.screenshot(path=SHOTS / "vae-explorer-1280x720-present.png")
     show(page, "vae", "Train")
