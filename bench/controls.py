@@ -110,9 +110,9 @@ CONTROLS = (
     Control("autoencoder", "Train", "⏭ Step → counters and charts", (Move("click", "ae_step"),), STEP),
     Control("autoencoder", "Train", "↺ Reset → back to step 0", (Move("click", "ae_reset"),), STEP,
             before=(Move("click", "ae_step"),)),
-    Control("autoencoder", "Train", "latent size k → latent map", (Move("key", "ae_latent_dim", "ArrowRight"),
-                                                                  Move("key", "ae_latent_dim", "ArrowLeft")),
-            "chart:codes of the test set"),
+    Control("autoencoder", "Train", "latent size k → a new model's reconstructions",
+            (Move("key", "ae_latent_dim", "ArrowRight"), Move("key", "ae_latent_dim", "ArrowLeft")),
+            keyed("ae_live_grid")),  # the map is a latent pad (a canvas): the grid shows the new model
     Control("autoencoder", "Anomalies", "worst-image count → grid", (Move("key", "ae_worst_count", "ArrowRight"),
                                                                     Move("key", "ae_worst_count", "ArrowLeft")),
             "chart:the worst reconstructed"),
@@ -227,6 +227,7 @@ def settle(page) -> None:
 
 def show(page, prefix: str, section: str) -> None:
     """Open a section: a button of the page's section picker, or (in a checkout with tabs) the tab of that name."""
+    page.locator(f'{keyed(f"{prefix}_section")} [role="radio"], [role="tab"]').first.wait_for()  # drawn yet?
     picker = page.locator(keyed(f"{prefix}_section")).get_by_role("radio", name=section, exact=True)
     tab = page.get_by_role("tab", name=section, exact=True)
     if picker.count():

@@ -131,6 +131,9 @@ def test_the_history_slider_offers_the_snapshots_and_a_stale_choice_falls_back_t
     app.select_slider(key="test_steps_per_click").set_value(10).run()
     until_done(app.button(key="test_step").click().run())
     assert app.select_slider(key="test_history").value == 10  # not the 5 chosen before the reset
+    app.select_slider(key="test_steps_per_click").set_value(1).run()
+    until_done(app.button(key="test_step").click().run())  # step 10 has a snapshot: now must not stay there
+    assert app.select_slider(key="test_history").value == 11 and marker(app) == []
     app.select_slider(key="test_history").set_value(3).run()
     app.button(key="test_play").click().run()
     assert not app.exception and not history_shown(app) and marker(app) == []  # playing follows now

@@ -59,8 +59,10 @@ def slider(key: str, trainers: Sequence[Trainer]) -> None:
     offered = steps(lead)
     if any(t.playing for t in trainers) or len(offered) < 2:
         return
-    if st.session_state.get(widget) not in offered:  # first shown, or stale: back to now
-        st.session_state[widget] = offered[-1]
+    chosen = st.session_state.get(widget)
+    if chosen not in offered or chosen == st.session_state.get(f"{widget}_now"):  # first shown, stale, or at now
+        st.session_state[widget] = offered[-1]  # when the run moved on (⏭, train D only): now stays now
+    st.session_state[f"{widget}_now"] = offered[-1]
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.select_slider(_("History: step"), offered, format_func=lambda step: number(step, 0), key=widget, help=_(
         "Snapshots of the weights, dense at the start and sparser later: this run keeps at most {count} of them, "
