@@ -128,6 +128,7 @@ D_STAR = (r"D^*(x) = \frac{p_r(x)}{p_r(x) + p_g(x)} \overset{p_g = p_r}{=} \tfra
 GRADIENT = r"\frac{\partial \ell_T}{\partial h_t} = \frac{\partial \ell_T}{\partial h_T} \prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}"
 CELL_STATE = r"c_t = f_t \odot c_{t-1} + i_t \odot g_t \quad\Rightarrow\quad \frac{\partial c_t}{\partial c_{t-1}} = f_t \approx 1"
 SOFTMAX_T = r"p_i = \frac{\exp(z_i / \tau)}{\sum_j \exp(z_j / \tau)}"
+KL_BANDS = (Choice(N_("below 5"), high=5), Choice(N_("5 to 20"), 5, 20), Choice(N_("above 20"), 20))  # nats
 ANALOGY = r"\hat x = \arg\max_{x \notin \{a, b, c\}} \cos(x,\; a - b + c)"
 
 LESSONS = (
@@ -157,7 +158,7 @@ LESSONS = (
                     "cloud with empty regions that decode to nothing in particular."),
                  KL, settings={"vae_section": "Train", "vae_dataset": "Digits 8×8", "vae_latent_dim": 2,
                                "vae_kl_weight": 0.0, "seed": 3},
-                 choices=(Choice(N_("below 5"), high=5), Choice(N_("5 to 20"), 5, 20), Choice(N_("above 20"), 20)),
+                 choices=KL_BANDS,
                  steps=300, panel="vae"),
             Step(N_("The KL term on"),
                  N_("The same run goes on with β = 1, the ELBO. After 300 more steps, will the KL be…"),
@@ -166,7 +167,7 @@ LESSONS = (
                     "closes up: every point between codes now decodes to a digit. That is what lets a VAE "
                     "interpolate and sample."),
                  KL, settings={"vae_kl_weight": 1.0},
-                 choices=(Choice(N_("below 5"), high=5), Choice(N_("5 to 20"), 5, 20), Choice(N_("above 20"), 20)),
+                 choices=KL_BANDS,
                  steps=300, panel="vae"),
         ),
     ),
