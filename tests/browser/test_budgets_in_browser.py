@@ -49,10 +49,12 @@ def upload_each(page: Page) -> None:
             files=[{"name": name, "mimeType": "application/octet-stream", "buffer": payload}])
         alert = page.get_by_test_id("stAlertContentError").filter(has_text=says)
         expect(alert).to_be_visible(timeout=CHANGE_MS)
+        wait_for_app(page)  # the run that drew the alert has ended: it is not replaced while it is measured
+        expect(alert).to_be_visible()
         assert alert.locator("a").count() == 0, "user text became a link"
         assert alert.locator(".katex").count() == 0, "user text became a formula"
-        assert alert.bounding_box()["height"] < 200, "the alert grew with the user's text"
-        wait_for_app(page)
+        box = alert.bounding_box()
+        assert box is not None and box["height"] < 200, "the alert grew with the user's text"
         assert_no_exception(page)
 
 
