@@ -1,17 +1,17 @@
 """Family 2, live loop: what each refresh of a page's live charts costs, and a lone student's training speed.
 
-While ▶ Play is on, `ui.widgets.training_panel` runs a fragment that trains a slice of CPU time
-(its turn at the FairScheduler) and then redraws the page's live charts. We replay that cycle
-without a browser: the page's own trainer (with its evaluation) runs a slice, then the figures
-its `render()` draws are built and prepared as `st.plotly_chart` prepares them (`to_dict`,
-serialised to JSON).
+While ▶ Play is on, `ui.widgets.training_panel` runs a fragment that redraws the page's live
+charts and then trains a slice of CPU time (its turn at the FairScheduler). We replay that cycle
+without a browser (in the other order, which costs the same): the page's own trainer (with its
+evaluation) runs a slice, then the figures its `render()` draws are built and prepared as
+`st.plotly_chart` prepares them (`to_dict`, serialised to JSON).
 
 Two goals. A redraw costs at most 10 ms of CPU on every page, on average over refreshes (a page
 rebuilds its heavy figures, `widgets.heavy_figure`, on every HEAVY_EVERY-th refresh and sends them
 again as they were in between): a class of thirty refreshes many times a second, and the scheduler
 lengthens everybody's refresh interval in proportion to the redraw's cost. And
 a lone student trains at ≥ 0.8 of the bare loop's speed: the scheduler gives them a slice of
-REFRESH_SECONDS minus their redraw, so slice / (slice + redraw) ≥ 0.8.
+REFRESH_SECONDS minus their redraw and its idle share, so slice / refresh ≥ 0.8.
 
 The charts are drawn with the history a student has after HISTORY_STEPS steps (minutes of
 play), since the loss curves send (thinned) recorded points at each refresh.

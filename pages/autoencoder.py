@@ -37,6 +37,8 @@ GRID_COLUMNS = 5  # test digits in the reconstruction grid (a square beside the 
 PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 NOISE_LEVELS = tuple(round(0.05 * step, 2) for step in range(21))  # the noise level slider's 0, 0.05, …, 1
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
+SPACE_EVERY = 6  # while training plays, the 3-D scene is redrawn every 3 s: a browser rebuilds its WebGL programs,
+# ~0.4 s without a graphics card (the angle beside it moves at every refresh)
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
 CLOUD = ("from playground.data import cloud_3d",)  # what a script imports to remake the cloud
 ARCHITECTURE_NAMES = {"dense": N_("Dense (stacked)"), "conv": N_("Convolutional"), "linear": N_("Linear (= PCA)")}
@@ -328,21 +330,23 @@ def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
                    .format(losses=losses))
 
 
-def render_pca(trainer: Trainer, points: np.ndarray) -> None:
+def render_pca(trainer: Trainer, points: np.ndarray, test: np.ndarray) -> None:
+    """The training cloud in 3-D with both planes; the held-out points' two maps (a third as many markers to draw
+    at every refresh)."""
     model = trainer.model
     space, maps = st.columns([3, 2])
     planes = {_("linear AE"): lessons.linear_plane(model), "PCA": lessons.pca_plane(points, 2)}
-    space.plotly_chart(planes_3d(points, planes, title=_("the cloud and the two reconstruction planes")),
-                       key="ae_pca_space")
+    space.plotly_chart(widgets.heavy_figure("ae_pca_space", trainer, lambda: planes_3d(
+        points, planes, title=_("the cloud and the two reconstruction planes")), every=SPACE_EVERY), key="ae_pca_space")
     maps.metric(_("Principal angle between the two planes"), f"{number(trainer.history.last(lessons.ANGLE), 2)}°")
     maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title=_("angle to PCA's plane (°)"))
                       .update_layout(height=250), key="ae_pca_angle")
-    projection = lessons.pca_projection(points, 2)
+    projection = lessons.pca_projection(points, 2, test)
     sectors = lessons.angular_sectors(projection)
     left, right = st.columns(2)
     left.plotly_chart(scatter_2d(projection, sectors, title=_("PCA projection"), label_name=_("slice"),
                                  axis_titles=("PC 1", "PC 2")), key="ae_pca_projection")
-    right.plotly_chart(scatter_2d(lessons.codes(model, points), sectors, title=_("linear AE codes h = W x + b"),
+    right.plotly_chart(scatter_2d(lessons.codes(model, test), sectors, title=_("linear AE codes h = W x + b"),
                                   label_name=_("slice"), axis_titles=("h₁", "h₂")), key="ae_pca_codes")
 
 
@@ -368,7 +372,7 @@ def pca_section() -> None:
     trainer = widgets.session_trainer("ae_pca", seed, lambda: pca_recipe.build(widgets.device()))
     trainer.configure(learning_rate=learning_rate, batch_size=batch_size)
     with result:
-        widgets.training_panel("ae_pca", trainer, lambda: render_pca(trainer, points))
+        widgets.training_panel("ae_pca", trainer, lambda: render_pca(trainer, points, test))
         widgets.download_run("ae_pca", trainer, pca_recipe.setup())
 
 

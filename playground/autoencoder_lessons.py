@@ -175,10 +175,11 @@ def pca_plane(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return pca.mean_, pca.components_.T
 
 
-def pca_projection(points: np.ndarray, k: int) -> np.ndarray:
-    """Coordinates of the points along PCA's top-k components, shape (N, k)."""
+def pca_projection(points: np.ndarray, k: int, held_out: np.ndarray | None = None) -> np.ndarray:
+    """Coordinates along the top-k principal components of `points`, shape (N, k): of the points themselves, or
+    of `held_out` points when given."""
     mean, components = pca_plane(points, k)
-    return (points - mean) @ components
+    return ((points if held_out is None else held_out) - mean) @ components
 
 
 def angular_sectors(points: np.ndarray, count: int = 8) -> np.ndarray:

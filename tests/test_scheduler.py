@@ -19,22 +19,23 @@ class FakeClock:
         return self.now
 
 
-def test_a_lone_session_refreshes_twice_a_second_and_trains_all_but_its_redraw():
+def test_a_lone_session_refreshes_twice_a_second_and_trains_all_but_its_redraw_and_the_idle_share():
     pace = paced(CONFIG, players=1, draw_seconds=0.02)
-    assert pace.refresh_seconds == 0.5 and pace.slice_seconds == pytest.approx(0.48)
+    assert pace.refresh_seconds == 0.5 and pace.slice_seconds == pytest.approx(0.5 * 0.95 - 0.02)
+    assert paced(ShareConfig(idle_share=0), 1, 0.02).slice_seconds == pytest.approx(0.48)
 
 
 @pytest.mark.parametrize("players", [1, 2, 5, 15, 30, 200])
 @pytest.mark.parametrize("draw_seconds", [0.005, 0.02, 0.05])
 def test_redraws_stay_within_their_share_and_every_session_gets_one_nth(players, draw_seconds):
-    """T = max(T_1, n·d/s), q = T/n − d: n redraws take ≤ s of the CPU, n·(q + d) fill T."""
+    """T = max(T_1, n·d/s), q = T·(1 − i)/n − d: n redraws take ≤ s of the CPU, n·(q + d) fill T but its idle share."""
     pace = paced(CONFIG, players, draw_seconds)
     assert pace.refresh_seconds >= CONFIG.refresh_seconds
     assert players * draw_seconds / pace.refresh_seconds <= CONFIG.draw_share + 1e-9
     wanted = max(CONFIG.refresh_seconds, players * draw_seconds / CONFIG.draw_share)
     assert pace.refresh_seconds - wanted < CONFIG.refresh_step_seconds + 1e-9  # rounded up to a step, no more
     share = (pace.slice_seconds + draw_seconds) / pace.refresh_seconds
-    assert share == pytest.approx(1 / players) or pace.slice_seconds == CONFIG.min_slice_seconds
+    assert share == pytest.approx((1 - CONFIG.idle_share) / players) or pace.slice_seconds == CONFIG.min_slice_seconds
 
 
 def test_the_refresh_interval_grows_with_the_class_and_the_slice_never_vanishes():
@@ -48,6 +49,8 @@ def test_config_is_checked():
         ShareConfig(draw_share=1.0)
     with pytest.raises(ValueError, match="slots"):
         ShareConfig(slots=0)
+    with pytest.raises(ValueError, match="idle_share"):
+        ShareConfig(idle_share=1.0)
 
 
 def test_sessions_that_fall_silent_or_pause_stop_counting():

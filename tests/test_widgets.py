@@ -1,5 +1,6 @@
 """The shared training panel (ui/widgets.py) on a tiny model, through AppTest."""
 
+import contextlib
 import json
 
 from streamlit.testing.v1 import AppTest
@@ -58,7 +59,9 @@ def test_step_advances_by_the_chosen_number_of_steps():
 
 def test_play_trains_a_slice_and_pause_stops():
     app = AppTest.from_function(panel_page, default_timeout=60).run()
-    app.button(key="test_play").click().run()
+    app.button(key="test_play").click().run()  # draws, then trains its first slice
+    assert step_count(app) == 0 and app.metric[2].value == "playing"
+    app.run()  # the next refresh shows it
     assert step_count(app) > 0 and app.metric[2].value == "playing"
     assert app.button(key="test_play").disabled and not app.button(key="test_pause").disabled
     app.button(key="test_pause").click().run()
@@ -159,3 +162,33 @@ def test_continuing_from_a_step_before_a_divergence_recovers_the_run():
     assert app.metric[2].value == "paused" and not app.error
     until_done(app.button(key="test_step").click().run())  # the fork trains on, at the lower rate
     assert trainer.step_count == 101 and trainer.diverged is None
+
+
+def test_a_lockstep_slice_keeps_side_by_side_trainers_in_step_and_within_its_length(monkeypatch):
+    """Trainers whose steps cost 1, 3 and 9 ms of a 0.45 s slice: they take the same number of steps, and the
+    slice ends within one round of its length (equal parts of it made the costliest take far longer)."""
+    from types import SimpleNamespace
+
+    from playground.scheduler import Pace
+    from ui import widgets
+
+    spent = [0.0]
+
+    class Fake:
+        def __init__(self, cost: float):
+            self.cost, self.step_count, self.playing = cost, 0, True
+
+        def step(self, n: int = 1) -> int:
+            self.step_count += n
+            spent[0] += n * self.cost
+            return n
+
+    trainers = [Fake(0.001), Fake(0.003), Fake(0.009)]
+    monkeypatch.setattr(widgets, "scheduler", lambda: SimpleNamespace(
+        turn=contextlib.nullcontext, slice_clock=lambda: lambda: spent[0]))
+    widgets._train_slice(0, trainers, Pace(players=1, refresh_seconds=0.5, slice_seconds=0.45))
+    assert {trainer.step_count for trainer in trainers} == {35}  # ⌈0.45 / 0.013⌉
+    assert 0.45 <= spent[0] < 0.45 + 0.013
+    trainers[2].playing = False  # ⏭'s steps done, or diverged: the slice stops
+    widgets._train_slice(0, trainers, Pace(players=1, refresh_seconds=0.5, slice_seconds=0.45))
+    assert trainers[0].step_count == 35

@@ -1,16 +1,17 @@
 """Widgets shared by every page: sections, presets, the training panel, learning controls, seed, downloads, uploads.
 
 Every page trains through the same panel, so ▶ play / ⏸ pause / ⏭ step / ↺ reset behave
-the same everywhere. While playing, a fragment re-runs at the refresh interval: it waits for
-its turn at the server's one FairScheduler, trains a slice of CPU time, and redraws the live
-charts. A lone student refreshes every REFRESH_SECONDS and trains almost all of it; with n
+the same everywhere. While playing, a fragment re-runs at the refresh interval: it draws the
+live charts, then waits for its turn at the server's one FairScheduler and trains a slice of
+CPU time. A lone student refreshes every REFRESH_SECONDS and trains most of it; with n
 students playing on one server process, each gets 1/n of it and refreshes less often, so
 drawing never crowds out training (playground/scheduler.py has the formula). An outer
 fragment re-reads the class size every RETUNE_SECONDS and re-sets the refresh interval.
 The rest of the page (and every other widget) stays responsive: a click waits at most for
 the running refresh, a turn and a redraw.
-⏭ plays its n steps through the same fragment, and any other long job (greedy pre-training, a
-benchmark) runs the same way in `run_in_slices`: no click ever waits for more than a slice.
+⏭ trains a first short slice before the page is drawn, and any steps left in the same fragment;
+any other long job (greedy pre-training, a benchmark) runs the same way in `run_in_slices`:
+no click ever waits for more than a slice.
 
 Shared read-only things (the device, pretrained models) live in process-level caches in
 playground/, where no client's "clear cache" message reaches them.
@@ -48,6 +49,7 @@ from ui.text import plain
 
 REFRESH_SECONDS = 0.5  # a lone student's charts redraw twice a second; with more students playing, less often
 RETUNE_SECONDS = 3.0  # a playing panel re-reads how many students share its server this often
+FIRST_ANSWER_SECONDS = 0.08  # ⏭ trains this much CPU time before the page answers the click (<0.3 s in all)
 JOB_SLICE_SECONDS = 0.4  # a long job (greedy pre-training, a benchmark) advances this much per refresh
 HEAVY_EVERY = 3  # while training plays, a heavy live figure is rebuilt on every third refresh
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -269,10 +271,21 @@ def _pause(trainers: list[Trainer]) -> None:
 
 
 def _step(key: str, trainers: list[Trainer]) -> None:
-    """⏭: play exactly n steps, a slice per refresh, then pause (a click never waits for more than a slice)."""
-    for trainer in trainers:
-        trainer.play(steps=int(st.session_state[f"{key}_steps_per_click"]))
+    """⏭: play exactly n steps, then pause."""
+    _play_steps(trainers, int(st.session_state[f"{key}_steps_per_click"]))
     st.session_state.pop(f"{key}_speed", None)  # the speed is measured afresh from the first refresh
+
+
+def _play_steps(trainers: list[Trainer], steps: int) -> None:
+    """Play `steps` steps, the first FIRST_ANSWER_SECONDS of them at once: steps that fit are done before the
+    page is drawn, so the click is answered by one run of the page (its buttons drawn enabled); the rest go on a
+    slice per refresh, with the counter moving from the first answer on."""
+    for trainer in trainers:
+        trainer.play(steps=steps)
+    pace = scheduler().pace(id(trainers[0]))
+    _train_slice(id(trainers[0]), trainers, replace(pace, slice_seconds=min(pace.slice_seconds, FIRST_ANSWER_SECONDS)))
+    if not all(trainer.playing for trainer in trainers):  # done, or a trainer diverged
+        _pause(trainers)
 
 
 def _reset(trainers: list[Trainer]) -> None:
@@ -305,8 +318,8 @@ def training_panel(
     """
     trainers = _as_list(trainers)
     requested = st.session_state.pop(f"{key}_steps_requested", None)
-    if requested is not None:
-        for trainer in trainers:
+    if requested is not None:  # played by the live fragment, which reruns the page when they are done: what was
+        for trainer in trainers:  # drawn above this panel (a guided lesson's step) then sees them done
             trainer.play(steps=requested)
     playing = any(t.playing for t in trainers)
     st.session_state[f"{key}_steps_to_play"] = any(t.playing and t.steps_left for t in trainers)
@@ -328,32 +341,39 @@ def training_panel(
 
         @st.fragment(run_every=refresh)
         def live() -> None:
-            pace = None
-            if any(t.playing for t in trainers):
-                pace = _train_slice(player, trainers)
+            pace = scheduler().pace(player) if any(t.playing for t in trainers) else None
+            drawing = time.thread_time()  # drawn first, trained after: Streamlit sends the charts while the slice
+            _status(key, trainers, pace)  # trains, whereas charts drawn last were dropped when the browser's next
+            render()  # request started the next run before they were sent (measured: 2 runs a second, 1.2 shown)
+            scheduler().drew(player, time.thread_time() - drawing)
+            if pace is not None:
+                _train_slice(player, trainers, pace)
                 if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
                     st.session_state[f"{key}_steps_to_play"] = False  # a guided lesson sees it on the rerun
                     _pause(trainers)
-                    st.rerun(scope="app")  # stops the refresh timer, enables the buttons, shows any message
-            drawing = time.thread_time()
-            _status(key, trainers, pace)
-            render()
-            scheduler().drew(player, time.thread_time() - drawing)
+                    st.rerun(scope="app")  # stops the refresh timer, enables the buttons, draws the last slice
 
         live()
 
     paced()
 
 
-def _train_slice(player: int, trainers: list[Trainer]) -> Pace:
-    """One turn at the scheduler: the lead trains its slice of CPU time, the others as many steps."""
-    pace = scheduler().pace(player)
-    lead, *others = trainers
+def _train_slice(player: int, trainers: list[Trainer], pace: Pace | None = None) -> None:
+    """One turn at the scheduler: a slice of CPU time. Side-by-side trainers take a step each in turn until it is
+    spent, so they stay in lockstep (the same number of steps) and the slice stays its length whatever their
+    steps cost (an RNN's step costs a third of an LSTM's: equal parts of the slice made the long-memory race
+    take twice its slice)."""
+    pace = pace or scheduler().pace(player)
     with scheduler().turn():
-        steps = lead.run_for(pace.slice_seconds / len(trainers), clock=scheduler().slice_clock())
-        for trainer in others:  # the same number of steps, so side-by-side models stay comparable
-            trainer.step(steps)
-    return pace
+        clock = scheduler().slice_clock()
+        if len(trainers) == 1:
+            trainers[0].run_for(pace.slice_seconds, clock=clock)
+            return
+        while all(trainer.playing for trainer in trainers):  # until ⏭'s steps are done or a trainer diverges
+            for trainer in trainers:
+                trainer.step(1)
+            if clock() >= pace.slice_seconds:
+                break
 
 
 def _speed(key: str, trainers: list[Trainer], playing: bool) -> float:
@@ -366,12 +386,13 @@ def _speed(key: str, trainers: list[Trainer], playing: bool) -> float:
     return speed
 
 
-def heavy_figure(key: str, trainer: Trainer, build: Callable[[], go.Figure]) -> go.Figure:
-    """A live figure that is costly to compute or changes slowly (a map of the test set's codes, a grid of
-    samples, evaluation curves): while `trainer` plays it is rebuilt on every HEAVY_EVERY-th refresh and sent
-    again as it was in between, which costs a fraction of building it; on every run otherwise."""
-    age, figure = st.session_state.get(f"{key}_figure", (HEAVY_EVERY, None))
-    if not trainer.playing or age + 1 >= HEAVY_EVERY:
+def heavy_figure(key: str, trainer: Trainer, build: Callable[[], go.Figure], every: int = HEAVY_EVERY) -> go.Figure:
+    """A live figure that is costly to compute, to draw, or changes slowly (a map of the test set's codes, a grid
+    of samples, evaluation curves): while `trainer` plays it is rebuilt on every `every`-th refresh and sent
+    again as it was in between, which costs a fraction of building it (and the browser does not draw it again);
+    on every run otherwise."""
+    age, figure = st.session_state.get(f"{key}_figure", (every, None))
+    if not trainer.playing or age + 1 >= every:
         age, figure = -1, build()
     st.session_state[f"{key}_figure"] = (age + 1, figure)
     return figure

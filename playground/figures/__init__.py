@@ -22,22 +22,32 @@ REAL_COLOUR, FAKE_COLOUR = COLOURS[0], COLOURS[3]
 FIGURE_HEIGHT = 300  # two charts and the training panel fit beside a section's controls at 1280×720
 MAX_CURVE_POINTS = 1_000  # a live curve keeps every n-th point beyond this: a chart is only ~500 pixels wide
 WEBGL_POINTS = 2_000  # markers drawn with WebGL beyond this; fewer are SVG (a page may hold only ~16 WebGL charts)
+# Plotly widens a margin that its labels need (automargin) by drawing the chart a second time, on every update:
+# margins that already hold the axes' labels and a row of legend spare that (measured: a GAN control's answer
+# 450 → 290 ms in Chromium without a graphics card). Labels that need more still get it, drawn twice.
+AXES_MARGIN = {"l": 80, "r": 20, "b": 100}
+RIGHT_SCALE_MARGIN = {**AXES_MARGIN, "r": 90}  # a colour bar or a second y-axis on the right
+BARE_MARGIN = {"l": 10, "r": 10, "b": 10}  # images and 3-D scenes: no axes in the margins
 GRID_COLOUR = "#EBF0F8"
 RUN_COLOURS = (COLOURS[0], COLOURS[3], COLOURS[2], COLOURS[1])  # runs compared on one chart: A blue, B vermillion
 DASHES = ("solid", "dot", "dash", "dashdot")  # one metric's line style in every run of a comparison
 
 
 def layout(title: str, height: int = FIGURE_HEIGHT, xaxis: dict | None = None, yaxis: dict | None = None,
-           **settings) -> dict:
+           margin: dict | None = None, **settings) -> dict:
     """The layout every figure shares, as the dict `go.Figure(traces, layout)` takes; `settings` add to it.
 
     Figures are built in one constructor call from plain dicts: each `update_layout`, `update_xaxes` or
     `add_trace` walks Plotly's property tree again, and its default template is copied into every figure,
     about 10 ms per chart in all, too much for live charts that a class redraws many times a second. The
-    template is "none": Streamlit's theme styles the chart in the browser.
+    template is "none": Streamlit's theme styles the chart in the browser. `margin` defaults to AXES_MARGIN,
+    RIGHT_SCALE_MARGIN with a second y-axis, BARE_MARGIN for a 3-D scene and for images (both axes hidden).
     """
+    hidden = all((given or {}).get("visible") is False for given in (xaxis, yaxis))
+    margin = margin or (BARE_MARGIN if hidden or "scene" in settings else
+                        RIGHT_SCALE_MARGIN if "yaxis2" in settings else AXES_MARGIN)
     return {"title": {"text": title, "font": {"size": 15}}, "height": height, "template": "none",
-            "plot_bgcolor": "white", "margin": {"l": 10, "r": 10, "t": 36 if title else 10, "b": 10},
+            "plot_bgcolor": "white", "margin": {**margin, "t": 36 if title else 10},
             # at the bottom of the figure, below the x-axis title, never over it; markers as large as the text
             "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "itemsizing": "constant"},
             "xaxis": axis(**(xaxis or {})), "yaxis": axis(**(yaxis or {})), **settings}
@@ -123,8 +133,8 @@ def compare_runs(histories: Mapping[str, History], names: Sequence[str], log_y: 
 def _curves(traces: list[dict], title: str, log_y: bool, empty: bool, marker: int | None = None) -> go.Figure:
     """Curves against the step, marked at `marker`; an empty chart says how to fill it instead of bare axes."""
     hidden = {"visible": False} if empty else {}
-    return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden},
-                                    yaxis={**(log_axis({}) if log_y else {}), **hidden},
+    return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden}, margin=AXES_MARGIN,  # as after
+                                    yaxis={**(log_axis({}) if log_y else {}), **hidden},  # the first step
                                     **(waiting(_("No steps yet: press ▶ Play or ⏭ Step")) if empty else
                                        marked(marker))))
 
@@ -208,4 +218,4 @@ def heatmap(
     if zrange is not None:
         trace |= {"zmin": zrange[0], "zmax": zrange[1]}
     return go.Figure([trace], layout(title, xaxis={"title": axis_titles[0], **(xaxis or {})},
-                                     yaxis={"title": axis_titles[1]}))
+                                     yaxis={"title": axis_titles[1]}, margin=RIGHT_SCALE_MARGIN))

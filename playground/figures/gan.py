@@ -3,7 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_type
+from playground.figures import RIGHT_SCALE_MARGIN, COLOURS, FAKE_COLOUR, REAL_COLOUR, WEBGL_POINTS, layout, points_type
 from playground.wording import _
 
 ARROW_LENGTH = 0.35  # the mean arrow's length on the plane; lengths stay proportional to the gradients
@@ -56,6 +56,6 @@ def game_plane(
     if arrows is not None:
         traces.append(_arrows(*arrows))
     bounds = [float(ticks[0]), float(ticks[-1])]
-    return go.Figure(traces, layout(title, height=PLANE_HEIGHT,
+    return go.Figure(traces, layout(title, height=PLANE_HEIGHT, margin=RIGHT_SCALE_MARGIN,
                                     xaxis={"title": "x₁", "range": bounds, "constrain": "domain"},
                                     yaxis={"title": "x₂", "range": bounds, "scaleanchor": "x"}))

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import COLOURS, axis, layout, marked, thinned
+from playground.figures import COLOURS, RIGHT_SCALE_MARGIN, axis, layout, marked, thinned
 from playground.figures.rnn import smooth
 from playground.trainer import History
 from playground.wording import N_, _
@@ -60,7 +60,7 @@ def attention_map(weights: np.ndarray, source: str, output: str, title: str = N_
                "zmax": 1, "colorbar": {"title": {"text": "α"}}, "text": pairs,
                "hovertemplate": "%{text}: α = %{z:.2f}<extra></extra>"}
     return go.Figure([heatmap], layout(
-        _(title), height=max(260, 30 * len(weights) + 120),
+        _(title), height=max(260, 30 * len(weights) + 120), margin=RIGHT_SCALE_MARGIN,
         xaxis={"title": _("source (read)"), "tickvals": columns, "ticktext": tick_labels(source), "tickangle": 0},
         yaxis={"title": _("output (written)"), "tickvals": rows_at, "ticktext": rows[: len(weights)],
                "autorange": "reversed"}))
