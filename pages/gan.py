@@ -24,7 +24,7 @@ from ui.i18n import N_, _, latex_text, number, percent
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
-PLOT_POINTS = 500  # real and fake points on the plane
+PLOT_POINTS = 300  # real and fake points on the plane
 ARROWS = 150  # fake points that get a gradient arrow
 WIDTHS = (8, 16, 32, 64, 128, 256)
 PRESET_RATES = {rate for preset in lessons.PRESETS.values() for rate in (preset.generator_lr, preset.discriminator_lr)}

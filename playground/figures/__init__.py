@@ -111,7 +111,9 @@ def loss_curves(
     traces = [line(*thinned(*history.series(name)), _(name), COLOURS[index % len(COLOURS)])
               for index, name in enumerate(names)]
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
-    traces += [{"type": "scatter", "x": [0, last_step], "y": [value, value], "mode": "lines", "name": label,
+    traces += [{"type": "scatter", "x": [0, last_step], "y": [value, value], "mode": "lines+text", "name": label,
+                "text": ["", label], "textposition": "top left", "textfont": {"color": "grey", "size": 11}, "cliponaxis": False,
+                "showlegend": False,  # named on the line: a legend row fewer, within the figure's bottom margin
                 "line": {"color": "grey", "dash": "dash", "width": 1}}  # traces, not shapes: shapes misplace labels
                for label, value in (reference_lines or {}).items()]  # on log axes
     return _curves(traces, title, log_y, empty=not any(history.series(name)[0] for name in names), marker=marker)

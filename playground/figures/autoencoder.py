@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from playground.figures import COLOURS, layout
 from playground.wording import _
 
-PLANE_GRID = 12  # points per side of a drawn plane
+PLANE_GRID = 2  # points per side of a drawn plane: its corners hold it exactly (more only cost the browser)
 SPACE_HEIGHT = 330  # px: the 3-D cloud under the training panel fits a 1280×720 screen
 
 
@@ -28,7 +28,8 @@ def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray
     surfaces = [_plane_surface(points, origin, basis, name, COLOURS[index + 1])
                 for index, (name, (origin, basis)) in enumerate(planes.items())]
     scene = {"aspectmode": "data", "xaxis": {"title": {"text": "x₁"}}, "yaxis": {"title": {"text": "x₂"}},
-             "zaxis": {"title": {"text": "x₃"}}}
+             "zaxis": {"title": {"text": "x₃"}},
+             "hovermode": False}  # no picking pass: it read the whole canvas back at every draw, 0.1 s without a GPU
     return go.Figure([cloud, *surfaces], layout(title, height=SPACE_HEIGHT, scene=scene))
 
 
