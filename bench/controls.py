@@ -44,8 +44,15 @@ EFFECT_TIMEOUT_MS = 20_000
 SERVER_START_SECONDS = 90
 
 # A control's effect, as a string that changes when the effect is on screen. `target` is a CSS selector;
-# only elements the student can see count (a hidden tab's copies do not).
+# only elements the student can see count (a hidden tab's copies do not). A chart counts as changed when Plotly
+# holds a new data array for it (each array gets a serial number): serialising the data itself on every
+# animation frame took up to 50 ms a frame on the VAE's manifold, slowing the very redraw being timed.
 SIGNATURE_JS = """target => {
+    const serials = window.__serials = window.__serials || new WeakMap();
+    const serial = data => {
+        if (!serials.has(data)) serials.set(data, window.__serial = (window.__serial || 0) + 1);
+        return serials.get(data);
+    };
     const title = plot => JSON.stringify((plot.layout || {}).title || '');
     const found = target.startsWith('chart:')
         ? [...document.querySelectorAll('.js-plotly-plot')].filter(plot => title(plot).includes(target.slice(6)))
@@ -53,7 +60,7 @@ SIGNATURE_JS = """target => {
     return found.filter(e => e.checkVisibility()).map(e => {
         const plot = e.matches('.js-plotly-plot') ? e : e.querySelector('.js-plotly-plot');
         const images = [...e.querySelectorAll('img')].map(i => i.src).join(' ');
-        return (plot ? JSON.stringify(plot.data) : '') + images + e.innerText;
+        return (plot && plot.data ? `data ${serial(plot.data)} ` : '') + images + e.innerText;
     }).join('|');
 }"""
 WATCH_JS = """([target, event, timeout]) => {

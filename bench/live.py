@@ -58,7 +58,6 @@ from ui.widgets import HEAVY_EVERY, REFRESH_SECONDS
 
 PAIRS = 6  # fragment cycles per page, each followed by a bare block as long as a slice
 REDRAWS = 15  # redraws timed per page (median)
-GAN_POINTS = 500  # real and fake points the page plots
 DIFFUSION_POINTS = 500  # DDIM-10 samples the diffusion page redraws
 HISTORY_STEPS = 10_000  # recorded before the charts are timed: about 5 minutes of play on a CPU
 REDRAW_GOAL_MS = 10.0
@@ -113,8 +112,8 @@ def gan_charts(trainer: Trainer) -> list[Chart]:
 
     def plane() -> go.Figure:
         with torch.no_grad():
-            fake = model.generate(gan_lessons.fixed_noise(model, GAN_POINTS, SEED)).cpu().numpy()
-        real = sample_2d(GAN_DISTRIBUTION, GAN_POINTS, np.random.default_rng(SEED))[0]
+            fake = model.generate(gan_lessons.fixed_noise(model, gan_lessons.PLANE_POINTS, SEED)).cpu().numpy()
+        real = sample_2d(GAN_DISTRIBUTION, gan_lessons.PLANE_POINTS, np.random.default_rng(SEED))[0]
         return game_plane(real, fake, *gan_lessons.discriminator_grid(model), title="real, fake and D's verdict")
 
     return [(plane, False),

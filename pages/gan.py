@@ -24,7 +24,6 @@ from ui.i18n import N_, _, latex_text, number, percent
 
 routing.through_app()  # a direct link on a fresh server still runs through app.py
 
-PLOT_POINTS = 300  # real and fake points on the plane
 ARROWS = 150  # fake points that get a gradient arrow
 WIDTHS = (8, 16, 32, 64, 128, 256)
 PRESET_RATES = {rate for preset in lessons.PRESETS.values() for rate in (preset.generator_lr, preset.discriminator_lr)}
@@ -165,14 +164,14 @@ def game_trainer(distribution: str | np.ndarray, settings: lessons.GANSettings):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def sampled_points(distribution: str, seed: int) -> np.ndarray:
-    return sample_2d(distribution, PLOT_POINTS, np.random.default_rng(seed))[0]
+    return sample_2d(distribution, lessons.PLANE_POINTS, np.random.default_rng(seed))[0]
 
 
 def real_points(distribution: str | np.ndarray, seed: int) -> np.ndarray:
-    """At most PLOT_POINTS real points: samples of a named distribution, or every n-th of the student's."""
+    """At most PLANE_POINTS real points: samples of a named distribution, or every n-th of the student's."""
     if isinstance(distribution, str):
         return sampled_points(distribution, seed)
-    return distribution[:: -(-len(distribution) // PLOT_POINTS)]
+    return distribution[:: -(-len(distribution) // lessons.PLANE_POINTS)]
 
 
 def one_player_step(trainer, player: str) -> None:
@@ -198,7 +197,7 @@ def plane_figure(model: GAN, distribution: str | np.ndarray, title: str, show_ma
                  show_arrows: bool = False) -> go.Figure:
     """The plane: real points, G's fakes from a fixed noise batch over D's verdict, and optionally G's mapping
     of the z-grid and the gradient arrows on the fakes."""
-    z = lessons.fixed_noise(model, PLOT_POINTS, widgets.seed())
+    z = lessons.fixed_noise(model, lessons.PLANE_POINTS, widgets.seed())
     with torch.no_grad():
         fake = model.generate(z).cpu().numpy()
     ticks, verdict = lessons.discriminator_grid(model)

@@ -28,6 +28,7 @@ from playground.user_data import PointBatches
 from playground.wording import N_
 
 EXTENT = 3.0  # the plotted plane is [-EXTENT, EXTENT]²
+PLANE_POINTS = 300  # real and fake points on the plane each: SVG markers a browser redraws at every refresh
 EVALUATION_SAMPLES = 1000  # fakes drawn from a fixed noise batch to count modes
 MIN_MODE_SHARE = 0.2  # a mode is covered by ≥ 20 % of its fair share of high-quality samples
 LOWER = N_("the widths, the depths, k (D steps per G step) or the batch size")

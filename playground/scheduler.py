@@ -16,14 +16,14 @@ one per server process and shared by every session, makes the sharing explicit:
       T = max(T_1, \frac{n d}{s c})        T_1: a lone student's refresh, s: the share of the
                                            CPU redrawing may take, c: slots
 
-  and trains for q = c T (1 - i) / n - d per refresh. Redraws then take at most s of the CPU
-  however many students play (each takes d / T ≤ s / n), and n sessions × (q + d) fill the
-  c cores' T seconds but a share i: every session gets an equal 1/n. A lone student trains
-  T_1 (1 - i) - d of every T_1.
-- the share i stays idle because a browser asks for its next refresh every T, whether or not
-  the last one has ended: runs that last their whole T make each request wait for the run
-  before, and the refreshes then come at the runs' pace, not T's (measured with i = 0: 1.8 to
-  1.9 refreshes a second instead of 2).
+  and trains for q = c T / n - d per refresh. Redraws then take at most s of the CPU however
+  many students play (each takes d / T ≤ s / n), and n sessions × (q + d) fill the c cores'
+  T seconds: every session gets an equal 1/n.
+- a lone student trains T_1 (1 - i) - d of every T_1 and leaves a share i idle: a browser asks
+  for its next refresh every T_1 whether or not the last one has ended, and runs that last
+  their whole T_1 make each request wait for the run before, so that refreshes come at the
+  runs' pace, not T_1's (measured with i = 0: 1.8 to 1.9 a second instead of 2). With others
+  playing, their turns fill the CPU and refreshes come at T, not T_1, anyway.
 
 A session counts as playing while its refreshes keep coming; one that misses a few (a closed
 tab) stops counting by itself. Nothing here knows Streamlit: a session is any hashable key.
@@ -43,7 +43,7 @@ class ShareConfig:
     slots: int = 1  # c: trainers in torch at once; a Python process trains on about one core
     refresh_seconds: float = 0.5  # T_1: a lone student's charts redraw twice a second
     draw_share: float = 0.3  # s: the most of the CPU that redrawing may take
-    idle_share: float = 0.05  # i: the part of every refresh left free, so the browser's timer sets the pace
+    idle_share: float = 0.05  # i: the part of a lone student's refresh left free, so the browser's timer sets the pace
     min_slice_seconds: float = 0.01  # a turn never trains less: each turn has its bookkeeping
     refresh_step_seconds: float = 0.1  # T is rounded up to a multiple: a browser restarts its timer on a change
     missed_refreshes: float = 4.0  # a session silent for this many refreshes no longer counts as playing,
@@ -174,11 +174,11 @@ class FairScheduler:
 
 
 def paced(config: ShareConfig, players: int, draw_seconds: float) -> Pace:
-    """T = max(T_1, n·d / (s·c)), rounded up to a refresh step, and q = c·T·(1 − i) / n − d (at least the
-    minimum slice)."""
+    """T = max(T_1, n·d / (s·c)), rounded up to a refresh step, and q = c·T / n − d, or T_1·(1 − i) − d for a
+    lone student (at least the minimum slice)."""
     wanted = max(config.refresh_seconds, players * draw_seconds / (config.draw_share * config.slots))
     step = config.refresh_step_seconds
     refresh = max(config.refresh_seconds, math.ceil(wanted / step - 1e-9) * step)
-    busy = config.slots * refresh * (1 - config.idle_share)
+    busy = config.slots * refresh * (1 - config.idle_share if players == 1 else 1)
     slice_seconds = max(config.min_slice_seconds, busy / players - draw_seconds)
     return Pace(players, refresh, slice_seconds)

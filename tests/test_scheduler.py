@@ -28,14 +28,16 @@ def test_a_lone_session_refreshes_twice_a_second_and_trains_all_but_its_redraw_a
 @pytest.mark.parametrize("players", [1, 2, 5, 15, 30, 200])
 @pytest.mark.parametrize("draw_seconds", [0.005, 0.02, 0.05])
 def test_redraws_stay_within_their_share_and_every_session_gets_one_nth(players, draw_seconds):
-    """T = max(T_1, n·d/s), q = T·(1 − i)/n − d: n redraws take ≤ s of the CPU, n·(q + d) fill T but its idle share."""
+    """T = max(T_1, n·d/s), q = T/n − d: n redraws take ≤ s of the CPU, n·(q + d) fill T (a lone student's
+    T but its idle share)."""
     pace = paced(CONFIG, players, draw_seconds)
     assert pace.refresh_seconds >= CONFIG.refresh_seconds
     assert players * draw_seconds / pace.refresh_seconds <= CONFIG.draw_share + 1e-9
     wanted = max(CONFIG.refresh_seconds, players * draw_seconds / CONFIG.draw_share)
     assert pace.refresh_seconds - wanted < CONFIG.refresh_step_seconds + 1e-9  # rounded up to a step, no more
     share = (pace.slice_seconds + draw_seconds) / pace.refresh_seconds
-    assert share == pytest.approx((1 - CONFIG.idle_share) / players) or pace.slice_seconds == CONFIG.min_slice_seconds
+    busy = 1 - CONFIG.idle_share if players == 1 else 1
+    assert share == pytest.approx(busy / players) or pace.slice_seconds == CONFIG.min_slice_seconds
 
 
 def test_the_refresh_interval_grows_with_the_class_and_the_slice_never_vanishes():

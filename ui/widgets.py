@@ -49,7 +49,7 @@ from ui.text import plain
 
 REFRESH_SECONDS = 0.5  # a lone student's charts redraw twice a second; with more students playing, less often
 RETUNE_SECONDS = 3.0  # a playing panel re-reads how many students share its server this often
-FIRST_ANSWER_SECONDS = 0.08  # ⏭ trains this much CPU time before the page answers the click (<0.3 s in all)
+FIRST_ANSWER_SECONDS = 0.05  # ⏭ trains this much CPU time before the page answers the click (<0.3 s in all)
 JOB_SLICE_SECONDS = 0.4  # a long job (greedy pre-training, a benchmark) advances this much per refresh
 HEAVY_EVERY = 3  # while training plays, a heavy live figure is rebuilt on every third refresh
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
