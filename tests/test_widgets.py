@@ -184,9 +184,9 @@ def test_a_lockstep_slice_keeps_side_by_side_trainers_in_step_and_within_its_len
     trainers = [Fake(0.001), Fake(0.003), Fake(0.009)]
     monkeypatch.setattr(widgets, "scheduler", lambda: SimpleNamespace(
         turn=contextlib.nullcontext, slice_clock=lambda: lambda: spent[0]))
-    widgets._train_slice(0, trainers, Pace(players=1, refresh_seconds=0.5, slice_seconds=0.45))
+    widgets._train_slice(trainers, Pace(players=1, refresh_seconds=0.5, slice_seconds=0.45))
     assert {trainer.step_count for trainer in trainers} == {35}  # ⌈0.45 / 0.013⌉
     assert 0.45 <= spent[0] < 0.45 + 0.013
     trainers[2].playing = False  # ⏭'s steps done, or diverged: the slice stops
-    widgets._train_slice(0, trainers, Pace(players=1, refresh_seconds=0.5, slice_seconds=0.45))
+    widgets._train_slice(trainers, Pace(players=1, refresh_seconds=0.5, slice_seconds=0.45))
     assert trainers[0].step_count == 35

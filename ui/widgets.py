@@ -283,7 +283,7 @@ def _play_steps(trainers: list[Trainer], steps: int) -> None:
     for trainer in trainers:
         trainer.play(steps=steps)
     pace = scheduler().pace(id(trainers[0]))
-    _train_slice(id(trainers[0]), trainers, replace(pace, slice_seconds=min(pace.slice_seconds, FIRST_ANSWER_SECONDS)))
+    _train_slice(trainers, replace(pace, slice_seconds=min(pace.slice_seconds, FIRST_ANSWER_SECONDS)))
     if not all(trainer.playing for trainer in trainers):  # done, or a trainer diverged
         _pause(trainers)
 
@@ -344,7 +344,7 @@ def training_panel(
             pace = None
             if any(t.playing for t in trainers):
                 pace = scheduler().pace(player)
-                _train_slice(player, trainers, pace)
+                _train_slice(trainers, pace)
                 if not all(t.playing for t in trainers):  # ⏭'s steps are done, or a trainer diverged
                     st.session_state[f"{key}_steps_to_play"] = False  # a guided lesson sees it on the rerun
                     _pause(trainers)
@@ -359,12 +359,11 @@ def training_panel(
     paced()
 
 
-def _train_slice(player: int, trainers: list[Trainer], pace: Pace | None = None) -> None:
+def _train_slice(trainers: list[Trainer], pace: Pace) -> None:
     """One turn at the scheduler: a slice of CPU time. Side-by-side trainers take a step each in turn until it is
     spent, so they stay in lockstep (the same number of steps) and the slice stays its length whatever their
     steps cost (an RNN's step costs a third of an LSTM's: equal parts of the slice made the long-memory race
     take twice its slice)."""
-    pace = pace or scheduler().pace(player)
     with scheduler().turn():
         clock = scheduler().slice_clock()
         if len(trainers) == 1:
