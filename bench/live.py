@@ -94,7 +94,7 @@ def ae_charts(trainer: Trainer) -> list[Chart]:
         return image_grid(rows, 10, title="test originals over their reconstructions")
 
     curves = partial(loss_curves, trainer.history, ["train loss", "test loss"], log_y=True,
-                     title="Reconstruction error")
+                     title="Reconstruction error", legend_rows=2)
     return [(curves, False), (reconstructions, False), (codes, True)]
 
 
@@ -102,7 +102,8 @@ def vae_charts(trainer: Trainer) -> list[Chart]:
     """pages/vae.py training_tab render: loss curves and the decoded 10×10 grid (heavy)."""
     shown = ("reconstruction", "kl", "total", "test reconstruction", "test kl")
     names = [name for name in shown if name in trainer.history.names]
-    return [(partial(loss_curves, trainer.history, names, log_y=True, title="Loss per image"), False),
+    return [(partial(loss_curves, trainer.history, names, log_y=True, title="Loss per image", legend_rows=len(names)),
+             False),
             (lambda: image_grid(vae_lessons.latent_grid(trainer.model, 10, 3.0), 10, title="decoder(z)"), True)]
 
 
@@ -118,11 +119,11 @@ def gan_charts(trainer: Trainer) -> list[Chart]:
 
     return [(plane, False),
             (partial(loss_curves, trainer.history, ["D loss", "G loss"], title="Losses",
-                     reference_lines=lines["losses"]), False),
+                     reference_lines=lines["losses"], legend_rows=2), False),
             (partial(loss_curves, trainer.history, ["D(x)", "D(G(z))"], title="Mean D(x) and D(G(z))",
                      reference_lines=lines["D outputs"]), False),
             (partial(loss_curves, trainer.history, ["mode coverage", "high-quality fraction"],
-                     title="Mode coverage · high-quality fraction"), True)]
+                     title="Mode coverage · high-quality fraction", legend_rows=2), True)]
 
 
 def diffusion_charts(trainer: Trainer) -> list[Chart]:
@@ -148,7 +149,7 @@ def rnn_charts(trainer: Trainer) -> list[Chart]:
         with torch.no_grad():
             predictions = rnn_lessons.one_step_predictions(model, values)
             future = rnn_lessons.rollout(model, values, ROLLOUT_STEPS)
-        return forecast(values, predictions, example[task.window:], future, title="LSTM on a test series")
+        return forecast(values, predictions, example[task.window:], future, title="LSTM on a test series", legend_rows=4)
 
     return [(forecast_chart, False),
             (partial(compare_cells, {"LSTM": trainer.history}, "loss", "Mean squared error", log_y=True), False)]

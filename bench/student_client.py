@@ -17,10 +17,14 @@ tests/browser/test_classroom.py, which fails when one of them has moved:
   `streamlit.proto.WidgetStates_pb2.WidgetState` (`id`, `trigger_value`) and
   `streamlit.proto.ForwardMsg_pb2.ForwardMsg` (`new_session.initialize.session_id`, whose
   `metadata.run.fragment_ids` is empty on a full run, when the frontend drops every fragment
-  timer; `navigation.page_script_hash`, `delta.new_element` placed by `metadata.delta_path`,
+  timer; `metadata.run.script_run_id`, which marks each element the run draws;
+  `navigation.page_script_hash`, `delta.new_element` placed by `metadata.delta_path`, with
+  `delta.fragment_id` naming the fragment that drew it;
   `auto_rerun` (`fragment_id`, `interval`: a timer, restarted only when its interval changes) and
   `stop_auto_rerun` (`fragment_ids`), and `script_finished`, whose FINISHED_EARLY_FOR_RERUN status
-  means another run follows);
+  means another run follows, and after whose FINISHED_SUCCESSFULLY (a full run) or
+  FINISHED_FRAGMENT_RUN_SUCCESSFULLY the frontend removes what the run (or its fragments) drew
+  before and did not draw again);
 - the widget id of a keyed widget, `$$ID-<hash>-<user key>`, read from its element;
 - the upload endpoint `PUT /_stcore/upload_file/<session id>/<file id>`, multipart/form-data;
 - the XSRF cookie `_streamlit_xsrf`, handed out by `GET /_stcore/health` and echoed in the
@@ -65,6 +69,8 @@ class Student:
         self.socket, self.page, self.cookies = socket, page, cookies
         self.session_id = ""
         self.elements: dict[tuple[int, ...], object] = {}  # delta path -> element proto
+        self.drawn_by: dict[tuple[int, ...], tuple[str, str]] = {}  # delta path -> (run id, fragment id)
+        self.run_id, self.run_fragments = "", frozenset()  # the run being received, and the fragments it runs
         self.widgets: dict[str, str] = {}  # user key -> widget id
         self.paths: dict[str, tuple[int, ...]] = {}  # user key -> where the widget is drawn
         self.page_hash = ""  # the page being shown, sent back with every rerun as the frontend does
@@ -73,6 +79,7 @@ class Student:
         self.refreshed_at: list[float] = []  # when each fragment rerun finished: what the student sees move
         self.playing = False  # between its ▶ and its ⏸ (set by `play_for`)
         self.exceptions: list[str] = []
+        self.texts_seen: set[str] = set()  # every markdown text shown at some point, gone since or not
 
     def open(self) -> None:
         self._run(page_name=self.page)
@@ -119,12 +126,15 @@ class Student:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.session_id = message.new_session.initialize.session_id
-            if not message.metadata.run.fragment_ids:  # a full run: the frontend drops every timer
+            self.run_id, self.run_fragments = message.metadata.run.script_run_id, frozenset(message.metadata.run.fragment_ids)
+            if not self.run_fragments:  # a full run: the frontend drops every timer
                 self.timers.clear()
         elif kind == "navigation":
             self.page_hash = message.navigation.page_script_hash
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-            self._add(tuple(message.metadata.delta_path), message.delta.new_element)
+            path = tuple(message.metadata.delta_path)
+            self.drawn_by[path] = (self.run_id, message.delta.fragment_id)
+            self._add(path, message.delta.new_element)
         elif kind == "auto_rerun":
             fragment, interval = message.auto_rerun.fragment_id, message.auto_rerun.interval
             if fragment not in self.timers or self.timers[fragment].interval != interval:
@@ -132,13 +142,26 @@ class Student:
         elif kind == "stop_auto_rerun":
             for fragment in message.stop_auto_rerun.fragment_ids:
                 self.timers.pop(fragment, None)
+        elif kind == "script_finished" and message.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                                                         ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+            self._clear_stale()
         return kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+
+    def _clear_stale(self) -> None:
+        """What the frontend does when a run ends: the elements it (a full run) or its fragments drew in an earlier
+        run and did not draw again are removed, as a paused panel's charts leave the places its playing ones held."""
+        stale = [path for path, (run, fragment) in self.drawn_by.items()
+                 if run != self.run_id and (not self.run_fragments or fragment in self.run_fragments)]
+        for path in stale:
+            del self.elements[path], self.drawn_by[path]
 
     def _add(self, path: tuple[int, ...], element) -> None:
         self.elements[path] = element
         kind = element.WhichOneof("type")
         if kind == "exception":
             self.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind == "markdown":
+            self.texts_seen.add(element.markdown.body)
         widget_id = getattr(getattr(element, kind), "id", "")
         if widget_id.startswith("$$ID-"):
             key = widget_id.split("-", 2)[2]  # "$$ID-<hash>-<user key>"

@@ -162,7 +162,8 @@ def render_training(trainer: Trainer, data: Split, drawn: np.ndarray | None) -> 
     penalties = [name for name in ("sparsity penalty", "contractive penalty") if name in history.names]
     curves.plotly_chart(loss_curves(history, ["train loss", "test loss", *penalties], log_y=True,
                                     title=_("Reconstruction error · penalties (before λ)") if penalties
-                                    else _("Reconstruction error"), marker=moment.step),
+                                    else _("Reconstruction error"), marker=moment.step,
+                                    legend_rows=2 + len(penalties)),  # a third of the width: a row per name
                         key="ae_live_curves")
     k = model.config.latent_dim
     title = _("codes of the test set") if k <= 2 else _("codes of the test set (PCA of the {k}-D codes)").format(k=k)
@@ -332,12 +333,10 @@ def greedy_controls(trainer: Trainer, data: Split, spec: tuple) -> None:
 
 def render_pca(trainer: Trainer, points: np.ndarray, test: np.ndarray) -> None:
     """The training cloud in 3-D with both planes; the held-out points' two maps (a third as many markers to draw
-    at every refresh)."""
+    at every refresh). The 3-D scene is sent last: a browser without a graphics card takes ~0.2 s to draw it, and
+    the counters and flat charts sent before it show meanwhile."""
     model = trainer.model
     space, maps = st.columns([3, 2])
-    planes = {_("linear AE"): lessons.linear_plane(model), "PCA": lessons.pca_plane(points, 2)}
-    space.plotly_chart(widgets.heavy_figure("ae_pca_space", trainer, lambda: planes_3d(
-        points, planes, title=_("the cloud and the two reconstruction planes")), every=SPACE_EVERY), key="ae_pca_space")
     maps.metric(_("Principal angle between the two planes"), f"{number(trainer.history.last(lessons.ANGLE), 2)}°")
     maps.plotly_chart(loss_curves(trainer.history, [lessons.ANGLE], title=_("angle to PCA's plane (°)"))
                       .update_layout(height=250), key="ae_pca_angle")
@@ -345,9 +344,12 @@ def render_pca(trainer: Trainer, points: np.ndarray, test: np.ndarray) -> None:
     sectors = lessons.angular_sectors(projection)
     left, right = st.columns(2)
     left.plotly_chart(scatter_2d(projection, sectors, title=_("PCA projection"), label_name=_("slice"),
-                                 axis_titles=("PC 1", "PC 2")), key="ae_pca_projection")
+                                 axis_titles=("PC 1", "PC 2"), legend_rows=3), key="ae_pca_projection")
     right.plotly_chart(scatter_2d(lessons.codes(model, test), sectors, title=_("linear AE codes h = W x + b"),
-                                  label_name=_("slice"), axis_titles=("h₁", "h₂")), key="ae_pca_codes")
+                                  label_name=_("slice"), axis_titles=("h₁", "h₂"), legend_rows=3), key="ae_pca_codes")
+    planes = {_("linear AE"): lessons.linear_plane(model), "PCA": lessons.pca_plane(points, 2)}
+    space.plotly_chart(widgets.heavy_figure("ae_pca_space", trainer, lambda: planes_3d(
+        points, planes, title=_("the cloud and the two reconstruction planes")), every=SPACE_EVERY), key="ae_pca_space")
 
 
 def pca_section() -> None:

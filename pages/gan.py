@@ -264,7 +264,8 @@ def game_section() -> None:
         plane, losses = st.columns([3, 2])
         plane.plotly_chart(figure, key="gan_plane")
         losses.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title=_("Losses"),
-                                        reference_lines=lines["losses"], marker=moment.step), key="gan_losses")
+                                        reference_lines=lines["losses"], marker=moment.step, legend_rows=2),
+                        key="gan_losses")  # a narrow column: a legend row per name
         outputs, quality = st.columns(2)
         outputs.plotly_chart(loss_curves(trainer.history, ["D(x)", "D(G(z))"], title=_("Mean D(x) and D(G(z))"),
                                          reference_lines=lines["D outputs"], marker=moment.step), key="gan_outputs")
@@ -275,7 +276,7 @@ def game_section() -> None:
             fraction.metric(_("High-quality samples"), percent(trainer.history.last("high-quality fraction"), 0))
             quality.plotly_chart(widgets.heavy_figure("gan_quality", trainer, lambda: loss_curves(
                 trainer.history, ["mode coverage", "high-quality fraction"],
-                title=_("Mode coverage · high-quality fraction"), marker=moment.step)), key="gan_quality")
+                title=_("Mode coverage · high-quality fraction"), marker=moment.step, legend_rows=2)), key="gan_quality")
             quality.latex(in_words(QUALITY))
         else:
             quality.info(_("Mode coverage is measured on the Gaussian mixtures (ring of 8, grid 5×5)."))
@@ -349,7 +350,7 @@ def image_section() -> None:
             lessons.draw(moment.model(trainer), z, labels), columns=10, title=title)), key="gan_image_samples")
         curves.plotly_chart(loss_curves(trainer.history, ["D loss", "G loss"], title=_("Losses"),
                                         reference_lines=lessons.equilibrium_lines("non-saturating")["losses"],
-                                        marker=moment.step), key="gan_image_losses")
+                                        marker=moment.step, legend_rows=2), key="gan_image_losses")  # narrow
 
     with result:
         widgets.training_panel("gan_image", trainer, render, history=True)

@@ -227,7 +227,7 @@ def forecast_live(task: ForecastTask, future_steps: int, trainers: dict[str, Tra
     left, right = st.columns(2)
     left.plotly_chart(forecast(values, lessons.one_step_predictions(model, values), example[task.window:],
                                lessons.rollout(model, values, future_steps),
-                               title=_("{cell} on a test series").format(cell=cell)),
+                               title=_("{cell} on a test series").format(cell=cell), legend_rows=4),  # a row each
                       key="rnn_forecast_chart")
     right.plotly_chart(compare_cells(histories(trainers), "loss", _("Mean squared error"), log_y=True,
                                      marker=moment.step), key="rnn_forecast_loss")

@@ -136,7 +136,8 @@ def training_section() -> None:
         curves, grid = st.columns(2)
         names = [name for name in LOSS_NAMES if name in trainer.history.names]
         curves.plotly_chart(loss_curves(trainer.history, names, log_y=True, title=_("Loss per image"),
-                                        marker=moment.step), key="vae_curves")
+                                        marker=moment.step, legend_rows=len(names)),  # half the width: a row each
+                            key="vae_curves")
         grid.plotly_chart(widgets.heavy_figure("vae_live_grid", trainer, lambda: image_grid(
             lessons.latent_grid(moment.model(trainer), 10, 3.0), 10, title=_("decoder(z), z₁, z₂ ∈ [−3, 3]"),
             height=FIGURE_HEIGHT)),  # as high as the curves beside it: both in view at 1280×720

@@ -22,6 +22,16 @@ def test_loss_curves_have_one_trace_per_series_and_a_log_option():
     assert list(figure.data[2].y) == [1.386, 1.386] and list(figure.data[2].x) == [0, 4]
 
 
+def test_a_chart_keeps_room_under_its_axes_for_each_row_of_its_legend():
+    history = History()
+    history.add(1, {"D loss": 1.4, "G loss": 0.7})
+    one, two = (figures.loss_curves(history, ["D loss", "G loss"], legend_rows=rows).layout.margin for rows in (1, 2))
+    assert (one.l, one.b) == (figures.AXES_MARGIN["l"], figures.AXES_MARGIN["b"])
+    assert two.b == one.b + figures.LEGEND_ROW
+    bare = figures.layout("", xaxis={"visible": False}, yaxis={"visible": False}, legend_rows=3)["margin"]
+    assert bare["b"] == figures.BARE_MARGIN["b"]  # an image: no axes and no legend in its margins
+
+
 def test_a_marker_is_a_vertical_line_at_its_step_on_loss_and_cell_curves():
     from playground.figures.rnn import compare_cells
 

@@ -21,7 +21,7 @@ class FakeClock:
 
 def test_a_lone_session_refreshes_twice_a_second_and_trains_all_but_its_redraw_and_the_idle_share():
     pace = paced(CONFIG, players=1, draw_seconds=0.02)
-    assert pace.refresh_seconds == 0.5 and pace.slice_seconds == pytest.approx(0.5 * 0.9 - 0.02)
+    assert pace.refresh_seconds == 0.5 and pace.slice_seconds == pytest.approx(0.5 * 0.95 - 0.02)
     assert paced(ShareConfig(idle_share=0), 1, 0.02).slice_seconds == pytest.approx(0.48)
 
 

@@ -59,7 +59,9 @@ def test_step_advances_by_the_chosen_number_of_steps():
 
 def test_play_trains_a_slice_and_pause_stops():
     app = AppTest.from_function(panel_page, default_timeout=60).run()
-    app.button(key="test_play").click().run()
+    app.button(key="test_play").click().run()  # draws, then trains its first slice
+    assert step_count(app) == 0 and app.metric[2].value == "playing"
+    app.run()  # the next refresh shows it
     assert step_count(app) > 0 and app.metric[2].value == "playing"
     assert app.button(key="test_play").disabled and not app.button(key="test_pause").disabled
     app.button(key="test_pause").click().run()

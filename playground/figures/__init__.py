@@ -23,9 +23,10 @@ FIGURE_HEIGHT = 300  # two charts and the training panel fit beside a section's 
 MAX_CURVE_POINTS = 1_000  # a live curve keeps every n-th point beyond this: a chart is only ~500 pixels wide
 WEBGL_POINTS = 2_000  # markers drawn with WebGL beyond this; fewer are SVG (a page may hold only ~16 WebGL charts)
 # Plotly widens a margin that its labels need (automargin) by drawing the chart a second time, on every update:
-# margins that already hold the axes' labels and a row of legend spare that (measured: a GAN control's answer
+# margins that already hold the axes' labels and the legend's rows spare that (measured: a GAN control's answer
 # 450 → 290 ms in Chromium without a graphics card). Labels that need more still get it, drawn twice.
-AXES_MARGIN = {"l": 80, "r": 20, "b": 100}
+AXES_MARGIN = {"l": 85, "r": 20, "b": 105}  # the axes' tick labels and titles, and one row of legend under them
+LEGEND_ROW = 20  # px: each further row of legend (measured: 19 px); a narrow chart's legend wraps, one per name
 RIGHT_SCALE_MARGIN = {**AXES_MARGIN, "r": 90}  # a colour bar or a second y-axis on the right
 BARE_MARGIN = {"l": 10, "r": 10, "b": 10}  # images and 3-D scenes: no axes in the margins
 GRID_COLOUR = "#EBF0F8"
@@ -34,7 +35,7 @@ DASHES = ("solid", "dot", "dash", "dashdot")  # one metric's line style in every
 
 
 def layout(title: str, height: int = FIGURE_HEIGHT, xaxis: dict | None = None, yaxis: dict | None = None,
-           margin: dict | None = None, **settings) -> dict:
+           margin: dict | None = None, legend_rows: int = 1, **settings) -> dict:
     """The layout every figure shares, as the dict `go.Figure(traces, layout)` takes; `settings` add to it.
 
     Figures are built in one constructor call from plain dicts: each `update_layout`, `update_xaxes` or
@@ -42,10 +43,14 @@ def layout(title: str, height: int = FIGURE_HEIGHT, xaxis: dict | None = None, y
     about 10 ms per chart in all, too much for live charts that a class redraws many times a second. The
     template is "none": Streamlit's theme styles the chart in the browser. `margin` defaults to AXES_MARGIN,
     RIGHT_SCALE_MARGIN with a second y-axis, BARE_MARGIN for a 3-D scene and for images (both axes hidden).
+    `legend_rows`: the rows the legend takes where the page shows the chart at 1280 px (a narrow column wraps
+    it), so that the bottom margin holds them from the first draw.
     """
     hidden = all((given or {}).get("visible") is False for given in (xaxis, yaxis))
     margin = margin or (BARE_MARGIN if hidden or "scene" in settings else
                         RIGHT_SCALE_MARGIN if "yaxis2" in settings else AXES_MARGIN)
+    if margin is not BARE_MARGIN:
+        margin = {**margin, "b": margin["b"] + LEGEND_ROW * (legend_rows - 1)}
     return {"title": {"text": title, "font": {"size": 15}}, "height": height, "template": "none",
             "plot_bgcolor": "white", "margin": {**margin, "t": 36 if title else 10},
             # at the bottom of the figure, below the x-axis title, never over it; markers as large as the text
@@ -104,10 +109,10 @@ def line(x, y, name: str, colour: str, **settings) -> dict:
 
 def loss_curves(
     history: History, names: Sequence[str], log_y: bool = False, title: str = N_("Loss"),
-    reference_lines: dict[str, float] | None = None, marker: int | None = None,
+    reference_lines: dict[str, float] | None = None, marker: int | None = None, legend_rows: int = 1,
 ) -> go.Figure:
     """One line per metric name against the step; optional horizontal reference lines (e.g. 2·log 2) and a
-    vertical `marker` at a step (the one a history slider shows)."""
+    vertical `marker` at a step (the one a history slider shows); `legend_rows` as in `layout`."""
     traces = [line(*thinned(*history.series(name)), _(name), COLOURS[index % len(COLOURS)])
               for index, name in enumerate(names)]
     last_step = max((history.series(name)[0][-1] for name in names if history.series(name)[0]), default=1)
@@ -116,11 +121,12 @@ def loss_curves(
                 "showlegend": False,  # named on the line: a legend row fewer, within the figure's bottom margin
                 "line": {"color": "grey", "dash": "dash", "width": 1}}  # traces, not shapes: shapes misplace labels
                for label, value in (reference_lines or {}).items()]  # on log axes
-    return _curves(traces, title, log_y, empty=not any(history.series(name)[0] for name in names), marker=marker)
+    return _curves(traces, title, log_y, empty=not any(history.series(name)[0] for name in names), marker=marker,
+                   legend_rows=legend_rows)
 
 
 def compare_runs(histories: Mapping[str, History], names: Sequence[str], log_y: bool = False,
-                 title: str = N_("Loss"), marker: int | None = None) -> go.Figure:
+                 title: str = N_("Loss"), marker: int | None = None, legend_rows: int = 1) -> go.Figure:
     """Several runs' metrics on one chart, e.g. an A/B pair: a colour per run (its label, translated, names it),
     a line style per metric, the same in every run, so equal runs draw exactly over each other."""
     traces = []
@@ -129,14 +135,16 @@ def compare_runs(histories: Mapping[str, History], names: Sequence[str], log_y: 
         traces += [line(*thinned(*history.series(name)), _("{run} · {metric}").format(run=run, metric=_(name)), colour,
                         line={"color": colour, "dash": DASHES[rank % len(DASHES)]}) for rank, name in enumerate(names)]
     empty = not any(history.series(name)[0] for history in histories.values() for name in names)
-    return _curves(traces, title, log_y, empty, marker)
+    return _curves(traces, title, log_y, empty, marker, legend_rows)
 
 
-def _curves(traces: list[dict], title: str, log_y: bool, empty: bool, marker: int | None = None) -> go.Figure:
+def _curves(traces: list[dict], title: str, log_y: bool, empty: bool, marker: int | None = None,
+            legend_rows: int = 1) -> go.Figure:
     """Curves against the step, marked at `marker`; an empty chart says how to fill it instead of bare axes."""
     hidden = {"visible": False} if empty else {}
-    return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden}, margin=AXES_MARGIN,  # as after
-                                    yaxis={**(log_axis({}) if log_y else {}), **hidden},  # the first step
+    return go.Figure(traces, layout(_(title), xaxis={"title": _("step"), **hidden},
+                                    margin=AXES_MARGIN, legend_rows=legend_rows,  # empty or not: as after step 1
+                                    yaxis={**(log_axis({}) if log_y else {}), **hidden},
                                     **(waiting(_("No steps yet: press ▶ Play or ⏭ Step")) if empty else
                                        marked(marker))))
 
@@ -187,11 +195,13 @@ def png_grid(images: np.ndarray, columns: int = 10, scale: int = 4) -> bytes:
 
 def scatter_2d(
     points: np.ndarray, labels: np.ndarray | None = None, title: str = "", label_name: str | None = None,
-    axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 6,
+    axis_titles: tuple[str, str] = ("z₁", "z₂"), marker_size: int = 6, legend_rows: int = 1,
 ) -> go.Figure:
-    """2-D points, one coloured trace per label (legend doubles as a filter); `label_name` comes translated."""
+    """2-D points, one coloured trace per label (legend doubles as a filter); `label_name` comes translated;
+    `legend_rows` as in `layout`."""
     return go.Figure(scatter_traces(points, labels, label_name, marker_size),
-                     layout(title, xaxis={"title": axis_titles[0]}, yaxis={"title": axis_titles[1]}))
+                     layout(title, xaxis={"title": axis_titles[0]}, yaxis={"title": axis_titles[1]},
+                            legend_rows=legend_rows))
 
 
 def scatter_traces(points: np.ndarray, labels: np.ndarray | None, label_name: str | None = None,

@@ -14,8 +14,9 @@ CELL_COLOURS = {"RNN": COLOURS[3], "LSTM": COLOURS[0], "GRU": COLOURS[2]}  # the
 
 
 def forecast(values: np.ndarray, one_step: np.ndarray, future_truth: np.ndarray, future: np.ndarray,
-             title: str = N_("Forecast")) -> go.Figure:
-    """The window read (T,), the next-value predictions along it (T,), then truth vs roll-out beyond it (F,)."""
+             title: str = N_("Forecast"), legend_rows: int = 1) -> go.Figure:
+    """The window read (T,), the next-value predictions along it (T,), then truth vs roll-out beyond it (F,);
+    `legend_rows` as in `layout`."""
     known, ahead = np.arange(len(values)), len(values) + np.arange(len(future))
     traces = [
         {"type": "scatter", "x": known, "y": values, "mode": "lines+markers", "name": _("series (input)"),
@@ -28,7 +29,7 @@ def forecast(values: np.ndarray, one_step: np.ndarray, future_truth: np.ndarray,
          "line": {"color": COLOURS[3], "width": 3}},
     ]
     now = len(values) - 0.5
-    return go.Figure(traces, layout(_(title), xaxis={"title": _("step t")}, shapes=[
+    return go.Figure(traces, layout(_(title), xaxis={"title": _("step t")}, legend_rows=legend_rows, shapes=[
         {"type": "line", "x0": now, "x1": now, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
          "line": {"dash": "dash", "color": "grey"}}], annotations=[
         {"x": now, "xref": "x", "y": 1, "yref": "y domain", "text": _("now"), "showarrow": False, "xanchor": "left",

@@ -22,7 +22,8 @@ def race(histories: Mapping[str, History], title: str = N_("Race: loss (left) an
          marker: int | None = None) -> go.Figure:
     """Each contender's training loss (smoothed, log scale, left axis) and greedy exact match on the
     held-out test set (right axis, 0–1) against the step, on one chart so the two can be read together;
-    a vertical `marker` at a step (the one a history slider shows)."""
+    a vertical `marker` at a step (the one a history slider shows). Its legend takes a row per curve: the chart
+    is a column of the page, too narrow for two of these names side by side."""
     traces = []
     for name, history in histories.items():
         colour = contender_colour(name)
@@ -38,7 +39,7 @@ def race(histories: Mapping[str, History], title: str = N_("Race: loss (left) an
                        showgrid=False)
     return go.Figure(traces, layout(_(title), xaxis={"title": _("step")},
                                     yaxis={"title": _("loss (−log p per character)"), "type": "log"},
-                                    yaxis2=exact_match, **marked(marker)))
+                                    yaxis2=exact_match, legend_rows=len(traces), **marked(marker)))
 
 
 def tick_labels(characters: Sequence[str]) -> list[str]:

@@ -37,10 +37,6 @@ def classroom_page() -> tuple[str, str]:
     pytest.skip("classroom test SKIPPED: no training page (pages/gan.py, autoencoder.py, vae.py, rnn.py) exists yet")
 
 
-def captions(student: Student) -> list[str]:
-    return [element.markdown.body for element in student.elements.values() if element.WhichOneof("type") == "markdown"]
-
-
 def test_twenty_students_train_at_once_each_on_their_own(server):
     page, prefix = classroom_page()
     with classroom(server.url, page, STUDENTS) as students:
@@ -51,7 +47,7 @@ def test_twenty_students_train_at_once_each_on_their_own(server):
         assert not [error for student in students for error in student.exceptions]
 
         lesson = play_together(students, prefix, TRAINING_SECONDS, server.url, server.rss_megabytes)
-        shared = [text for student in students for text in captions(student) if SHARING in text]
+        shared = [text for student in students for text in student.texts_seen if SHARING in text]
         steps = [student.step(prefix) for student in students]
         students[0].click(f"{prefix}_reset")
         together(students[1:], lambda student: student.click(f"{prefix}_pause"))  # redraws each own trainer

@@ -102,9 +102,10 @@ def test_the_teacher_panel_writes_a_link_that_hides_what_it_ticks(server, page):
     keyed(page, "teacher_hide_gan_loss").locator("label").click()
     wait_for_app(page)
     keyed(page, "teacher_lock_gan_optimizer").locator("label").click()
-    wait_for_app(page)
-    link = page.get_by_test_id("stSidebar").get_by_test_id("stCode").last.inner_text().strip()
-    assert "hide=gan_loss" in link and "lock=gan_optimizer" in link and "teacher" not in link
+    code = page.get_by_test_id("stSidebar").get_by_test_id("stCode").last
+    expect(code).to_contain_text("lock=gan_optimizer")  # the click's run may not have started yet: wait for its link
+    link = code.inner_text().strip()
+    assert "hide=gan_loss" in link and "teacher" not in link
     open_page(page, link)
     expect(keyed(page, "gan_loss")).to_be_hidden()
     expect(keyed(page, "gan_optimizer").locator("input").first).to_be_disabled()
