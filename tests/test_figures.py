@@ -196,3 +196,19 @@ def test_the_manifold_runs_upwards_like_the_latent_map():
     levels, rows = np.asarray(figure.data[0].z, dtype=float), figure.data[0].dy
     assert rows > 0 and figure.layout.yaxis.autorange in (None, True)  # rows go up from y0, as z₂ does
     assert levels[-1, 0] > levels[0, 0]  # the top-left code's ink is in the last (highest) rows
+
+
+def test_a_reconstruction_plane_is_drawn_flat_and_just_over_the_cloud():
+    from playground.figures.autoencoder import planes_3d
+
+    rng = np.random.default_rng(0)
+    origin, basis = np.array([1.0, -2.0, 0.5]), np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]])
+    points = origin + rng.normal(size=(200, 2)) @ basis.T + 0.01 * rng.normal(size=(200, 3))
+    cloud, plane = planes_3d(points, {"PCA": (origin, basis)}).data
+    corners = np.stack([plane.x, plane.y, plane.z], axis=1)
+    frame, _ = np.linalg.qr(basis)
+    offsets = corners - origin
+    np.testing.assert_allclose(offsets - offsets @ frame @ frame.T, 0, atol=1e-9)  # in the plane
+    inside, drawn = (points - origin) @ frame, offsets @ frame
+    np.testing.assert_allclose([drawn.min(0), drawn.max(0)], [inside.min(0), inside.max(0)])  # over the cloud
+    assert len(cloud.x) == len(points) and sorted({*plane.i, *plane.j, *plane.k}) == [0, 1, 2, 3]

@@ -6,18 +6,18 @@ import plotly.graph_objects as go
 from playground.figures import COLOURS, layout
 from playground.wording import _
 
-PLANE_GRID = 2  # points per side of a drawn plane: its corners hold it exactly (more only cost the browser)
 SPACE_HEIGHT = 330  # px: the 3-D cloud under the training panel fits a 1280×720 screen
 
 
 def _plane_surface(points: np.ndarray, origin: np.ndarray, basis: np.ndarray, name: str, colour: str) -> dict:
-    """The affine plane origin + span(basis), drawn just over the part where `points` project."""
+    """The affine plane origin + span(basis), drawn just over the part where `points` project: a rectangle of two
+    flat triangles (a mesh; a `surface` trace costs a browser without a graphics card far more to set up)."""
     frame, _ = np.linalg.qr(basis)  # (3, 2) orthonormal
     coordinates = (points - origin) @ frame  # (N, 2) positions of the points within the plane
-    s, t = (np.linspace(lo, hi, PLANE_GRID) for lo, hi in zip(coordinates.min(0), coordinates.max(0)))
-    grid = origin + s[:, None, None] * frame[:, 0] + t[None, :, None] * frame[:, 1]  # (G, G, 3)
-    return {"type": "surface", "x": grid[..., 0], "y": grid[..., 1], "z": grid[..., 2], "name": name,
-            "showlegend": True, "showscale": False, "opacity": 0.45, "colorscale": [[0, colour], [1, colour]],
+    (s0, t0), (s1, t1) = coordinates.min(0), coordinates.max(0)
+    corners = np.array([origin + s * frame[:, 0] + t * frame[:, 1] for s, t in ((s0, t0), (s1, t0), (s1, t1), (s0, t1))])
+    return {"type": "mesh3d", "x": corners[:, 0], "y": corners[:, 1], "z": corners[:, 2], "i": [0, 0], "j": [1, 2],
+            "k": [2, 3], "name": name, "showlegend": True, "opacity": 0.45, "color": colour, "flatshading": True,
             "hoverinfo": "name"}
 
 
@@ -27,8 +27,12 @@ def planes_3d(points: np.ndarray, planes: dict[str, tuple[np.ndarray, np.ndarray
              "name": _("data"), "marker": {"size": 2, "color": COLOURS[8], "opacity": 0.7}}
     surfaces = [_plane_surface(points, origin, basis, name, COLOURS[index + 1])
                 for index, (name, (origin, basis)) in enumerate(planes.items())]
-    scene = {"aspectmode": "data", "xaxis": {"title": {"text": "x₁"}}, "yaxis": {"title": {"text": "x₂"}},
-             "zaxis": {"title": {"text": "x₃"}},
+    # No tick numbers: the planes and their angle are the lesson, not the coordinates, and without a graphics card
+    # each number is a text mesh that Chromium rebuilds on the CPU whenever the scene is redrawn (measured: ⏭'s
+    # answer on the PCA section 130–410 ms with them, 80–205 ms without).
+    unnumbered = {"showticklabels": False}
+    scene = {"aspectmode": "data", "xaxis": {"title": {"text": "x₁"}, **unnumbered},
+             "yaxis": {"title": {"text": "x₂"}, **unnumbered}, "zaxis": {"title": {"text": "x₃"}, **unnumbered},
              "hovermode": False}  # no picking pass: it read the whole canvas back at every draw, 0.1 s without a GPU
     return go.Figure([cloud, *surfaces], layout(title, height=SPACE_HEIGHT, scene=scene))
 

@@ -40,9 +40,10 @@ def latent_map(mu: np.ndarray, labels: np.ndarray, sigma: np.ndarray | None = No
              for trace in scatter_traces(mu, labels, label_name=_("digit"))]  # does not fade the codes
     shown = np.arange(min(len(mu), MAX_ELLIPSES))  # the test set is shuffled, so the first ones are a fair sample
     ellipses = [] if sigma is None else [_ellipse_trace(trace, mu, sigma, shown) for trace in codes]
-    # one unit is one unit both ways: circles stay round
+    # one unit is one unit both ways: circles stay round; the square plot, as wide as it is high whatever the
+    # page's width, wraps the ten digits' legend into three rows
     return go.Figure(codes + ellipses, layout(title, height=MAP_HEIGHT, xaxis={"title": "z₁", "constrain": "domain"},
-                                              yaxis={"title": "z₂", "scaleanchor": "x"}))
+                                              yaxis={"title": "z₂", "scaleanchor": "x"}, legend_rows=3))
 
 
 def _ellipse_trace(codes: dict, mu: np.ndarray, sigma: np.ndarray, shown: np.ndarray) -> dict:
