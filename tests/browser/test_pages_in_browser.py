@@ -122,10 +122,14 @@ def train_and_watch(page: Page, prefix: str) -> None:
 
 
 def type_words(page: Page, words: dict[str, str]) -> None:
+    """Each word in its box, Enter, and its answer back (the address keeps it) before the next word: a second
+    Enter sent before the first one's answer arrives carries the preset box as it was, which the page takes
+    for the student picking that preset again."""
     for key, word in words.items():
         box = keyed(page, key).get_by_role("textbox")
         box.fill(word)
         box.press("Enter")
+        expect(page).to_have_url(re.compile(rf"[?&]{re.escape(key)}={re.escape(word)}(&|$)"))
         wait_for_app(page)
 
 
