@@ -56,6 +56,17 @@ def test_an_edited_analogy_preset_says_custom_and_picking_it_again_restores_it(p
     assert page.text_input(key="emb_analogy_2").value == "germany" and "≈ **berlin**" in page.success[0].value
 
 
+def test_an_edit_that_overtakes_the_last_answer_keeps_both_edits(page):
+    preset = page.selectbox(key="emb_analogy_preset").value  # what the browser shows before the first edit
+    page.text_input(key="emb_analogy_0").set_value("paris").run()
+    assert page.selectbox(key="emb_analogy_preset").value == "custom"
+    # the second edit is sent before that answer arrives: its request still carries the box as the browser showed it
+    page.selectbox(key="emb_analogy_preset").set_value(preset)
+    page.text_input(key="emb_analogy_1").set_value("france").run()
+    assert [page.text_input(key=f"emb_analogy_{index}").value for index in range(2)] == ["paris", "france"]
+    assert page.selectbox(key="emb_analogy_preset").value == "custom"
+
+
 def test_projection_presets_fill_the_pairs_and_draw_in_3d(page):
     show(page, "Projection").selectbox(key="emb_projection_preset").set_value("country – capital").run()
     assert page.text_area(key="emb_projection_pairs").value.startswith("france paris, germany berlin")

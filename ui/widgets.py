@@ -154,6 +154,7 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
     a link holds the name as shown, in the link's language.
     """
     applied = f"{key}_applied"  # the preset the widgets were last filled with
+    shown = f"{key}_shown"  # the values its widgets are sent with in this run: what the browser shows next
     first = next(iter(presets))
     for widget, value in presets[first].items():
         st.session_state.setdefault(widget, value)
@@ -167,12 +168,22 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
             if on_pick is not None:
                 on_pick()
 
+    def picked() -> None:
+        """The box changed. If one of its widgets changed in the same request, the student edited that widget
+        before the answer to an earlier edit reached the browser, whose box still showed the preset where the
+        server had put CUSTOM: nobody picked the preset, and filling it would undo both edits."""
+        if any(st.session_state.get(widget) != value for widget, value in st.session_state.get(shown, {}).items()):
+            st.session_state[key] = CUSTOM
+        else:
+            fill()
+
     chosen = st.session_state.get(key, linked(key, presets))
     if chosen in presets and chosen != st.session_state[applied]:
         fill()
     elif chosen in presets and any(st.session_state.get(widget) != value for widget, value in presets[chosen].items()):
         st.session_state[key] = CUSTOM  # the box is drawn below: until then its value may change
-    return st.selectbox(label, (*presets, CUSTOM), on_change=fill, **kept(key), **{"format_func": _, **options})
+    st.session_state[shown] = {widget: st.session_state.get(widget) for preset in presets.values() for widget in preset}
+    return st.selectbox(label, (*presets, CUSTOM), on_change=picked, **kept(key), **{"format_func": _, **options})
 
 
 def linked(key: str, options: Iterable[str]) -> str | None:

@@ -122,9 +122,8 @@ def train_and_watch(page: Page, prefix: str) -> None:
 
 
 def type_words(page: Page, words: dict[str, str]) -> None:
-    """Each word in its box, Enter, and its answer back (the address keeps it) before the next word: a second
-    Enter sent before the first one's answer arrives carries the preset box as it was, which the page takes
-    for the student picking that preset again."""
+    """Each word in its box, Enter, and its answer back (the address keeps it) before the next word: a check
+    that waited only for the page to be idle could look before the Enter's run had even started."""
     for key, word in words.items():
         box = keyed(page, key).get_by_role("textbox")
         box.fill(word)
