@@ -38,7 +38,7 @@ PENALTY_WEIGHTS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 NOISE_LEVELS = tuple(round(0.05 * step, 2) for step in range(21))  # the noise level slider's 0, 0.05, …, 1
 REGULARISER_FIELDS = Autoencoder.live_settings  # they change mid-run; the layers need a new model
 SPACE_EVERY = 10  # while training plays, the 3-D scene is redrawn every 5 s: a browser without a graphics card
-# takes ~0.5 s to draw it, time in which the live refresh waits (the angle beside it moves at every refresh)
+# takes ~0.2 s to draw it, time in which the live refresh waits (the angle beside it moves at every refresh)
 CLOUD_POINTS = 600  # training points of the 3-D cloud (and a third as many test points)
 CLOUD = ("from playground.data import cloud_3d",)  # what a script imports to remake the cloud
 ARCHITECTURE_NAMES = {"dense": N_("Dense (stacked)"), "conv": N_("Convolutional"), "linear": N_("Linear (= PCA)")}

@@ -126,7 +126,7 @@ def loss_curves(
 
 
 def compare_runs(histories: Mapping[str, History], names: Sequence[str], log_y: bool = False,
-                 title: str = N_("Loss"), marker: int | None = None, legend_rows: int = 1) -> go.Figure:
+                 title: str = N_("Loss"), marker: int | None = None) -> go.Figure:
     """Several runs' metrics on one chart, e.g. an A/B pair: a colour per run (its label, translated, names it),
     a line style per metric, the same in every run, so equal runs draw exactly over each other."""
     traces = []
@@ -135,7 +135,7 @@ def compare_runs(histories: Mapping[str, History], names: Sequence[str], log_y: 
         traces += [line(*thinned(*history.series(name)), _("{run} · {metric}").format(run=run, metric=_(name)), colour,
                         line={"color": colour, "dash": DASHES[rank % len(DASHES)]}) for rank, name in enumerate(names)]
     empty = not any(history.series(name)[0] for history in histories.values() for name in names)
-    return _curves(traces, title, log_y, empty, marker, legend_rows)
+    return _curves(traces, title, log_y, empty, marker)
 
 
 def _curves(traces: list[dict], title: str, log_y: bool, empty: bool, marker: int | None = None,
